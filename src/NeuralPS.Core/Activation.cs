@@ -1,0 +1,131 @@
+using System.Numerics.Tensors;
+
+namespace NeuralPS.Core;
+
+/// <summary>The activation functions a layer can apply after its linear part.</summary>
+public enum Activation
+{
+    /// <summary>Identity.</summary>
+    Linear,
+    /// <summary>1 / (1 + e^-x).</summary>
+    Sigmoid,
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+    /// <summary>max(0, x).</summary>
+    Relu,
+    /// <summary>x for x &gt; 0, else 0.01·x.</summary>
+    LeakyRelu,
+    /// <summary>x for x &gt; 0, else e^x − 1.</summary>
+    Elu,
+    /// <summary>x·Φ(x), with the exact normal CDF (erf).</summary>
+    Gelu,
+    /// <summary>x·sigmoid(x) (SiLU).</summary>
+    Swish,
+    /// <summary>log(1 + e^x).</summary>
+    Softplus,
+    /// <summary>Row-wise e^x / Σe^x.</summary>
+    Softmax,
+}
+
+/// <summary>Forward and backward passes of every activation over [rows, width] buffers.</summary>
+public static class ActivationFunctions
+{
+    internal const float LeakySlope = 0.01f;
+    private const float SoftplusThreshold = 20f; // as PyTorch: above it softplus(x) = x
+
+    /// <summary>y = f(z), elementwise (row-wise for softmax). z and y may be the same buffer except for softmax.</summary>
+    public static void Forward(Activation kind, ReadOnlySpan<float> z, Span<float> y, int width)
+    {
+        switch (kind)
+        {
+            case Activation.Linear: if (!z.Overlaps(y)) z.CopyTo(y); break;
+            case Activation.Sigmoid: TensorPrimitives.Sigmoid(z, y); break;
+            case Activation.Tanh: TensorPrimitives.Tanh(z, y); break;
+            case Activation.Relu: TensorPrimitives.Max(z, 0f, y); break;
+            case Activation.LeakyRelu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : LeakySlope * v; }
+                break;
+            case Activation.Elu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : MathF.Exp(v) - 1f; }
+                break;
+            case Activation.Gelu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = (float)(0.5 * v * (1.0 + Erf(v / Math.Sqrt(2.0)))); }
+                break;
+            case Activation.Swish:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v / (1f + MathF.Exp(-v)); }
+                break;
+            case Activation.Softplus:
+                for (int i = 0; i < z.Length; i++)
+                {
+                    float v = z[i];
+                    y[i] = v > SoftplusThreshold ? v : MathF.Max(v, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
+                }
+                break;
+            case Activation.Softmax:
+                for (int r = 0; r < z.Length / width; r++)
+                    TensorPrimitives.SoftMax(z.Slice(r * width, width), y.Slice(r * width, width));
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    /// <summary>
+    /// dz = dy · f'(z), given the pre-activation z and the output y. dz may be the same buffer as dy.
+    /// </summary>
+    public static void Backward(Activation kind, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
+    {
+        switch (kind)
+        {
+            case Activation.Linear: if (!dy.Overlaps(dz)) dy.CopyTo(dz); break;
+            case Activation.Sigmoid:
+                for (int i = 0; i < z.Length; i++) dz[i] = dy[i] * y[i] * (1f - y[i]);
+                break;
+            case Activation.Tanh:
+                for (int i = 0; i < z.Length; i++) dz[i] = dy[i] * (1f - y[i] * y[i]);
+                break;
+            case Activation.Relu:
+                for (int i = 0; i < z.Length; i++) dz[i] = z[i] > 0 ? dy[i] : 0f;
+                break;
+            case Activation.LeakyRelu:
+                for (int i = 0; i < z.Length; i++) dz[i] = z[i] > 0 ? dy[i] : LeakySlope * dy[i];
+                break;
+            case Activation.Elu:
+                for (int i = 0; i < z.Length; i++) dz[i] = z[i] > 0 ? dy[i] : dy[i] * (y[i] + 1f);
+                break;
+            case Activation.Gelu:
+                for (int i = 0; i < z.Length; i++)
+                {
+                    double v = z[i];
+                    double cdf = 0.5 * (1.0 + Erf(v / Math.Sqrt(2.0)));
+                    double pdf = Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
+                    dz[i] = (float)(dy[i] * (cdf + v * pdf));
+                }
+                break;
+            case Activation.Swish:
+                for (int i = 0; i < z.Length; i++)
+                {
+                    float s = 1f / (1f + MathF.Exp(-z[i]));
+                    dz[i] = dy[i] * (s + y[i] * (1f - s));
+                }
+                break;
+            case Activation.Softplus:
+                for (int i = 0; i < z.Length; i++)
+                    dz[i] = z[i] > SoftplusThreshold ? dy[i] : dy[i] / (1f + MathF.Exp(-z[i]));
+                break;
+            case Activation.Softmax:
+                for (int r = 0; r < z.Length / width; r++)
+                {
+                    var yr = y.Slice(r * width, width);
+                    var dyr = dy.Slice(r * width, width);
+                    float dot = TensorPrimitives.Dot(yr, dyr);
+                    var dzr = dz.Slice(r * width, width);
+                    for (int j = 0; j < width; j++) dzr[j] = yr[j] * (dyr[j] - dot);
+                }
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    /// <summary>The error function, double precision (Math.NET's implementation).</summary>
+    internal static double Erf(double x) => MathNet.Numerics.SpecialFunctions.Erf(x);
+}

@@ -1,0 +1,142 @@
+namespace NeuralPS.Core.Data;
+
+/// <summary>What the targets of a dataset mean.</summary>
+public enum DatasetTask
+{
+    /// <summary>One class index per row (targets of width 1), with class names.</summary>
+    Classification,
+    /// <summary>One or more real values per row.</summary>
+    Regression,
+    /// <summary>Several independent 0/1 labels per row.</summary>
+    MultiLabel,
+}
+
+/// <summary>
+/// Rows of features [Rows, FeatureCount] and targets [Rows, TargetWidth], float32, row-major.
+/// A classification dataset keeps the class index of each row as its single target.
+/// </summary>
+public sealed class Dataset
+{
+    /// <summary>Makes a dataset and checks it: shapes agree, every value is finite, labels are known classes.</summary>
+    public Dataset(float[] features, int featureCount, float[] targets, int targetWidth, DatasetTask task,
+        string[]? featureNames = null, string[]? classNames = null, string? name = null, string? labelName = null)
+    {
+        if (featureCount < 1)
+            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData, "A dataset needs at least one feature.");
+        if (features.Length % featureCount != 0)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"{features.Length} feature values do not make whole rows of {featureCount}.");
+        Rows = features.Length / featureCount;
+        if (Rows == 0)
+            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, "The dataset has no rows.");
+        if (targetWidth < 1 || targets.Length != Rows * targetWidth)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"The dataset has {Rows} rows but {targets.Length} target values (expected {Rows} × {targetWidth}).");
+        Features = features;
+        FeatureCount = featureCount;
+        Targets = targets;
+        TargetWidth = targetWidth;
+        Task = task;
+        FeatureNames = featureNames ?? Enumerable.Range(1, featureCount).Select(i => $"x{i}").ToArray();
+        if (FeatureNames.Length != featureCount)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"{FeatureNames.Length} feature names were given for {featureCount} features.");
+        if (task == DatasetTask.Classification)
+        {
+            if (targetWidth != 1)
+                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData, "A classification dataset has one class index per row.");
+            int classes = classNames?.Length ?? (int)targets.Max() + 1;
+            ClassNames = classNames ?? Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+        Name = name ?? "dataset";
+        LabelName = labelName;
+        Validate();
+    }
+
+    /// <summary>A name for views and messages.</summary>
+    public string Name { get; set; }
+
+    /// <summary>Number of rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>Number of features a row.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Features, [Rows, FeatureCount] row-major.</summary>
+    public float[] Features { get; }
+
+    /// <summary>Targets, [Rows, TargetWidth] row-major (class indices for classification).</summary>
+    public float[] Targets { get; }
+
+    /// <summary>Width of a row of targets.</summary>
+    public int TargetWidth { get; }
+
+    /// <summary>What the targets mean.</summary>
+    public DatasetTask Task { get; }
+
+    /// <summary>The name of each feature.</summary>
+    public string[] FeatureNames { get; }
+
+    /// <summary>Class names in index order (classification only).</summary>
+    public string[]? ClassNames { get; }
+
+    /// <summary>The name of the label column, if the data came from records.</summary>
+    public string? LabelName { get; }
+
+    /// <summary>How raw records were turned into these features (kept by a network trained on it).</summary>
+    public object? Encoding { get; set; }
+
+    /// <summary>Number of classes (0 unless classification).</summary>
+    public int ClassCount => ClassNames?.Length ?? 0;
+
+    /// <summary>The class index of a row.</summary>
+    public int LabelOf(int row) => (int)Targets[row];
+
+    /// <summary>Number of rows of each class.</summary>
+    public int[] ClassCounts()
+    {
+        var counts = new int[ClassCount];
+        if (Task == DatasetTask.Classification)
+            for (int r = 0; r < Rows; r++) counts[LabelOf(r)]++;
+        return counts;
+    }
+
+    /// <summary>A dataset of the given rows, in the given order.</summary>
+    public Dataset Subset(IReadOnlyList<int> rows, string? name = null)
+    {
+        var features = new float[rows.Count * FeatureCount];
+        var targets = new float[rows.Count * TargetWidth];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Array.Copy(Features, (long)rows[i] * FeatureCount, features, (long)i * FeatureCount, FeatureCount);
+            Array.Copy(Targets, (long)rows[i] * TargetWidth, targets, (long)i * TargetWidth, TargetWidth);
+        }
+        return new Dataset(features, FeatureCount, targets, TargetWidth, Task, FeatureNames, ClassNames, name ?? Name, LabelName)
+        {
+            Encoding = Encoding,
+        };
+    }
+
+    private void Validate()
+    {
+        for (int i = 0; i < Features.Length; i++)
+            if (!float.IsFinite(Features[i]))
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Row {i / FeatureCount + 1}, feature '{FeatureNames[i % FeatureCount]}' is {Features[i]}. Remove or fill such values before training.",
+                    Features[i]);
+        for (int i = 0; i < Targets.Length; i++)
+        {
+            float t = Targets[i];
+            if (!float.IsFinite(t))
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Row {i / TargetWidth + 1} has a target of {t}. Remove or fill such values before training.", t);
+            if (Task == DatasetTask.Classification && (t < 0 || t >= ClassCount || t != MathF.Floor(t)))
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Row {i + 1} has class index {t}, but the dataset has {ClassCount} classes (0 to {ClassCount - 1}).", t);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name}: {Rows} rows × {FeatureCount} features, {Task}" + (ClassNames is null ? "" : $", {ClassCount} classes");
+}

@@ -1,0 +1,106 @@
+using System.Numerics.Tensors;
+using NeuralPS.Core.Kernels;
+
+namespace NeuralPS.Core.Layers;
+
+/// <summary>
+/// Fully connected: z = x·W + b, with W stored [inputs, units] row-major, then b [units].
+/// L1 and L2 penalties apply to W only.
+/// </summary>
+public sealed class DenseLayer : Layer
+{
+    /// <summary>A dense layer of <paramref name="units"/> outputs.</summary>
+    public DenseLayer(int units, Activation activation, Initializer initializer = Initializer.Auto, float l1 = 0, float l2 = 0)
+    {
+        OutputSize = units;
+        Activation = activation;
+        Initializer = initializer;
+        L1 = l1;
+        L2 = l2;
+    }
+
+    /// <inheritdoc />
+    public override string Kind => "Dense";
+
+    /// <summary>Number of units (outputs).</summary>
+    public int Units => OutputSize;
+
+    /// <summary>How the weights were initialized.</summary>
+    public Initializer Initializer { get; }
+
+    /// <summary>L1 penalty factor on the weights: adds L1·Σ|W| to the loss.</summary>
+    public float L1 { get; }
+
+    /// <summary>L2 penalty factor on the weights: adds L2·ΣW² to the loss.</summary>
+    public float L2 { get; }
+
+    /// <summary>Number of weights (the bias follows them).</summary>
+    public int WeightCount => InputSize * OutputSize;
+
+    /// <inheritdoc />
+    public override int ParameterCount => InputSize * OutputSize + OutputSize;
+
+    internal override void Initialize(Span<float> parameters, RandomSource random)
+    {
+        Initializers.Fill(Initializers.Resolve(Initializer, Activation), parameters[..WeightCount], InputSize, OutputSize, random);
+        parameters[WeightCount..].Clear();
+    }
+
+    internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
+        int rows, bool training, Span<float> scratch, ExecutionContext context)
+    {
+        int n = OutputSize;
+        Gemm.Multiply(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], z, false, context.Pool);
+        ReadOnlySpan<float> bias = parameters.Slice(WeightCount, n);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = z.Slice(r * n, n);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
+        Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
+    {
+        int n = OutputSize;
+        Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
+        Span<float> biasGradient = parameterGradients.Slice(WeightCount, n);
+        biasGradient.Clear();
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(biasGradient, dz.Slice(r * n, n), biasGradient);
+        if (!inputGradient.IsEmpty)
+            Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
+    }
+
+    /// <summary>Adds the penalty gradients to <paramref name="gradients"/> (this layer's slice) and returns the penalty.</summary>
+    internal double AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients)
+    {
+        if (L1 == 0 && L2 == 0) return 0;
+        double penalty = 0;
+        ReadOnlySpan<float> w = parameters[..WeightCount];
+        Span<float> g = gradients[..WeightCount];
+        for (int i = 0; i < w.Length; i++)
+        {
+            float v = w[i];
+            penalty += L1 * Math.Abs(v) + L2 * (double)v * v;
+            g[i] += L1 * MathF.Sign(v) + 2f * L2 * v;
+        }
+        return penalty;
+    }
+
+    /// <summary>The penalty alone, for evaluation.</summary>
+    internal double Penalty(ReadOnlySpan<float> parameters)
+    {
+        if (L1 == 0 && L2 == 0) return 0;
+        ReadOnlySpan<float> w = parameters[..WeightCount];
+        return L1 * (double)TensorPrimitives.SumOfMagnitudes(w) + L2 * (double)TensorPrimitives.SumOfSquares(w);
+    }
+
+    /// <inheritdoc />
+    public override string Describe()
+    {
+        string text = $"Dense ({Activation})";
+        if (L1 != 0) text += $" L1={L1}";
+        if (L2 != 0) text += $" L2={L2}";
+        return text;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Numerics.Tensors;
+
+namespace NeuralPS.Core;
+
+/// <summary>The loss functions. The per-sample loss of a multi-output loss is the mean over the outputs.</summary>
+public enum LossKind
+{
+    /// <summary>Mean squared error.</summary>
+    MeanSquaredError,
+    /// <summary>Mean absolute error.</summary>
+    MeanAbsoluteError,
+    /// <summary>Huber loss with delta 1.</summary>
+    Huber,
+    /// <summary>Binary cross-entropy, single or multi-label (fused with a sigmoid output).</summary>
+    BinaryCrossEntropy,
+    /// <summary>Cross-entropy against one-hot (or probability) targets (fused with a softmax output).</summary>
+    CategoricalCrossEntropy,
+    /// <summary>Cross-entropy against class indices (fused with a softmax output).</summary>
+    SparseCategoricalCrossEntropy,
+}
+
+/// <summary>
+/// Loss values and gradients for a batch. When the output activation and the loss pair up
+/// (softmax with cross-entropy, sigmoid with binary cross-entropy) the gradient is taken with
+/// respect to the pre-activation in one stable pass (log-sum-exp); otherwise with respect to the output.
+/// </summary>
+public static class LossFunctions
+{
+    /// <summary>The loss a network gets when none is set: from its output activation.</summary>
+    public static LossKind InferFrom(Activation output, int outputs) => output switch
+    {
+        Activation.Softmax => LossKind.CategoricalCrossEntropy,
+        Activation.Sigmoid => LossKind.BinaryCrossEntropy,
+        _ => LossKind.MeanSquaredError,
+    };
+
+    /// <summary>True when the gradient is computed with respect to the pre-activation.</summary>
+    public static bool IsFused(LossKind loss, Activation output) =>
+        (output == Activation.Softmax && loss is LossKind.CategoricalCrossEntropy or LossKind.SparseCategoricalCrossEntropy) ||
+        (output == Activation.Sigmoid && loss == LossKind.BinaryCrossEntropy);
+
+    /// <summary>
+    /// Mean loss over the batch; writes d(loss)/d(z) when fused, else d(loss)/d(y), into <paramref name="grad"/>
+    /// (skipped when <paramref name="grad"/> is empty). Targets are [rows, targetWidth]: the same width as
+    /// the outputs, or width 1 with class indices for a softmax output.
+    /// </summary>
+    public static double Compute(LossKind loss, Activation output, ReadOnlySpan<float> z, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> targets, int targetWidth, int rows, int width, Span<float> grad)
+    {
+        bool wantGrad = !grad.IsEmpty;
+        if (IsFused(loss, output))
+        {
+            return output == Activation.Softmax
+                ? SoftmaxCrossEntropy(z, y, targets, targetWidth, rows, width, grad, wantGrad)
+                : SigmoidBinaryCrossEntropy(z, targets, rows, width, grad, wantGrad);
+        }
+
+        double total = 0;
+        float scale = 1f / (rows * width);
+        switch (loss)
+        {
+            case LossKind.MeanSquaredError:
+                for (int i = 0; i < rows * width; i++)
+                {
+                    float d = y[i] - targets[i];
+                    total += d * d;
+                    if (wantGrad) grad[i] = 2f * d * scale;
+                }
+                break;
+            case LossKind.MeanAbsoluteError:
+                for (int i = 0; i < rows * width; i++)
+                {
+                    float d = y[i] - targets[i];
+                    total += MathF.Abs(d);
+                    if (wantGrad) grad[i] = MathF.Sign(d) * scale;
+                }
+                break;
+            case LossKind.Huber:
+                for (int i = 0; i < rows * width; i++)
+                {
+                    float d = y[i] - targets[i];
+                    float a = MathF.Abs(d);
+                    total += a <= 1f ? 0.5 * d * d : a - 0.5;
+                    if (wantGrad) grad[i] = (a <= 1f ? d : MathF.Sign(d)) * scale;
+                }
+                break;
+            case LossKind.BinaryCrossEntropy:
+                for (int i = 0; i < rows * width; i++)
+                {
+                    // PyTorch clamps the logarithms at -100 so that a saturated output stays finite.
+                    double p = y[i], t = targets[i];
+                    total -= t * Math.Max(Math.Log(p), -100) + (1 - t) * Math.Max(Math.Log(1 - p), -100);
+                    if (wantGrad) grad[i] = (float)((p - t) / Math.Max(p * (1 - p), 1e-12)) * scale;
+                }
+                break;
+            case LossKind.CategoricalCrossEntropy:
+            case LossKind.SparseCategoricalCrossEntropy:
+                for (int r = 0; r < rows; r++)
+                    for (int j = 0; j < width; j++)
+                    {
+                        int i = r * width + j;
+                        float t = TargetAt(targets, targetWidth, r, j);
+                        double p = Math.Max(y[i], 1e-12);
+                        if (t != 0) total -= t * Math.Log(p);
+                        if (wantGrad) grad[i] = (float)(-t / p) / rows;
+                    }
+                return total / rows;
+            default: throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
+        }
+        return total / (rows * width);
+    }
+
+    private static float TargetAt(ReadOnlySpan<float> targets, int targetWidth, int row, int column) =>
+        targetWidth == 1 ? ((int)targets[row] == column ? 1f : 0f) : targets[row * targetWidth + column];
+
+    private static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> targets,
+        int targetWidth, int rows, int width, Span<float> grad, bool wantGrad)
+    {
+        double total = 0;
+        float invRows = 1f / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            var zr = z.Slice(r * width, width);
+            float max = TensorPrimitives.Max(zr);
+            double sum = 0;
+            for (int j = 0; j < width; j++) sum += Math.Exp(zr[j] - max);
+            double logSumExp = max + Math.Log(sum);
+            if (targetWidth == 1)
+            {
+                int label = (int)targets[r];
+                total += logSumExp - zr[label];
+                if (wantGrad)
+                {
+                    var gr = grad.Slice(r * width, width);
+                    for (int j = 0; j < width; j++) gr[j] = y[r * width + j] * invRows;
+                    gr[label] -= invRows;
+                }
+            }
+            else
+            {
+                var tr = targets.Slice(r * targetWidth, width);
+                float tSum = TensorPrimitives.Sum(tr);
+                for (int j = 0; j < width; j++) if (tr[j] != 0) total += tr[j] * (logSumExp - zr[j]);
+                if (wantGrad)
+                {
+                    var gr = grad.Slice(r * width, width);
+                    for (int j = 0; j < width; j++) gr[j] = (y[r * width + j] * tSum - tr[j]) * invRows;
+                }
+            }
+        }
+        return total / rows;
+    }
+
+    private static double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> z, ReadOnlySpan<float> targets,
+        int rows, int width, Span<float> grad, bool wantGrad)
+    {
+        double total = 0;
+        float scale = 1f / (rows * width);
+        for (int i = 0; i < rows * width; i++)
+        {
+            double v = z[i], t = targets[i];
+            // max(z,0) - z·t + log(1 + e^-|z|): never overflows
+            total += Math.Max(v, 0) - v * t + Math.Log(1 + Math.Exp(-Math.Abs(v)));
+            if (wantGrad) grad[i] = (float)(1.0 / (1.0 + Math.Exp(-v)) - t) * scale;
+        }
+        return total / (rows * width);
+    }
+}

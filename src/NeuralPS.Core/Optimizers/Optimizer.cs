@@ -1,0 +1,200 @@
+using System.Numerics.Tensors;
+
+namespace NeuralPS.Core.Optimizers;
+
+/// <summary>
+/// An update rule over the whole flat parameter buffer, with PyTorch's formulas (torch.optim).
+/// State buffers are allocated once, for the network's parameter count; a step allocates nothing.
+/// </summary>
+public abstract class Optimizer
+{
+    /// <summary>Creates the optimizer for <paramref name="parameterCount"/> parameters.</summary>
+    public static Optimizer Create(OptimizerSettings settings, int parameterCount) => settings.Kind switch
+    {
+        OptimizerKind.Sgd => new SgdOptimizer(settings, parameterCount),
+        OptimizerKind.AdaGrad => new AdaGradOptimizer(settings, parameterCount),
+        OptimizerKind.RmsProp => new RmsPropOptimizer(settings, parameterCount),
+        OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.Nadam => new AdamOptimizer(settings, parameterCount),
+        OptimizerKind.Lbfgs => throw new NeuralPSException("FullBatchOptimizer", ErrorKind.InvalidOperation,
+            "L-BFGS minimizes over the whole dataset; the trainer runs it, not a per-batch step."),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings)),
+    };
+
+    /// <summary>The settings this optimizer was made from.</summary>
+    public OptimizerSettings Settings { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public long StepCount { get; protected set; }
+
+    /// <summary>Base for the update rules.</summary>
+    protected Optimizer(OptimizerSettings settings) => Settings = settings;
+
+    /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/> (which it may change).</summary>
+    public abstract void Step(Span<float> parameters, Span<float> gradients, float learningRate);
+
+    /// <summary>The state buffers, in a fixed order, for saving and restoring.</summary>
+    public abstract float[][] StateBuffers { get; }
+
+    /// <summary>Restores the step count (state buffers are restored in place through <see cref="StateBuffers"/>).</summary>
+    public void RestoreStepCount(long steps) => StepCount = steps;
+
+    /// <summary>Adds weight decay as an L2 gradient term: g += λ·p.</summary>
+    protected static void AddWeightDecay(Span<float> gradients, ReadOnlySpan<float> parameters, double weightDecay)
+    {
+        if (weightDecay != 0) TensorPrimitives.MultiplyAdd(parameters, (float)weightDecay, gradients, gradients);
+    }
+}
+
+/// <summary>Gradient descent with optional momentum, dampening and Nesterov momentum.</summary>
+internal sealed class SgdOptimizer : Optimizer
+{
+    private readonly float[] _velocity;
+
+    public SgdOptimizer(OptimizerSettings settings, int count) : base(settings) =>
+        _velocity = settings.Momentum != 0 ? new float[count] : Array.Empty<float>();
+
+    public override float[][] StateBuffers => new[] { _velocity };
+
+    public override void Step(Span<float> p, Span<float> g, float lr)
+    {
+        AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
+        float momentum = (float)Settings.Momentum;
+        if (momentum != 0)
+        {
+            Span<float> v = _velocity;
+            if (StepCount == 0) g.CopyTo(v);
+            else
+            {
+                float keep = 1f - (float)Settings.Dampening;
+                for (int i = 0; i < v.Length; i++) v[i] = momentum * v[i] + keep * g[i];
+            }
+            if (Settings.Nesterov) TensorPrimitives.MultiplyAdd(v, momentum, g, g);
+            else v.CopyTo(g);
+        }
+        TensorPrimitives.MultiplyAdd(g, -lr, p, p);
+        StepCount++;
+    }
+}
+
+/// <summary>AdaGrad: sum += g²; p −= lr·g/(√sum + ε).</summary>
+internal sealed class AdaGradOptimizer : Optimizer
+{
+    private readonly float[] _sum;
+
+    public AdaGradOptimizer(OptimizerSettings settings, int count) : base(settings)
+    {
+        _sum = new float[count];
+        _sum.AsSpan().Fill((float)settings.InitialAccumulator);
+    }
+
+    public override float[][] StateBuffers => new[] { _sum };
+
+    public override void Step(Span<float> p, Span<float> g, float lr)
+    {
+        AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
+        float eps = (float)Settings.EffectiveEpsilon;
+        Span<float> sum = _sum;
+        for (int i = 0; i < p.Length; i++)
+        {
+            sum[i] += g[i] * g[i];
+            p[i] -= lr * g[i] / (MathF.Sqrt(sum[i]) + eps);
+        }
+        StepCount++;
+    }
+}
+
+/// <summary>RMSprop: v = ρ·v + (1−ρ)·g²; with momentum, b = μ·b + g/(√v + ε) and p −= lr·b.</summary>
+internal sealed class RmsPropOptimizer : Optimizer
+{
+    private readonly float[] _square, _momentum, _mean;
+
+    public RmsPropOptimizer(OptimizerSettings settings, int count) : base(settings)
+    {
+        _square = new float[count];
+        _momentum = settings.Momentum != 0 ? new float[count] : Array.Empty<float>();
+        _mean = settings.Centered ? new float[count] : Array.Empty<float>();
+    }
+
+    public override float[][] StateBuffers => new[] { _square, _momentum, _mean };
+
+    public override void Step(Span<float> p, Span<float> g, float lr)
+    {
+        AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
+        float rho = (float)Settings.Rho, eps = (float)Settings.EffectiveEpsilon, mu = (float)Settings.Momentum;
+        bool centered = Settings.Centered;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float v = _square[i] = rho * _square[i] + (1 - rho) * g[i] * g[i];
+            if (centered)
+            {
+                float m = _mean[i] = rho * _mean[i] + (1 - rho) * g[i];
+                v -= m * m;
+            }
+            float update = g[i] / (MathF.Sqrt(v) + eps);
+            if (mu != 0) update = _momentum[i] = mu * _momentum[i] + update;
+            p[i] -= lr * update;
+        }
+        StepCount++;
+    }
+}
+
+/// <summary>
+/// Adam, AdamW (decoupled decay: p ← p·(1 − lr·λ) before the step) and NAdam (momentum decay μ_t),
+/// sharing the two moment buffers.
+/// </summary>
+internal sealed class AdamOptimizer : Optimizer
+{
+    private readonly float[] _m, _v;
+    private readonly float[] _muProduct = { 1f }; // NAdam: Π μ_t, saved with the state
+
+    public AdamOptimizer(OptimizerSettings settings, int count) : base(settings)
+    {
+        _m = new float[count];
+        _v = new float[count];
+    }
+
+    public override float[][] StateBuffers => new[] { _m, _v, _muProduct };
+
+    public override void Step(Span<float> p, Span<float> g, float lr)
+    {
+        OptimizerKind kind = Settings.Kind;
+        double wd = Settings.EffectiveWeightDecay;
+        if (kind == OptimizerKind.AdamW) { if (wd != 0) TensorPrimitives.Multiply(p, (float)(1 - lr * wd), p); }
+        else AddWeightDecay(g, p, wd);
+
+        StepCount++;
+        long t = StepCount;
+        double b1 = Settings.Beta1, b2 = Settings.Beta2;
+        float fb1 = (float)b1, fb2 = (float)b2, eps = (float)Settings.EffectiveEpsilon;
+        double bc2Root = Math.Sqrt(1 - Math.Pow(b2, t));
+        Span<float> m = _m, v = _v;
+
+        if (kind == OptimizerKind.Nadam)
+        {
+            double md = Settings.MomentumDecay;
+            double mu = b1 * (1 - 0.5 * Math.Pow(0.96, t * md));
+            double muNext = b1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * md));
+            double muProduct = _muProduct[0] * mu;
+            _muProduct[0] = (float)muProduct;
+            float gradScale = (float)(lr * (1 - mu) / (1 - muProduct));
+            float momentumScale = (float)(lr * muNext / (1 - muProduct * muNext));
+            for (int i = 0; i < p.Length; i++)
+            {
+                m[i] = fb1 * m[i] + (1 - fb1) * g[i];
+                v[i] = fb2 * v[i] + (1 - fb2) * g[i] * g[i];
+                float denom = (float)(Math.Sqrt(v[i]) / bc2Root) + eps;
+                p[i] -= (gradScale * g[i] + momentumScale * m[i]) / denom;
+            }
+            return;
+        }
+
+        float stepSize = (float)(lr / (1 - Math.Pow(b1, t)));
+        float invBc2Root = (float)(1 / bc2Root);
+        for (int i = 0; i < p.Length; i++)
+        {
+            m[i] = fb1 * m[i] + (1 - fb1) * g[i];
+            v[i] = fb2 * v[i] + (1 - fb2) * g[i] * g[i];
+            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) * invBc2Root + eps);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace NeuralPS.Core.Training;
+
+/// <summary>
+/// Watches a loss across epochs; says when it has stopped improving, and keeps the best weights so that they
+/// can be restored when training ends, whatever ended it.
+/// </summary>
+internal sealed class EarlyStopping
+{
+    private readonly TrainingOptions _options;
+    private readonly bool _useValidation;
+    private readonly Snapshot? _best;
+    private double _bestValue = double.PositiveInfinity;
+    private int _bestEpoch;
+    private int _waited;
+
+    public EarlyStopping(Network network, TrainingOptions options, bool hasValidation)
+    {
+        _options = options;
+        string monitor = options.Monitor ?? (hasValidation ? "ValidationLoss" : "Loss");
+        if (!monitor.Equals("Loss", StringComparison.OrdinalIgnoreCase) && !monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase))
+            throw new NeuralPSException("InvalidMonitor", ErrorKind.InvalidArgument, $"Monitor is Loss or ValidationLoss; '{monitor}' was given.");
+        _useValidation = monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase);
+        if (_useValidation && !hasValidation)
+            throw new NeuralPSException("NoValidationData", ErrorKind.InvalidArgument,
+                "Early stopping on ValidationLoss needs validation data: add -ValidationData or -ValidationSplit, or monitor Loss.");
+        if (options.Patience > 0 && options.RestoreBestWeights) _best = new Snapshot(network);
+    }
+
+    public string? Reason { get; private set; }
+
+    public double Monitored(EpochResult result) => _useValidation ? result.ValidationLoss ?? result.Loss : result.Loss;
+
+    public bool ShouldStop(EpochResult result)
+    {
+        if (_options.Patience <= 0) return false;
+        double value = Monitored(result);
+        if (value < _bestValue - _options.MinDelta)
+        {
+            _bestValue = value;
+            _bestEpoch = result.Epoch;
+            _waited = 0;
+            _best?.Take();
+            return false;
+        }
+        if (++_waited < _options.Patience) return false;
+        Reason = $"Early stopping: no improvement for {_options.Patience} epochs; best epoch {_bestEpoch}.";
+        return true;
+    }
+
+    public void RestoreBestIfAsked()
+    {
+        if (_best is { Taken: true }) _best.Restore();
+    }
+}

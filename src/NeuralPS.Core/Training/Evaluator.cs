@@ -1,0 +1,107 @@
+namespace NeuralPS.Core.Training;
+
+using NeuralPS.Core.Data;
+
+/// <summary>Loss and accuracy of a network on a dataset, in inference mode.</summary>
+public static class Evaluator
+{
+    /// <summary>The targets a network trains against for this dataset: class indices, one-hot rows or values.</summary>
+    public static (float[] Targets, int Width) TargetsFor(Network network, Dataset data)
+    {
+        if (data.Task == DatasetTask.Classification && network.OutputSize > 1 &&
+            network.Loss is not (LossKind.CategoricalCrossEntropy or LossKind.SparseCategoricalCrossEntropy))
+        {
+            var oneHot = new float[data.Rows * network.OutputSize];
+            for (int r = 0; r < data.Rows; r++) oneHot[r * network.OutputSize + data.LabelOf(r)] = 1f;
+            return (oneHot, network.OutputSize);
+        }
+        return (data.Targets, data.TargetWidth);
+    }
+
+    /// <summary>Throws a clear error when the dataset does not fit the network.</summary>
+    public static void EnsureCompatible(Network network, Dataset data, string what = "dataset")
+    {
+        network.EnsureReady();
+        if (data.FeatureCount != network.InputSize)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);
+        int outputs = network.OutputSize;
+        if (data.Task == DatasetTask.Classification)
+        {
+            bool binary = outputs == 1 && data.ClassCount <= 2;
+            if (!binary && outputs != data.ClassCount)
+                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                    $"The output layer has {outputs} units but the {what} has {data.ClassCount} classes " +
+                    $"({string.Join(", ", data.ClassNames!.Take(10))}). Make the last layer Add-DenseLayer {data.ClassCount} -Activation Softmax.", data);
+        }
+        else if (data.TargetWidth != outputs)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target values a row.", data);
+    }
+
+    /// <summary>Whether accuracy means something for this network and data.</summary>
+    public static bool HasAccuracy(Network network, Dataset data) =>
+        data.Task != DatasetTask.Regression || network.OutputActivation is Activation.Softmax or Activation.Sigmoid;
+
+    /// <summary>Correct predictions in a batch of outputs [rows, width] against targets [rows, targetWidth].</summary>
+    public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int targetWidth, int rows, int width,
+        out int total)
+    {
+        int correct = 0;
+        if (width == 1 || (targetWidth == width && !IsOneHotLike(targets, targetWidth, rows)))
+        {
+            // binary or multi-label: threshold each output at 0.5
+            total = rows * width;
+            for (int i = 0; i < rows * width; i++)
+                if ((outputs[i] >= 0.5f) == (targets[i] >= 0.5f)) correct++;
+            return correct;
+        }
+        total = rows;
+        for (int r = 0; r < rows; r++)
+        {
+            int predicted = ArgMax(outputs.Slice(r * width, width));
+            int actual = targetWidth == 1 ? (int)targets[r] : ArgMax(targets.Slice(r * targetWidth, targetWidth));
+            if (predicted == actual) correct++;
+        }
+        return correct;
+    }
+
+    private static bool IsOneHotLike(ReadOnlySpan<float> targets, int width, int rows)
+    {
+        if (rows == 0) return true;
+        float sum = 0;
+        for (int j = 0; j < width; j++) sum += targets[j];
+        return MathF.Abs(sum - 1f) < 1e-4f;
+    }
+
+    /// <summary>Index of the largest value (the first one on ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int j = 1; j < values.Length; j++) if (values[j] > values[best]) best = j;
+        return best;
+    }
+
+    /// <summary>Mean loss (penalty included) and accuracy (null where it does not apply) over the dataset.</summary>
+    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data)
+    {
+        EnsureCompatible(network, data);
+        (float[] targets, int targetWidth) = TargetsFor(network, data);
+        const int chunk = 1024;
+        Workspace ws = network.GetWorkspace(Math.Min(chunk, data.Rows));
+        int width = network.OutputSize, inputs = network.InputSize;
+        double lossSum = 0;
+        long correct = 0, total = 0;
+        for (int start = 0; start < data.Rows; start += ws.BatchSize)
+        {
+            int rows = Math.Min(ws.BatchSize, data.Rows - start);
+            ReadOnlySpan<float> y = ws.Forward(data.Features.AsSpan(start * inputs, rows * inputs), rows, training: false);
+            ReadOnlySpan<float> t = targets.AsSpan(start * targetWidth, rows * targetWidth);
+            lossSum += ws.LossOnly(t, targetWidth, rows) * rows;
+            correct += CountCorrect(y, t, targetWidth, rows, width, out int n);
+            total += n;
+        }
+        double loss = lossSum / data.Rows + network.Penalty();
+        return (loss, HasAccuracy(network, data) ? (double)correct / total : null);
+    }
+}

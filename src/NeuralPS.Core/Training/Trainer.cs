@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Optimizers;
+
+namespace NeuralPS.Core.Training;
+
+/// <summary>
+/// Trains a network on a dataset, one epoch at a time. <see cref="Run"/> yields each epoch's result as the epoch
+/// ends. Stopping (the token) takes effect between steps and leaves the weights of the last completed step.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Network _network;
+    private readonly Dataset _train;
+    private readonly Dataset? _validation;
+    private readonly TrainingOptions _options;
+
+    /// <summary>
+    /// Prepares training. With <see cref="TrainingOptions.ValidationSplit"/> and no validation data, a seeded
+    /// random fraction of the rows is held out.
+    /// </summary>
+    public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options)
+    {
+        _network = network;
+        _options = options;
+        if (options.Epochs < 1)
+            throw new NeuralPSException("InvalidEpochs", ErrorKind.InvalidArgument, $"Epochs must be at least 1; {options.Epochs} was given.");
+        if (options.BatchSize < 0)
+            throw new NeuralPSException("InvalidBatchSize", ErrorKind.InvalidArgument, $"BatchSize must be positive (0 = full batch); {options.BatchSize} was given.");
+        Evaluator.EnsureCompatible(network, train, "training data");
+        if (validation is null && options.ValidationSplit > 0)
+        {
+            if (options.ValidationSplit >= 1)
+                throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
+                    $"ValidationSplit is a fraction below 1; {options.ValidationSplit} was given.");
+            (train, validation) = SplitForValidation(train, options.ValidationSplit, network.Seed);
+        }
+        if (validation is not null) Evaluator.EnsureCompatible(network, validation, "validation data");
+        _train = train;
+        _validation = validation;
+    }
+
+    /// <summary>Why the last run ended early (null if it ran every epoch).</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>Called after gradients are computed and before the update: the seam for summing gradients across processes.</summary>
+    public Action<float[]>? GradientsComputed { get; set; }
+
+    /// <summary>Reports progress after every batch, on the training thread.</summary>
+    public Action<BatchProgress>? BatchCompleted { get; set; }
+
+    private static (Dataset Train, Dataset Validation) SplitForValidation(Dataset data, double fraction, long seed)
+    {
+        int holdOut = Math.Max(1, (int)Math.Round(data.Rows * fraction));
+        if (holdOut >= data.Rows)
+            throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
+                $"A validation split of {fraction} leaves no training rows out of {data.Rows}.");
+        int[] order = Enumerable.Range(0, data.Rows).ToArray();
+        new RandomSource(RandomSource.Derive(seed, 3_000)).Shuffle(order);
+        return (data.Subset(order[holdOut..], data.Name), data.Subset(order[..holdOut], data.Name + " (validation)"));
+    }
+
+    /// <summary>Trains, yielding one result per epoch as it ends.</summary>
+    public IEnumerable<EpochResult> Run(CancellationToken cancellation = default)
+    {
+        Network net = _network;
+        if (_options.ThreadCount is int threads) net.ThreadCount = threads;
+        if (_options.Seed is long seed)
+        {
+            net.TrainingRandom = new RandomSource(RandomSource.Derive(seed, 1_000));
+            net.DropoutRandom = new RandomSource(RandomSource.Derive(seed, 2_000));
+        }
+        if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
+            normalization.Adapt(_train.Features, _train.Rows);
+
+        return net.OptimizerSettings.Kind == OptimizerKind.Lbfgs
+            ? new LbfgsRunner(net, _train, _validation, _options, this).Run(cancellation)
+            : RunMiniBatches(cancellation);
+    }
+
+    private IEnumerable<EpochResult> RunMiniBatches(CancellationToken cancellation)
+    {
+        Network net = _network;
+        Dataset data = _train;
+        int rows = data.Rows;
+        int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
+        Workspace ws = net.GetWorkspace(batchSize);
+        OptimizerSettings settings = net.OptimizerSettings;
+        net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
+        Optimizer optimizer = net.Optimizer;
+        (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
+        bool hasAccuracy = Evaluator.HasAccuracy(net, data);
+        int inputs = net.InputSize, width = net.OutputSize;
+        int batches = (rows + batchSize - 1) / batchSize;
+        int[] order = Enumerable.Range(0, rows).ToArray();
+        var lastGood = new Snapshot(net);
+        var schedule = new LearningRateSchedule(settings, _options.Epochs);
+        var stopping = new EarlyStopping(net, _options, _validation is not null);
+        StopReason = null;
+        int lastEpoch = net.History.Count + _options.Epochs;
+
+        try
+        {
+            for (int e = 0; e < _options.Epochs; e++)
+            {
+                int epoch = net.History.Count + 1;
+                float lr = (float)schedule.Rate;
+                lastGood.Take();
+                if (_options.Shuffle) net.TrainingRandom.Shuffle(order);
+                var clock = Stopwatch.StartNew();
+                double lossSum = 0;
+                long correct = 0, counted = 0;
+                for (int b = 0; b < batches; b++)
+                {
+                    if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
+                    int start = b * batchSize, count = Math.Min(batchSize, rows - start);
+                    Gather(data.Features, inputs, targets, targetWidth, order, start, count, ws);
+                    ws.Forward(ws.Inputs, count, training: true);
+                    double loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count);
+                    if (!double.IsFinite(loss))
+                    {
+                        lastGood.Restore();
+                        throw new TrainingDivergedException(epoch, b + 1, loss);
+                    }
+                    lossSum += loss * count;
+                    if (hasAccuracy)
+                    {
+                        correct += Evaluator.CountCorrect(ws.Output(count), ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count, width, out int n);
+                        counted += n;
+                    }
+                    ws.Clip(settings.ClipNorm, settings.ClipValue);
+                    GradientsComputed?.Invoke(ws.Gradients);
+                    optimizer.Step(net.Parameters, ws.Gradients, lr);
+                    BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
+                }
+
+                EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, lr, clock, rows);
+                yield return result;
+                schedule.Advance(stopping.Monitored(result));
+                if (stopping.ShouldStop(result)) { StopReason = stopping.Reason; yield break; }
+            }
+        }
+        finally
+        {
+            stopping.RestoreBestIfAsked();
+        }
+    }
+
+    internal EpochResult Finish(int epoch, double loss, double? accuracy, float lr, Stopwatch clock, int rows)
+    {
+        double? validationLoss = null, validationAccuracy = null;
+        if (_validation is not null) (validationLoss, validationAccuracy) = Evaluator.Evaluate(_network, _validation);
+        clock.Stop();
+        var result = new EpochResult
+        {
+            Epoch = epoch,
+            Loss = loss,
+            Accuracy = accuracy,
+            ValidationLoss = validationLoss,
+            ValidationAccuracy = validationAccuracy,
+            LearningRate = lr,
+            Duration = clock.Elapsed,
+            SamplesPerSecond = rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+        };
+        _network.History.Add(result);
+        return result;
+    }
+
+    /// <summary>Copies the shuffled rows of a batch straight into the workspace's preallocated buffers.</summary>
+    private static void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count, Workspace ws)
+    {
+        Span<float> x = ws.Inputs, t = ws.Targets;
+        for (int i = 0; i < count; i++)
+        {
+            int row = order[start + i];
+            features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
+            targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
+        }
+    }
+}
+
+/// <summary>A copy of a network's parameters and layer state, to go back to.</summary>
+internal sealed class Snapshot
+{
+    private readonly Network _network;
+    private readonly float[] _parameters;
+    private readonly float[][] _states;
+
+    public Snapshot(Network network)
+    {
+        _network = network;
+        _parameters = new float[network.ParameterCount];
+        _states = network.Layers.Select(l => new float[l.State.Length]).ToArray();
+    }
+
+    public bool Taken { get; private set; }
+
+    public void Take()
+    {
+        _network.Parameters.AsSpan().CopyTo(_parameters);
+        for (int i = 0; i < _states.Length; i++) _network.Layers[i].State.AsSpan().CopyTo(_states[i]);
+        Taken = true;
+    }
+
+    public void Restore()
+    {
+        _parameters.AsSpan().CopyTo(_network.Parameters);
+        for (int i = 0; i < _states.Length; i++) _states[i].AsSpan().CopyTo(_network.Layers[i].State);
+    }
+}

@@ -1,0 +1,35 @@
+namespace NeuralPS.Core.Training;
+
+/// <summary>How to train: epochs, batches, validation and early stopping.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Rows per mini-batch; 0 means the whole dataset (full-batch gradient descent).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Shuffle the rows every epoch (seeded by the network's training stream).</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Fraction of the training rows held out for validation when no validation data is given.</summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Re-seeds shuffling and dropout when set.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Threads for the engine (null: keep the network's).</summary>
+    public int? ThreadCount { get; init; }
+
+    /// <summary>Stop when the monitored loss has not improved for this many epochs (0: off).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>The smallest decrease that counts as an improvement.</summary>
+    public double MinDelta { get; init; }
+
+    /// <summary>What early stopping and plateau schedules watch: ValidationLoss (default when validation data exists) or Loss.</summary>
+    public string? Monitor { get; init; }
+
+    /// <summary>With early stopping, put back the best epoch's weights when training ends, whatever ended it.</summary>
+    public bool RestoreBestWeights { get; init; } = true;
+}

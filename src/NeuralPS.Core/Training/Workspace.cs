@@ -1,0 +1,140 @@
+using System.Numerics.Tensors;
+using NeuralPS.Core.Kernels;
+using NeuralPS.Core.Layers;
+
+namespace NeuralPS.Core.Training;
+
+/// <summary>
+/// Every buffer a forward and backward pass needs, for batches of up to <see cref="BatchSize"/> rows, allocated
+/// once per network and batch size: a training step allocates nothing.
+/// </summary>
+internal sealed class Workspace : IDisposable
+{
+    private readonly Network _network;
+    private readonly float[][] _z, _y, _gradient, _scratch;
+
+    public Workspace(Network network, int batchSize)
+    {
+        _network = network;
+        BatchSize = Math.Max(1, batchSize);
+        int count = network.Layers.Count;
+        _z = new float[count][];
+        _y = new float[count][];
+        _gradient = new float[count][];
+        _scratch = new float[count][];
+        for (int i = 0; i < count; i++)
+        {
+            Layer layer = network.Layers[i];
+            int size = BatchSize * layer.OutputSize;
+            _z[i] = new float[size];
+            _y[i] = layer.Activation == Activation.Linear ? _z[i] : new float[size];
+            _gradient[i] = new float[size];
+            _scratch[i] = new float[layer.ScratchLength(BatchSize)];
+        }
+        Inputs = new float[BatchSize * network.InputSize];
+        Targets = new float[BatchSize * Math.Max(1, network.OutputSize)];
+        Gradients = new float[network.ParameterCount];
+        Pool = new WorkerPool(network.ThreadCount);
+        Context = new Layers.ExecutionContext(Pool, network.DropoutRandom);
+    }
+
+    /// <summary>The largest batch these buffers hold.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The batch's inputs [BatchSize, InputSize], gathered here by the trainer.</summary>
+    public float[] Inputs { get; }
+
+    /// <summary>The batch's targets [BatchSize, target width].</summary>
+    public float[] Targets { get; }
+
+    /// <summary>Gradients of the loss with respect to every parameter, in the flat layout of the parameters.</summary>
+    public float[] Gradients { get; }
+
+    public WorkerPool Pool { get; }
+
+    public Layers.ExecutionContext Context { get; }
+
+    /// <summary>The output of the last forward pass.</summary>
+    public ReadOnlySpan<float> Output(int rows) => _y[^1].AsSpan(0, rows * _network.OutputSize);
+
+    /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
+    {
+        Context.DropoutRandom = _network.DropoutRandom;
+        ReadOnlySpan<float> x = inputs;
+        float[] parameters = _network.Parameters;
+        for (int i = 0; i < _network.Layers.Count; i++)
+        {
+            Layer layer = _network.Layers[i];
+            int size = rows * layer.OutputSize;
+            Span<float> z = _z[i].AsSpan(0, size);
+            layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
+            Span<float> y = _y[i].AsSpan(0, size);
+            if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
+            x = y;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
+    /// into <see cref="Gradients"/>, regularization included. Returns the loss (penalty included).
+    /// </summary>
+    public double Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int targetWidth, int rows)
+    {
+        int last = _network.Layers.Count - 1;
+        Layer output = _network.Layers[last];
+        Activation outputActivation = output.Activation;
+        LossKind lossKind = _network.Loss;
+        int width = output.OutputSize;
+        Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);
+        double loss = LossFunctions.Compute(lossKind, outputActivation, _z[last].AsSpan(0, rows * width),
+            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, lossGradient);
+        bool fused = LossFunctions.IsFused(lossKind, outputActivation);
+
+        float[] parameters = _network.Parameters;
+        for (int i = last; i >= 0; i--)
+        {
+            Layer layer = _network.Layers[i];
+            int size = rows * layer.OutputSize;
+            Span<float> dz = _gradient[i].AsSpan(0, size);
+            if (!(i == last && fused) && layer.Activation != Activation.Linear)
+                ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
+            ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
+            Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
+            layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
+                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
+        }
+
+        foreach (Layer layer in _network.Layers)
+            if (layer is DenseLayer dense)
+                loss += dense.AddPenalty(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                    Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
+        return loss;
+    }
+
+    /// <summary>Loss of the last forward pass without gradients (for evaluation).</summary>
+    public double LossOnly(ReadOnlySpan<float> targets, int targetWidth, int rows)
+    {
+        int last = _network.Layers.Count - 1;
+        Layer output = _network.Layers[last];
+        int width = output.OutputSize;
+        return LossFunctions.Compute(_network.Loss, output.Activation, _z[last].AsSpan(0, rows * width),
+            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, Span<float>.Empty);
+    }
+
+    /// <summary>Clips <see cref="Gradients"/> by global norm and by value, as the settings ask.</summary>
+    public void Clip(double clipNorm, double clipValue)
+    {
+        Span<float> g = Gradients;
+        if (clipNorm > 0)
+        {
+            double norm = Math.Sqrt(TensorPrimitives.SumOfSquares(g));
+            double coefficient = clipNorm / (norm + 1e-6);
+            if (coefficient < 1) TensorPrimitives.Multiply(g, (float)coefficient, g);
+        }
+        if (clipValue > 0) TensorPrimitives.Clamp(g, (float)-clipValue, (float)clipValue, g);
+    }
+
+    public void Dispose() => Pool.Dispose();
+}
