@@ -241,6 +241,40 @@ public sealed class Network
         _ => throw new NotSupportedException(layer.Kind),
     };
 
+    /// <summary>A Keras-style summary: one line per layer with its output shape and parameter count, then totals.</summary>
+    public string ToSummary()
+    {
+        var text = new System.Text.StringBuilder();
+        const int layerWidth = 36, shapeWidth = 16, countWidth = 12;
+        string rule = new('─', layerWidth + shapeWidth + countWidth);
+        text.AppendLine($"Network '{Name}'  (inputs: {InputSize}, seed: {Seed})");
+        text.AppendLine(rule);
+        text.AppendLine("Layer".PadRight(layerWidth) + "Output shape".PadRight(shapeWidth) + "Parameters".PadLeft(countWidth));
+        text.AppendLine(rule);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer layer = _layers[i];
+            string name = $"{i + 1}  {layer.Describe()}";
+            if (name.Length > layerWidth - 1) name = name[..(layerWidth - 2)] + "…";
+            text.AppendLine(name.PadRight(layerWidth) + $"(None, {layer.OutputSize})".PadRight(shapeWidth) +
+                layer.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture).PadLeft(countWidth));
+        }
+        if (_layers.Count == 0) text.AppendLine("(no layers yet: add some with Add-DenseLayer)");
+        text.AppendLine(rule);
+        text.AppendLine($"Total parameters: {ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
+        text.AppendLine($"Loss: {Loss}{(LossOverride is null ? " (inferred)" : "")}   Optimizer: {OptimizerSettings}");
+        text.Append($"Trained epochs: {History.Count}");
+        if (History.Count > 0)
+        {
+            EpochResult last = History[^1];
+            text.Append($"   last loss: {last.Loss:G5}");
+            if (last.Accuracy is double a) text.Append($"   accuracy: {a:P2}");
+            if (last.ValidationAccuracy is double va) text.Append($"   validation accuracy: {va:P2}");
+        }
+        if (ClassNames is not null) text.Append($"{Environment.NewLine}Classes: {string.Join(", ", ClassNames)}");
+        return text.ToString();
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {InputSize} → {OutputSize}, {ParameterCount} parameters";
 }

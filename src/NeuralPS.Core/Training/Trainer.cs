@@ -71,6 +71,9 @@ public sealed class Trainer
             net.TrainingRandom = new RandomSource(RandomSource.Derive(seed, 1_000));
             net.DropoutRandom = new RandomSource(RandomSource.Derive(seed, 2_000));
         }
+        net.FeatureNames ??= _train.FeatureNames;
+        net.ClassNames ??= _train.ClassNames;
+        net.FeatureEncoding ??= _train.Encoding;
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);
 

@@ -1,0 +1,37 @@
+@{
+    RootModule           = 'module/bin/NeuralPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0f3c1e-5a57-4d59-9a55-0b7f3e1c2a10'
+    Author               = 'NeuralPS contributors'
+    CompanyName          = 'NeuralPS'
+    Copyright            = '(c) NeuralPS contributors. MIT License.'
+    Description          = 'Build, train, evaluate and use neural networks from PowerShell, on a fast vectorized C# core.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('module/NeuralPS.Format.ps1xml')
+    CmdletsToExport      = @(
+        'New-Network'
+        'Add-DenseLayer'
+        'Add-DropoutLayer'
+        'Add-BatchNormLayer'
+        'Add-NormalizationLayer'
+        'Set-Optimizer'
+        'Set-Loss'
+        'Invoke-Training'
+        'Invoke-Prediction'
+        'Test-Network'
+        'Get-SampleDataset'
+        'Split-Dataset'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('MachineLearning', 'NeuralNetwork', 'DeepLearning', 'Training', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = 'https://github.com/neuralps/NeuralPS'
+            ReleaseNotes = 'First release: dense networks, PyTorch-matched optimizers, datasets, evaluation and prediction from the pipeline.'
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using NeuralPS.Core.Data;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>Returns a sample dataset: Xor and Iris are embedded; Moons, Circles, Spirals and Regression are generated.</summary>
+[Cmdlet(VerbsCommon.Get, "SampleDataset")]
+[OutputType(typeof(Dataset))]
+public sealed class GetSampleDatasetCommand : NeuralPSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, Moons, Circles, Spirals or Regression.")]
+    [ValidateSet("Xor", "Iris", "Moons", "Circles", "Spirals", "Regression", IgnoreCase = true)]
+    public string Name { get; set; } = "";
+
+    [Parameter(HelpMessage = "Rows to generate (generators only).")]
+    [ValidateRange(1, 10_000_000)]
+    public int Samples { get; set; }
+
+    [Parameter(HelpMessage = "Standard deviation of the Gaussian noise added (generators only).")]
+    [ValidateRange(0.0, 100.0)]
+    public double Noise { get; set; } = double.NaN;
+
+    [Parameter(HelpMessage = "Seed for the generators.")]
+    public long Seed { get; set; }
+
+    protected override void EndProcessing() => Guard(() => WriteObject(SampleDatasets.Get(Name, Samples, Noise, Seed)));
+}
+
+/// <summary>Splits a dataset into training and test parts (and validation), at random, optionally stratified.</summary>
+[Cmdlet(VerbsCommon.Split, "Dataset")]
+[OutputType(typeof(Dataset))]
+public sealed class SplitDatasetCommand : NeuralPSCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, HelpMessage = "The dataset to split.")]
+    public Dataset Data { get; set; } = null!;
+
+    [Parameter(HelpMessage = "Fraction of rows for the test part (0.2).")]
+    [ValidateRange(0.0, 0.99)]
+    public double TestFraction { get; set; } = 0.2;
+
+    [Parameter(HelpMessage = "Fraction of rows for a validation part, returned third (0 = none).")]
+    [ValidateRange(0.0, 0.99)]
+    public double ValidationFraction { get; set; }
+
+    [Parameter(HelpMessage = "Keep the class proportions in every part.")]
+    public SwitchParameter Stratify { get; set; }
+
+    [Parameter(HelpMessage = "Seed for the random split.")]
+    public long Seed { get; set; }
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        foreach (Dataset part in DatasetSplitter.Split(Data, TestFraction, ValidationFraction, Stratify, Seed)) WriteObject(part);
+    });
+}

@@ -1,0 +1,158 @@
+using System.Collections;
+using System.Management.Automation;
+using NeuralPS.Core;
+using NeuralPS.Core.Data;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>
+/// Predicts for pipeline objects, numeric rows or a dataset. A record gets Prediction (the class name or value) and
+/// Confidence added and is passed on; a record the network cannot read gets a non-terminating error.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Prediction", DefaultParameterSetName = ObjectSet)]
+[OutputType(typeof(PSObject))]
+public sealed class InvokePredictionCommand : NeuralPSCmdlet
+{
+    private const string ObjectSet = "Object", DataSet = "Dataset";
+    private int _recordNumber;
+
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
+    public Network Network { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet,
+        HelpMessage = "Records with the properties the network was trained on, or rows of numbers (double[]).")]
+    public PSObject InputObject { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
+    public Dataset Data { get; set; } = null!;
+
+    [Parameter(HelpMessage = "Also add one property per class with its probability.")]
+    public SwitchParameter IncludeProbabilities { get; set; }
+
+    protected override void BeginProcessing() => Guard(Network.EnsureReady);
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == DataSet)
+        {
+            Guard(() => PredictDataset(Data));
+            return;
+        }
+        _recordNumber++;
+        object value = InputObject.BaseObject;
+        try
+        {
+            float[] row = value is IList list && value is not string ? NumericRow(list) : RecordReader.Read(Network, InputObject, _recordNumber);
+            float[] output = Network.Predict(row, 1);
+            PSObject result = value is IList && value is not string ? new PSObject() : InputObject.Copy();
+            if (value is IList && value is not string) result.Properties.Add(new PSNoteProperty("Input", value));
+            AddPrediction(result, output);
+            WriteObject(result);
+        }
+        catch (NeuralPSException e)
+        {
+            WriteNonTerminating(e);
+        }
+    }
+
+    private float[] NumericRow(IList list)
+    {
+        if (list.Count != Network.InputSize)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"Record {_recordNumber} has {list.Count} values but the network expects {Network.InputSize} inputs.", list);
+        var row = new float[list.Count];
+        for (int i = 0; i < row.Length; i++) row[i] = LanguagePrimitives.ConvertTo<float>(list[i]);
+        return row;
+    }
+
+    private void PredictDataset(Dataset data)
+    {
+        if (data.FeatureCount != Network.InputSize)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                $"The network expects {Network.InputSize} inputs but the dataset has {data.FeatureCount} features.", data);
+        float[] outputs = Network.Predict(data.Features, data.Rows);
+        int width = Network.OutputSize;
+        for (int r = 0; r < data.Rows; r++)
+        {
+            var result = new PSObject();
+            result.Properties.Add(new PSNoteProperty("Row", r + 1));
+            if (data.Task == DatasetTask.Classification) result.Properties.Add(new PSNoteProperty("Actual", data.ClassNames![data.LabelOf(r)]));
+            AddPrediction(result, outputs.AsSpan(r * width, width).ToArray());
+            WriteObject(result);
+        }
+    }
+
+    private void AddPrediction(PSObject target, float[] output)
+    {
+        string[]? classes = Network.ClassNames;
+        var (prediction, confidence) = Interpret(output, classes);
+        SetProperty(target, "Prediction", prediction);
+        SetProperty(target, "Confidence", confidence);
+        if (IncludeProbabilities && classes is not null)
+        {
+            if (output.Length == 1 && classes.Length == 2)
+            {
+                SetProperty(target, $"P({classes[0]})", 1.0 - output[0]);
+                SetProperty(target, $"P({classes[1]})", (double)output[0]);
+            }
+            else
+                for (int c = 0; c < Math.Min(classes.Length, output.Length); c++) SetProperty(target, $"P({classes[c]})", (double)output[c]);
+        }
+    }
+
+    /// <summary>The answer in the user's terms: class name and its probability, or the predicted value(s).</summary>
+    internal static (object Prediction, object? Confidence) Interpret(float[] output, string[]? classes)
+    {
+        if (classes is not null && output.Length == 1)
+        {
+            bool positive = output[0] >= 0.5f;
+            return (classes[positive ? Math.Min(1, classes.Length - 1) : 0], positive ? output[0] : 1.0 - output[0]);
+        }
+        if (classes is not null)
+        {
+            int best = Core.Training.Evaluator.ArgMax(output);
+            return (best < classes.Length ? classes[best] : best.ToString(System.Globalization.CultureInfo.InvariantCulture), (double)output[best]);
+        }
+        return output.Length == 1 ? ((double)output[0], null) : (output.Select(v => (double)v).ToArray(), null);
+    }
+
+    private static void SetProperty(PSObject target, string name, object? value)
+    {
+        if (target.Properties[name] is PSPropertyInfo existing && existing.IsSettable) existing.Value = value;
+        else
+        {
+            target.Properties.Remove(name);
+            target.Properties.Add(new PSNoteProperty(name, value));
+        }
+    }
+}
+
+/// <summary>Reads the features a network was trained on from a record's properties.</summary>
+internal static class RecordReader
+{
+    public static float[] Read(Network network, PSObject record, int recordNumber)
+    {
+        string[] names = network.FeatureNames ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+            "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", network);
+        var row = new float[names.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            PSPropertyInfo? property = record.Properties[names[i]];
+            object? raw = property?.Value;
+            if (record.BaseObject is IDictionary dictionary && dictionary.Contains(names[i])) raw = dictionary[names[i]];
+            if (raw is null)
+                throw new NeuralPSException("MissingFeature", ErrorKind.InvalidData,
+                    $"Record {recordNumber} has no property '{names[i]}', which the network was trained on.", record);
+            try { row[i] = LanguagePrimitives.ConvertTo<float>(raw); }
+            catch (PSInvalidCastException)
+            {
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Record {recordNumber}, property '{names[i]}': '{raw}' is not a number.", record);
+            }
+            if (!float.IsFinite(row[i]))
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Record {recordNumber}, property '{names[i]}' is {row[i]}.", record);
+        }
+        return row;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using NeuralPS.Core;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>
+/// Trains a network, writing one EpochResult as each epoch ends. Training runs on the pipeline thread (the engine's
+/// worker threads help with the arithmetic), so progress and results are written from the thread PowerShell expects.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Training")]
+[OutputType(typeof(EpochResult), typeof(Network))]
+public sealed class InvokeTrainingCommand : NeuralPSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network to train (changed in place).")]
+    public Network Network { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
+    public Dataset Data { get; set; } = null!;
+
+    [Parameter(HelpMessage = "Data to evaluate after every epoch.")]
+    public Dataset? ValidationData { get; set; }
+
+    [Parameter(HelpMessage = "Fraction of the training rows held out for validation when no -ValidationData is given.")]
+    [ValidateRange(0.0, 0.99)]
+    public double ValidationSplit { get; set; }
+
+    [Parameter(HelpMessage = "Passes over the training data (10).")]
+    [ValidateRange(1, int.MaxValue)]
+    public int Epochs { get; set; } = 10;
+
+    [Parameter(HelpMessage = "Rows per mini-batch (32); 0 trains on the full batch.")]
+    [ValidateRange(0, int.MaxValue)]
+    public int BatchSize { get; set; } = 32;
+
+    [Parameter(HelpMessage = "Stop when the monitored loss stops improving for -Patience epochs.")]
+    public SwitchParameter EarlyStopping { get; set; }
+
+    [Parameter(HelpMessage = "Early stopping: epochs without improvement before stopping (5).")]
+    [ValidateRange(1, int.MaxValue)]
+    public int Patience { get; set; } = 5;
+
+    [Parameter(HelpMessage = "Early stopping: the smallest decrease that counts as an improvement (0).")]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double MinDelta { get; set; }
+
+    [Parameter(HelpMessage = "Early stopping and plateau schedules watch Loss or ValidationLoss (the default when validation data is given).")]
+    [ValidateSet("Loss", "ValidationLoss", IgnoreCase = true)]
+    public string? Monitor { get; set; }
+
+    [Parameter(HelpMessage = "Early stopping: keep the last epoch's weights instead of restoring the best epoch's.")]
+    public SwitchParameter KeepLastWeights { get; set; }
+
+    [Parameter(HelpMessage = "Do not shuffle the rows between epochs.")]
+    public SwitchParameter NoShuffle { get; set; }
+
+    [Parameter(HelpMessage = "Re-seeds shuffling and dropout for this run; the same seed gives the same bits.")]
+    public long? Seed { get; set; }
+
+    [Parameter(HelpMessage = "Threads for the engine (the pipeline's own thread included).")]
+    [ValidateRange(1, 256)]
+    public int ThreadCount { get; set; }
+
+    [Parameter(HelpMessage = "Write the trained network at the end instead of the epoch results.")]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var options = new TrainingOptions
+        {
+            Epochs = Epochs,
+            BatchSize = BatchSize,
+            Shuffle = !NoShuffle,
+            ValidationSplit = ValidationSplit,
+            Seed = Seed,
+            ThreadCount = ThreadCount > 0 ? ThreadCount : null,
+            Patience = EarlyStopping ? Patience : 0,
+            MinDelta = MinDelta,
+            Monitor = Monitor,
+            RestoreBestWeights = !KeepLastWeights,
+        };
+        try
+        {
+            var trainer = new Trainer(Network, Data, ValidationData, options);
+            var progress = new ProgressReporter(this);
+            trainer.BatchCompleted = progress.Report;
+            WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}.");
+            foreach (EpochResult result in trainer.Run(_stop.Token))
+            {
+                if (!PassThru) WriteObject(result);
+                else WriteVerbose(result.ToString());
+            }
+            progress.Complete();
+            if (trainer.StopReason is string reason && !_stop.IsCancellationRequested) WriteVerbose(reason);
+            if (PassThru) WriteObject(Network);
+        }
+        catch (NeuralPSException e)
+        {
+            ThrowTerminatingError(Errors.From(e));
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>Writes per-batch progress at most a few times a second.</summary>
+    private sealed class ProgressReporter
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+        private readonly Cmdlet _cmdlet;
+        private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
+        private readonly ProgressRecord _record = new(1, "Training", "Starting");
+
+        public ProgressReporter(Cmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public void Report(BatchProgress p)
+        {
+            if (_sinceLast.Elapsed < Interval) return;
+            _sinceLast.Restart();
+            double perBatch = p.EpochElapsed.TotalSeconds / p.Batch;
+            double left = perBatch * (p.Batches - p.Batch);
+            _record.StatusDescription = $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}";
+            _record.PercentComplete = (int)(100.0 * p.Batch / p.Batches);
+            _record.SecondsRemaining = (int)Math.Ceiling(left);
+            _cmdlet.WriteProgress(_record);
+        }
+
+        public void Complete()
+        {
+            _record.RecordType = ProgressRecordType.Completed;
+            _cmdlet.WriteProgress(_record);
+        }
+    }
+}

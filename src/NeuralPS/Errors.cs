@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using NeuralPS.Core;
+
+namespace NeuralPS;
+
+/// <summary>Turns engine failures into ErrorRecords with stable ErrorIds, categories and targets.</summary>
+internal static class Errors
+{
+    public static ErrorRecord From(NeuralPSException e) =>
+        new(e, e.ErrorId, Category(e.Kind), e.Target);
+
+    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
+        new(new NeuralPSException(errorId, ErrorKind.InvalidArgument, message, target), errorId, category, target);
+
+    private static ErrorCategory Category(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        ErrorKind.InvalidData => ErrorCategory.InvalidData,
+        ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        ErrorKind.InvalidFile => ErrorCategory.InvalidData,
+        ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        _ => ErrorCategory.NotSpecified,
+    };
+}
+
+/// <summary>The base of every NeuralPS cmdlet: engine errors become terminating ErrorRecords, not stack traces.</summary>
+public abstract class NeuralPSCmdlet : PSCmdlet
+{
+    /// <summary>Runs <paramref name="action"/>, reporting engine errors as terminating errors.</summary>
+    protected void Guard(Action action)
+    {
+        try { action(); }
+        catch (NeuralPSException e) { ThrowTerminatingError(Errors.From(e)); }
+    }
+
+    /// <summary>Reports an engine error for one input and goes on with the next.</summary>
+    protected void WriteNonTerminating(NeuralPSException e) => WriteError(Errors.From(e));
+}
