@@ -72,9 +72,9 @@ internal static class MamlWriter
         var examples = new XElement(Command + "examples");
         foreach (HelpExample e in help.Examples)
             examples.Add(new XElement(Command + "example",
-                new XElement(Maml + "title", $"-------------------------- {e.Title} --------------------------"),
+                new XElement(Maml + "title", Title(e.Title)),
                 new XElement(Dev + "code", e.Code),
-                Paras(Dev + "remarks", e.Remarks)));
+                Paras(Dev + "remarks", e.Remarks.Append(""))));
         command.Add(examples);
 
         var links = new XElement(Command + "relatedLinks");
@@ -82,6 +82,14 @@ internal static class MamlWriter
             links.Add(new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", text), new XElement(Maml + "uri", uri)));
         command.Add(links);
         return command;
+    }
+
+    /// <summary>"---- Example 1: title ----", the dashes shortened so that the line fits 80 columns.</summary>
+    private static string Title(string title)
+    {
+        int dashes = Math.Clamp((76 - title.Length) / 2, 2, 26);
+        string rule = new('-', dashes);
+        return $"{rule} {title} {rule}";
     }
 
     /// <summary>The PARAMETERS order: as the markdown lists them, then any it forgot, WhatIf and Confirm last.</summary>
