@@ -29,13 +29,13 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Also add one property per class with its probability.")]
     public SwitchParameter IncludeProbabilities { get; set; }
 
-    protected override void BeginProcessing() => Guard(Network.EnsureReady);
+    protected override void BeginProcessing() => Guard(Network.EnsureReady, Network);
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == DataSet)
         {
-            Guard(() => PredictDataset(Data));
+            Guard(() => PredictDataset(Data), Data);
             return;
         }
         _recordNumber++;

@@ -102,7 +102,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         }
         catch (NeuralPSException e)
         {
-            ThrowTerminatingError(Errors.From(e));
+            ThrowTerminatingError(Errors.From(e, Network));
         }
     }
 
