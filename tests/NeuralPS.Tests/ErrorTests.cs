@@ -38,7 +38,7 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network 4 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", "ShapeMismatch", ErrorCategory.InvalidData, "Add-DenseLayer 3 -Activation Softmax")]
     [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -ValidationData (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "validation data")]
     [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Epochs")]
-    [InlineData(Iris4 + " | Invoke-Training -Data 'iris.csv'", "ParameterArgumentTransformationError", ErrorCategory.InvalidData, "Dataset")]
+    [InlineData(Iris4 + " | Invoke-Training -Data 'iris.csv'", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "to type \"NeuralPS.Core.Data.Dataset\"")]
     // Test-Network
     [InlineData("Test-Network (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
     [InlineData("Test-Network (New-Network 4) (Get-SampleDataset Iris)", "NoLayers", ErrorCategory.InvalidOperation, "Add some first")]
