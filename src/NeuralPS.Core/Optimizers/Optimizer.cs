@@ -120,14 +120,14 @@ internal sealed class RmsPropOptimizer : Optimizer
     public override void Step(Span<float> p, Span<float> g, float lr)
     {
         AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
-        float rho = (float)Settings.Rho, eps = (float)Settings.EffectiveEpsilon, mu = (float)Settings.Momentum;
+        float rho = (float)Settings.Rho, oneMinusRho = (float)(1 - Settings.Rho), eps = (float)Settings.EffectiveEpsilon, mu = (float)Settings.Momentum;
         bool centered = Settings.Centered;
         for (int i = 0; i < p.Length; i++)
         {
-            float v = _square[i] = rho * _square[i] + (1 - rho) * g[i] * g[i];
+            float v = _square[i] = rho * _square[i] + oneMinusRho * g[i] * g[i];
             if (centered)
             {
-                float m = _mean[i] = rho * _mean[i] + (1 - rho) * g[i];
+                float m = _mean[i] = rho * _mean[i] + oneMinusRho * g[i];
                 v -= m * m;
             }
             float update = g[i] / (MathF.Sqrt(v) + eps);
@@ -165,7 +165,8 @@ internal sealed class AdamOptimizer : Optimizer
         StepCount++;
         long t = StepCount;
         double b1 = Settings.Beta1, b2 = Settings.Beta2;
-        float fb1 = (float)b1, fb2 = (float)b2, eps = (float)Settings.EffectiveEpsilon;
+        // 1 − β in double, then rounded: 1 − (float)0.999 would be off by 1e-5 relative.
+        float fb1 = (float)b1, fb2 = (float)b2, rb1 = (float)(1 - b1), rb2 = (float)(1 - b2), eps = (float)Settings.EffectiveEpsilon;
         double bc2Root = Math.Sqrt(1 - Math.Pow(b2, t));
         Span<float> m = _m, v = _v;
 
@@ -177,11 +178,12 @@ internal sealed class AdamOptimizer : Optimizer
             double muProduct = _muProduct[0] * mu;
             _muProduct[0] = (float)muProduct;
             float gradScale = (float)(lr * (1 - mu) / (1 - muProduct));
-            float momentumScale = (float)(lr * muNext / (1 - muProduct * muNext));
+            // PyTorch 1.13 (the reference) computes the next product as Π μ · μ_t · μ_{t+1}; we match it.
+            float momentumScale = (float)(lr * muNext / (1 - muProduct * mu * muNext));
             for (int i = 0; i < p.Length; i++)
             {
-                m[i] = fb1 * m[i] + (1 - fb1) * g[i];
-                v[i] = fb2 * v[i] + (1 - fb2) * g[i] * g[i];
+                m[i] = fb1 * m[i] + rb1 * g[i];
+                v[i] = fb2 * v[i] + rb2 * g[i] * g[i];
                 float denom = (float)(Math.Sqrt(v[i]) / bc2Root) + eps;
                 p[i] -= (gradScale * g[i] + momentumScale * m[i]) / denom;
             }
@@ -192,8 +194,8 @@ internal sealed class AdamOptimizer : Optimizer
         float invBc2Root = (float)(1 / bc2Root);
         for (int i = 0; i < p.Length; i++)
         {
-            m[i] = fb1 * m[i] + (1 - fb1) * g[i];
-            v[i] = fb2 * v[i] + (1 - fb2) * g[i] * g[i];
+            m[i] = fb1 * m[i] + rb1 * g[i];
+            v[i] = fb2 * v[i] + rb2 * g[i] * g[i];
             p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) * invBc2Root + eps);
         }
     }

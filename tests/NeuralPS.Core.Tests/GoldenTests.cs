@@ -1,0 +1,265 @@
+using System.Text.Json;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Optimizers;
+using NeuralPS.Core.Training;
+using Xunit;
+
+namespace NeuralPS.Core.Tests;
+
+/// <summary>
+/// Replays every PyTorch reference trajectory in ../shared/golden (or $NEURALPS_GOLDEN_DIR) step by step and
+/// compares losses, first-step gradients, final parameters and predictions to 1e-4 relative (1e-6 absolute near zero).
+/// </summary>
+public class GoldenTests
+{
+    private const double Relative = 1e-4, Absolute = 1e-6;
+
+    public static IEnumerable<object[]> Cases() =>
+        Directory.GetFiles(GoldenDirectory(), "*.json").OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
+
+    internal static string GoldenDirectory()
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable("NEURALPS_GOLDEN_DIR");
+        if (!string.IsNullOrEmpty(fromEnvironment)) return fromEnvironment;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "golden");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("No shared/golden folder above the test assembly; set NEURALPS_GOLDEN_DIR.");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void MatchesPyTorch(string file)
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(GoldenDirectory(), file)));
+        JsonElement root = doc.RootElement, spec = root.GetProperty("case");
+        string? unsupported = UnsupportedFeature(spec);
+        Skip.If(unsupported is not null, $"{file}: {unsupported} is not built yet");
+
+        int inputs = spec.GetProperty("inputs").GetInt32();
+        int batchSize = spec.GetProperty("batchSize").GetInt32();
+        int steps = spec.GetProperty("steps").GetInt32();
+        var net = new Network(inputs, file, seed: 1);
+        JsonElement[] layerSpecs = spec.GetProperty("layers").EnumerateArray().ToArray();
+        foreach (JsonElement layer in layerSpecs)
+        {
+            Activation activation = ParseActivation(layer.GetProperty("activation").GetString()!);
+            net.Add(layer.GetProperty("type").GetString() switch
+            {
+                "dense" => new DenseLayer(layer.GetProperty("units").GetInt32(), activation, Initializer.Zeros,
+                    Get(layer, "l1"), Get(layer, "l2")),
+                "batchnorm" => new BatchNormLayer(activation),
+                var t => throw new NotSupportedException(t),
+            });
+        }
+        net.LossOverride = ParseLoss(spec.GetProperty("loss").GetString()!);
+        net.OptimizerSettings = ParseOptimizer(spec);
+        LoadLayers(net, root.GetProperty("initial"));
+
+        float[] x = Flatten(root.GetProperty("x"));
+        JsonElement yElement = root.GetProperty("y");
+        float[] y = Flatten(yElement);
+        int samples = spec.GetProperty("samples").GetInt32();
+        int targetWidth = y.Length / samples;
+
+        double[] expectedLosses = root.GetProperty("lossBeforeStep").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(steps, expectedLosses.Length);
+        Workspace ws = net.GetWorkspace(batchSize);
+        net.Optimizer = Optimizer.Create(net.OptimizerSettings, net.ParameterCount);
+        float lr = (float)net.OptimizerSettings.EffectiveLearningRate;
+        int row = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            int count = Math.Min(batchSize, samples - row);
+            ReadOnlySpan<float> bx = x.AsSpan(row * inputs, count * inputs);
+            ReadOnlySpan<float> by = y.AsSpan(row * targetWidth, count * targetWidth);
+            ws.Forward(bx, count, training: true);
+            double loss = ws.Backward(bx, by, targetWidth, count);
+            Close(expectedLosses[step], loss, $"{file}: loss before step {step}");
+            if (step == 0) CompareLayers(net, ws.Gradients, root.GetProperty("gradientsAtFirstStep"), file + ": gradient at step 0", gradients: true);
+            ws.Clip(net.OptimizerSettings.ClipNorm, net.OptimizerSettings.ClipValue);
+            net.Optimizer.Step(net.Parameters, ws.Gradients, lr);
+            row += count;
+            if (row >= samples) row = 0;
+        }
+        CompareLayers(net, net.Parameters, root.GetProperty("final"), file + ": final", gradients: false);
+
+        float[] predictions = net.Predict(x, samples);
+        float[] expectedPredictions = Flatten(root.GetProperty("predictionsAfter"));
+        Assert.Equal(expectedPredictions.Length, predictions.Length);
+        for (int i = 0; i < predictions.Length; i++) Close(expectedPredictions[i], predictions[i], $"{file}: prediction {i}");
+    }
+
+    /// <summary>The first feature in the case that the engine does not have, or null.</summary>
+    private static string? UnsupportedFeature(JsonElement spec)
+    {
+        try
+        {
+            foreach (JsonElement layer in spec.GetProperty("layers").EnumerateArray())
+            {
+                string type = layer.GetProperty("type").GetString()!;
+                if (type is not ("dense" or "batchnorm")) return $"layer type '{type}'";
+                ParseActivation(layer.GetProperty("activation").GetString()!);
+            }
+            ParseLoss(spec.GetProperty("loss").GetString()!);
+            ParseOptimizer(spec);
+            return null;
+        }
+        catch (NotSupportedException e) { return e.Message; }
+    }
+
+    private static float Get(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) ? (float)v.GetDouble() : 0f;
+
+    private static double GetDouble(JsonElement e, string name, double fallback) =>
+        e.TryGetProperty(name, out JsonElement v) ? v.GetDouble() : fallback;
+
+    internal static Activation ParseActivation(string name) => name.ToLowerInvariant() switch
+    {
+        "linear" => Activation.Linear,
+        "sigmoid" => Activation.Sigmoid,
+        "tanh" => Activation.Tanh,
+        "relu" => Activation.Relu,
+        "leakyrelu" or "leaky_relu" => Activation.LeakyRelu,
+        "elu" => Activation.Elu,
+        "gelu" => Activation.Gelu,
+        "swish" or "silu" => Activation.Swish,
+        "softplus" => Activation.Softplus,
+        "softmax" => Activation.Softmax,
+        _ => throw new NotSupportedException($"activation '{name}'"),
+    };
+
+    private static LossKind ParseLoss(string name) => name switch
+    {
+        "mse" => LossKind.MeanSquaredError,
+        "mae" => LossKind.MeanAbsoluteError,
+        "huber" => LossKind.Huber,
+        "binary_crossentropy" => LossKind.BinaryCrossEntropy,
+        "categorical_crossentropy" => LossKind.CategoricalCrossEntropy,
+        "sparse_categorical_crossentropy" => LossKind.SparseCategoricalCrossEntropy,
+        _ => throw new NotSupportedException($"loss '{name}'"),
+    };
+
+    private static OptimizerSettings ParseOptimizer(JsonElement spec)
+    {
+        JsonElement o = spec.GetProperty("optimizer");
+        string name = o.GetProperty("name").GetString()!;
+        OptimizerKind kind = name switch
+        {
+            "sgd" => OptimizerKind.Sgd,
+            "adagrad" => OptimizerKind.AdaGrad,
+            "rmsprop" => OptimizerKind.RmsProp,
+            "adam" => OptimizerKind.Adam,
+            "adamw" => OptimizerKind.AdamW,
+            "nadam" => OptimizerKind.Nadam,
+            _ => throw new NotSupportedException($"optimizer '{name}'"),
+        };
+        double clipNorm = 0, clipValue = 0;
+        if (spec.TryGetProperty("clip", out JsonElement clip))
+        {
+            string clipKind = clip.GetProperty("kind").GetString()!;
+            if (clipKind == "norm") clipNorm = clip.GetProperty("value").GetDouble();
+            else if (clipKind == "value") clipValue = clip.GetProperty("value").GetDouble();
+            else throw new NotSupportedException($"clipping '{clipKind}'");
+        }
+        foreach (JsonProperty p in o.EnumerateObject())
+            if (p.Name is not ("name" or "learningRate" or "momentum" or "nesterov" or "beta1" or "beta2" or "epsilon"
+                or "weightDecay" or "rho" or "initialAccumulator" or "momentumDecay" or "dampening" or "centered"))
+                throw new NotSupportedException($"optimizer setting '{p.Name}'");
+        return new OptimizerSettings
+        {
+            Kind = kind,
+            LearningRate = o.GetProperty("learningRate").GetDouble(),
+            Momentum = GetDouble(o, "momentum", 0),
+            Nesterov = o.TryGetProperty("nesterov", out JsonElement n) && n.GetBoolean(),
+            Dampening = GetDouble(o, "dampening", 0),
+            Beta1 = GetDouble(o, "beta1", 0.9),
+            Beta2 = GetDouble(o, "beta2", 0.999),
+            Epsilon = GetDouble(o, "epsilon", double.NaN),
+            WeightDecay = GetDouble(o, "weightDecay", double.NaN),
+            Rho = GetDouble(o, "rho", 0.99),
+            Centered = o.TryGetProperty("centered", out JsonElement c) && c.GetBoolean(),
+            InitialAccumulator = GetDouble(o, "initialAccumulator", 0),
+            MomentumDecay = GetDouble(o, "momentumDecay", 0.004),
+            ClipNorm = clipNorm,
+            ClipValue = clipValue,
+        };
+    }
+
+    internal static float[] Flatten(JsonElement e)
+    {
+        var values = new List<float>();
+        void Walk(JsonElement v)
+        {
+            if (v.ValueKind == JsonValueKind.Array) foreach (JsonElement item in v.EnumerateArray()) Walk(item);
+            else values.Add((float)v.GetDouble());
+        }
+        Walk(e);
+        return values.ToArray();
+    }
+
+    /// <summary>Writes the file's per-layer parameters (and batch-norm running statistics) into the network.</summary>
+    private static void LoadLayers(Network net, JsonElement layers)
+    {
+        int i = 0;
+        foreach (JsonElement entry in layers.EnumerateArray())
+        {
+            Layer layer = net.Layers[i++];
+            Span<float> p = net.ParametersOf(layer);
+            if (layer is DenseLayer dense)
+            {
+                Flatten(entry.GetProperty("W")).CopyTo(p[..dense.WeightCount]);
+                Flatten(entry.GetProperty("b")).CopyTo(p[dense.WeightCount..]);
+            }
+            else if (layer is BatchNormLayer bn)
+            {
+                Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
+                Flatten(entry.GetProperty("beta")).CopyTo(p[bn.OutputSize..]);
+                Flatten(entry.GetProperty("runningMean")).CopyTo(bn.RunningMean);
+                Flatten(entry.GetProperty("runningVar")).CopyTo(bn.RunningVariance);
+            }
+        }
+    }
+
+    private static void CompareLayers(Network net, float[] flat, JsonElement expected, string what, bool gradients)
+    {
+        int i = 0;
+        foreach (JsonElement entry in expected.EnumerateArray())
+        {
+            Layer layer = net.Layers[i];
+            ReadOnlySpan<float> p = flat.AsSpan(layer.ParameterOffset, layer.ParameterCount);
+            string where = $"{what}, layer {i}";
+            if (layer is DenseLayer dense)
+            {
+                CloseAll(Flatten(entry.GetProperty("W")), p[..dense.WeightCount], where + " W");
+                CloseAll(Flatten(entry.GetProperty("b")), p[dense.WeightCount..], where + " b");
+            }
+            else if (layer is BatchNormLayer bn)
+            {
+                CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");
+                CloseAll(Flatten(entry.GetProperty("beta")), p[bn.OutputSize..], where + " beta");
+                if (!gradients && entry.TryGetProperty("runningMean", out JsonElement mean))
+                {
+                    CloseAll(Flatten(mean), bn.RunningMean, where + " runningMean");
+                    CloseAll(Flatten(entry.GetProperty("runningVar")), bn.RunningVariance, where + " runningVar");
+                }
+            }
+            i++;
+        }
+    }
+
+    private static void CloseAll(float[] expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: {expected.Length} values expected, {actual.Length} found");
+        for (int i = 0; i < expected.Length; i++) Close(expected[i], actual[i], $"{what}[{i}]");
+    }
+
+    private static void Close(double expected, double actual, string what)
+    {
+        double error = Math.Abs(expected - actual);
+        bool ok = error <= Absolute || error <= Relative * Math.Abs(expected);
+        Assert.True(ok, $"{what}: expected {expected:G9}, got {actual:G9} (error {error:G3})");
+    }
+}
