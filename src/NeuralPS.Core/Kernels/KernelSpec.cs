@@ -22,20 +22,33 @@ internal readonly unsafe struct KernelSpec
     /// edges. The choice may depend on the shape and nothing else that varies, and never changes results
     /// (every kernel sums in the same order).
     /// </summary>
-    public static KernelSpec For(GemmPath path, int m, int n)
+    public static KernelSpec For(GemmPath path, int m, int n) => path switch
     {
-        switch (path)
+        GemmPath.Avx512 => For<Simd512, Vector512<float>>(m, n, wide: true),
+        GemmPath.Avx2 => For<Simd256, Vector256<float>>(m, n, wide: false),
+        _ => For<Simd128, Vector128<float>>(m, n, wide: false),
+    };
+
+    /// <summary>
+    /// <paramref name="wide"/>: 32 vector registers (AVX-512), room for 24 accumulators; otherwise 16 registers and 12.
+    /// </summary>
+    private static KernelSpec For<S, TV>(int m, int n, bool wide) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width;
+        delegate*<float*, nint, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
+        // One row (a single prediction, the XOR step): no rows to waste, as many columns as registers allow.
+        if (m == 1)
         {
-            case GemmPath.Avx512:
-                if (n <= 16) return new(12, 16, &MicroKernels.K12x1<Simd512, Vector512<float>>, &TileEpilogue<Simd512, Vector512<float>>);
-                if (n <= 32 || (m <= 160 && n % 64 != 0))
-                    return new(12, 32, &MicroKernels.K12x2<Simd512, Vector512<float>>, &TileEpilogue<Simd512, Vector512<float>>);
-                return new(6, 64, &MicroKernels.K6x4<Simd512, Vector512<float>>, &TileEpilogue<Simd512, Vector512<float>>);
-            case GemmPath.Avx2:
-                return new(6, 16, &MicroKernels.K6x2<Simd256, Vector256<float>>, &TileEpilogue<Simd256, Vector256<float>>);
-            default:
-                return new(6, 8, &MicroKernels.K6x2<Simd128, Vector128<float>>, &TileEpilogue<Simd128, Vector128<float>>);
+            if (n <= w) return new(1, w, &MicroKernels.K1x1<S, TV>, epilogue);
+            if (n <= 2 * w) return new(1, 2 * w, &MicroKernels.K1x2<S, TV>, epilogue);
+            if (n <= 4 * w) return new(1, 4 * w, &MicroKernels.K1x4<S, TV>, epilogue);
+            return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue);
         }
+        if (!wide)
+            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue);
+        if (n <= w) return new(12, w, &MicroKernels.K12x1<S, TV>, epilogue);
+        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue);
+        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue);
     }
 
     /// <summary>C = C + bias (per column), then max(C, 0) if asked, over a full tile of rows × (vectors·W).</summary>

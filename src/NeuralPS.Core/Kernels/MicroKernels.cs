@@ -452,4 +452,116 @@ internal static unsafe class MicroKernels
         S.Store(c + 2 * ldc + 0 * w, c2_0); S.Store(c + 2 * ldc + 1 * w, c2_1); S.Store(c + 2 * ldc + 2 * w, c2_2); S.Store(c + 2 * ldc + 3 * w, c2_3);
         S.Store(c + 3 * ldc + 0 * w, c3_0); S.Store(c + 3 * ldc + 1 * w, c3_1); S.Store(c + 3 * ldc + 2 * w, c3_2); S.Store(c + 3 * ldc + 3 * w, c3_3);
     }
+
+    /// <summary>1 rows × 8 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void K1x8<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, bool load)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        nint w = S.Width;
+        float* a0 = a;
+        TV c0_0, c0_1, c0_2, c0_3, c0_4, c0_5, c0_6, c0_7;
+        if (load)
+        {
+            c0_0 = S.Load(c + 0 * ldc + 0 * w); c0_1 = S.Load(c + 0 * ldc + 1 * w); c0_2 = S.Load(c + 0 * ldc + 2 * w); c0_3 = S.Load(c + 0 * ldc + 3 * w); c0_4 = S.Load(c + 0 * ldc + 4 * w); c0_5 = S.Load(c + 0 * ldc + 5 * w); c0_6 = S.Load(c + 0 * ldc + 6 * w); c0_7 = S.Load(c + 0 * ldc + 7 * w);
+        }
+        else
+        {
+            c0_0 = c0_1 = c0_2 = c0_3 = c0_4 = c0_5 = c0_6 = c0_7 = S.Zero;
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b + 0 * w); TV b1 = S.Load(b + 1 * w); TV b2 = S.Load(b + 2 * w); TV b3 = S.Load(b + 3 * w); TV b4 = S.Load(b + 4 * w); TV b5 = S.Load(b + 5 * w); TV b6 = S.Load(b + 6 * w); TV b7 = S.Load(b + 7 * w);
+            TV x;
+            x = S.Splat(a0 + o); c0_0 = S.MulAdd(x, b0, c0_0); c0_1 = S.MulAdd(x, b1, c0_1); c0_2 = S.MulAdd(x, b2, c0_2); c0_3 = S.MulAdd(x, b3, c0_3); c0_4 = S.MulAdd(x, b4, c0_4); c0_5 = S.MulAdd(x, b5, c0_5); c0_6 = S.MulAdd(x, b6, c0_6); c0_7 = S.MulAdd(x, b7, c0_7);
+            o += ks;
+            b += ldb;
+        }
+        S.Store(c + 0 * ldc + 0 * w, c0_0); S.Store(c + 0 * ldc + 1 * w, c0_1); S.Store(c + 0 * ldc + 2 * w, c0_2); S.Store(c + 0 * ldc + 3 * w, c0_3); S.Store(c + 0 * ldc + 4 * w, c0_4); S.Store(c + 0 * ldc + 5 * w, c0_5); S.Store(c + 0 * ldc + 6 * w, c0_6); S.Store(c + 0 * ldc + 7 * w, c0_7);
+    }
+
+    /// <summary>1 rows × 4 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void K1x4<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, bool load)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        nint w = S.Width;
+        float* a0 = a;
+        TV c0_0, c0_1, c0_2, c0_3;
+        if (load)
+        {
+            c0_0 = S.Load(c + 0 * ldc + 0 * w); c0_1 = S.Load(c + 0 * ldc + 1 * w); c0_2 = S.Load(c + 0 * ldc + 2 * w); c0_3 = S.Load(c + 0 * ldc + 3 * w);
+        }
+        else
+        {
+            c0_0 = c0_1 = c0_2 = c0_3 = S.Zero;
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b + 0 * w); TV b1 = S.Load(b + 1 * w); TV b2 = S.Load(b + 2 * w); TV b3 = S.Load(b + 3 * w);
+            TV x;
+            x = S.Splat(a0 + o); c0_0 = S.MulAdd(x, b0, c0_0); c0_1 = S.MulAdd(x, b1, c0_1); c0_2 = S.MulAdd(x, b2, c0_2); c0_3 = S.MulAdd(x, b3, c0_3);
+            o += ks;
+            b += ldb;
+        }
+        S.Store(c + 0 * ldc + 0 * w, c0_0); S.Store(c + 0 * ldc + 1 * w, c0_1); S.Store(c + 0 * ldc + 2 * w, c0_2); S.Store(c + 0 * ldc + 3 * w, c0_3);
+    }
+
+    /// <summary>1 rows × 2 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void K1x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, bool load)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        nint w = S.Width;
+        float* a0 = a;
+        TV c0_0, c0_1;
+        if (load)
+        {
+            c0_0 = S.Load(c + 0 * ldc + 0 * w); c0_1 = S.Load(c + 0 * ldc + 1 * w);
+        }
+        else
+        {
+            c0_0 = c0_1 = S.Zero;
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b + 0 * w); TV b1 = S.Load(b + 1 * w);
+            TV x;
+            x = S.Splat(a0 + o); c0_0 = S.MulAdd(x, b0, c0_0); c0_1 = S.MulAdd(x, b1, c0_1);
+            o += ks;
+            b += ldb;
+        }
+        S.Store(c + 0 * ldc + 0 * w, c0_0); S.Store(c + 0 * ldc + 1 * w, c0_1);
+    }
+
+    /// <summary>1 rows × 1 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void K1x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, bool load)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        nint w = S.Width;
+        float* a0 = a;
+        TV c0_0;
+        if (load)
+        {
+            c0_0 = S.Load(c + 0 * ldc + 0 * w);
+        }
+        else
+        {
+            c0_0 = S.Zero;
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b + 0 * w);
+            TV x;
+            x = S.Splat(a0 + o); c0_0 = S.MulAdd(x, b0, c0_0);
+            o += ks;
+            b += ldb;
+        }
+        S.Store(c + 0 * ldc + 0 * w, c0_0);
+    }
 }

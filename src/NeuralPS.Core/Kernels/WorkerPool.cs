@@ -75,13 +75,7 @@ public sealed class WorkerPool : IDisposable
             int seen = _generation;
             _generation = seen + 1;
             for (int i = 0; i < parts - 1; i++)
-            {
-                if (_workers[i] is not null) continue;
-                int index = i + 1;
-                var thread = new Thread(() => Loop(index, seen), 256 * 1024) { IsBackground = true, Name = $"NeuralPS worker {index}" };
-                _workers[i] = thread;
-                thread.Start();
-            }
+                if (_workers[i] is null) _workers[i] = StartWorker(i + 1, seen);
             if (_sleepers > 0) Monitor.PulseAll(_gate);
         }
         Exception? failure = null;
@@ -91,6 +85,14 @@ public sealed class WorkerPool : IDisposable
         while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
         _work = null;
         if (failure is not null) throw failure;
+    }
+
+    // A method of its own: a lambda in Run would allocate its closure on every call, not only when a thread starts.
+    private Thread StartWorker(int index, int seen)
+    {
+        var thread = new Thread(() => Loop(index, seen), 256 * 1024) { IsBackground = true, Name = $"NeuralPS worker {index}" };
+        thread.Start();
+        return thread;
     }
 
     private void Loop(int index, int seen)
