@@ -84,7 +84,7 @@ public sealed class Network
     public string[]? ClassNames { get; set; }
 
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
-    public object? FeatureEncoding { get; set; }
+    public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
