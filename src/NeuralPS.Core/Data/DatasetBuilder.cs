@@ -109,10 +109,9 @@ public sealed class DatasetBuilder
         if (field.IsEmpty) throw FeatureValues.Empty(Row, store.Name);
         if (!store.ForceText)
         {
-            // parsed as double then rounded, exactly as FeatureValues.TryNumber does for records
-            if (double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+            if (float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float number))
             {
-                store.AddNumber(_rows, FeatureValues.Finite(number, Row, store.Name), isBool: false);
+                AddNumber(column, number);
                 return;
             }
             if (Ascii.EqualsIgnoreCase(field, "true"u8) || Ascii.EqualsIgnoreCase(field, "false"u8))
@@ -122,6 +121,17 @@ public sealed class DatasetBuilder
             }
         }
         store.AddText(_rows, Encoding.UTF8.GetString(field));
+    }
+
+    /// <summary>Whether column <paramref name="column"/> keeps text whatever its values (categorical by request, or by the encoding).</summary>
+    public bool IsText(int column) => _columns[column].ForceText;
+
+    /// <summary>Adds a number already parsed (the fast path for CSV fields) for column <paramref name="column"/> of the current row.</summary>
+    public void AddNumber(int column, float value)
+    {
+        ColumnStore store = _columns[column];
+        if (store.ForceText) { store.AddText(_rows, value.ToString(CultureInfo.InvariantCulture)); return; }
+        store.AddNumber(_rows, float.IsFinite(value) ? value : FeatureValues.Finite(value, Row, store.Name), isBool: false);
     }
 
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> field)

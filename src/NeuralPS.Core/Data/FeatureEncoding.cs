@@ -192,7 +192,10 @@ public static class FeatureValues
             case int or long or short or sbyte or byte or ushort or uint or ulong or decimal:
                 number = Convert.ToDouble(value, CultureInfo.InvariantCulture); return true;
             case string s:
-                return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+                // straight to float32 (correctly rounded), as CSV fields are parsed: the same text gives the same bits
+                bool parsed = float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float single);
+                number = single;
+                return parsed;
             default: number = 0; return false;
         }
     }
