@@ -147,6 +147,21 @@ public sealed class Network
         _workspace = null;
     }
 
+    /// <summary>
+    /// Puts an input normalization layer in front of the others (Invoke-Training -Normalize). It has no trainable
+    /// parameters, so the flat buffer, the layers' offsets and the optimizer's state stay as they are.
+    /// </summary>
+    public NormalizationLayer InsertNormalizationLayer()
+    {
+        if (_layers.Count > 0 && _layers[0] is NormalizationLayer existing) return existing;
+        var layer = new NormalizationLayer { InputSize = InputSize };
+        layer.SetWidth(InputSize);
+        _layers.Insert(0, layer);
+        _workspace?.Dispose();
+        _workspace = null;
+        return layer;
+    }
+
     /// <summary>This layer's slice of the flat parameters.</summary>
     public Span<float> ParametersOf(Layer layer) => _parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount);
 
