@@ -22,6 +22,11 @@
         'Test-Network'
         'Get-SampleDataset'
         'Split-Dataset'
+        'ConvertTo-Dataset'
+        'ConvertFrom-Dataset'
+        'Import-Dataset'
+        'Export-Network'
+        'Import-Network'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
