@@ -22,6 +22,7 @@
         'Test-Network'
         'Get-SampleDataset'
         'Split-Dataset'
+        'Export-TrainingChart'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

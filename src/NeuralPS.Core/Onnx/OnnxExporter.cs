@@ -40,27 +40,8 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = ToBytes(network);
-        string full = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(full);
-        if (directory is null || !Directory.Exists(directory))
-            throw new NeuralPSException("DirectoryNotFound", ErrorKind.NotFound,
-                $"Cannot write the ONNX model to '{path}': the folder '{directory}' does not exist. Create it first or choose another path.", path);
-        if (Directory.Exists(full))
-            throw new NeuralPSException("CannotWriteFile", ErrorKind.InvalidArgument,
-                $"Cannot write the ONNX model to '{path}': it is a folder. Give a file name such as '{Path.Combine(path, network.Name + ".onnx")}'.", path);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temporary); } catch (Exception) { /* nothing more to clean */ }
-            throw new NeuralPSException("CannotWriteFile", ErrorKind.InvalidOperation,
-                $"Cannot write the ONNX model to '{path}': {e.Message}", path, e);
-        }
+        AtomicFile.CheckWritable(path, "ONNX model");
+        AtomicFile.WriteAllBytes(path, ToBytes(network), "ONNX model");
     }
 
     /// <summary>The ONNX model as bytes (the serialized ModelProto).</summary>
