@@ -22,6 +22,12 @@
         'Test-Network'
         'Get-SampleDataset'
         'Split-Dataset'
+        'ConvertTo-Dataset'
+        'ConvertFrom-Dataset'
+        'Import-Dataset'
+        'Export-Network'
+        'Import-Network'
+        'Export-TrainingChart'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -84,7 +84,7 @@ public sealed class Network
     public string[]? ClassNames { get; set; }
 
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
-    public object? FeatureEncoding { get; set; }
+    public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
@@ -145,6 +145,21 @@ public sealed class Network
         Optimizer = null;
         _workspace?.Dispose();
         _workspace = null;
+    }
+
+    /// <summary>
+    /// Puts an input normalization layer in front of the others (Invoke-Training -Normalize). It has no trainable
+    /// parameters, so the flat buffer, the layers' offsets and the optimizer's state stay as they are.
+    /// </summary>
+    public NormalizationLayer InsertNormalizationLayer()
+    {
+        if (_layers.Count > 0 && _layers[0] is NormalizationLayer existing) return existing;
+        var layer = new NormalizationLayer { InputSize = InputSize };
+        layer.SetWidth(InputSize);
+        _layers.Insert(0, layer);
+        _workspace?.Dispose();
+        _workspace = null;
+        return layer;
     }
 
     /// <summary>This layer's slice of the flat parameters.</summary>

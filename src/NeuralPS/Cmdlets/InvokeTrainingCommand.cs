@@ -65,6 +65,9 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
     [ValidateRange(1, 256)]
     public int ThreadCount { get; set; }
 
+    [Parameter(HelpMessage = "Standardize the inputs with a normalization layer learned from the training data and kept in the model (added in front if the network has none).")]
+    public SwitchParameter Normalize { get; set; }
+
     [Parameter(HelpMessage = "Write the trained network at the end instead of the epoch results.")]
     public SwitchParameter PassThru { get; set; }
 
@@ -82,6 +85,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             MinDelta = MinDelta,
             Monitor = Monitor,
             RestoreBestWeights = !KeepLastWeights,
+            Normalize = Normalize,
         };
         try
         {
