@@ -59,8 +59,9 @@ foreach (CmdletModel cmdlet in cmdlets)
     if (File.Exists(path)) help = MarkdownHelp.Parse(path);
     else
     {
-        Warn(path, $"{cmdlet.Name} has no help source; Get-Help shows only its syntax and parameter help messages. Run `dotnet run --project build/HelpGen -- scaffold --assembly module/bin/NeuralPS.dll --help module/help` and fill it in.");
-        help = MarkdownHelp.Parse(WriteTemp(Scaffold.Markdown(cmdlet)));
+        // Left out of the MAML, so Get-Help falls back to the syntax PowerShell makes up (better than placeholders).
+        Warn(path, $"{cmdlet.Name} has no help source, so Get-Help shows only its syntax. Write one: `dotnet build/HelpGen/bin/Release/net10.0/HelpGen.dll scaffold --assembly module/bin/NeuralPS.dll --help module/help` writes a skeleton to fill in.");
+        continue;
     }
     if (help.Synopsis.Count == 0) Warn(path, $"{cmdlet.Name}: no SYNOPSIS.");
     if (help.Description.Count == 0) Warn(path, $"{cmdlet.Name}: no DESCRIPTION.");
@@ -90,10 +91,3 @@ foreach (string dir in outDirs)
 }
 Console.WriteLine($"HelpGen: {cmdlets.Count} cmdlets, {abouts.Count} about topic(s) -> {string.Join(", ", outDirs)}{(warnings > 0 ? $" ({warnings} warnings)" : "")}");
 return 0;
-
-static string WriteTemp(string text)
-{
-    string path = Path.Combine(Path.GetTempPath(), $"helpgen-{Guid.NewGuid():N}.md");
-    File.WriteAllText(path, text);
-    return path;
-}
