@@ -71,8 +71,14 @@ foreach (CmdletModel cmdlet in cmdlets)
         if (!cmdlet.Parameters.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
             Warn(path, $"{cmdlet.Name}: the markdown describes -{name}, which the cmdlet does not have.");
     foreach (ParameterModel p in cmdlet.Parameters)
-        if (p.Name is not ("WhatIf" or "Confirm") && !help.Parameters.ContainsKey(p.Name))
+    {
+        if (p.Name is "WhatIf" or "Confirm") continue;
+        if (!help.Parameters.TryGetValue(p.Name, out var described) || described.Count == 0)
             Warn(path, $"{cmdlet.Name}: -{p.Name} is not described in the markdown (its HelpMessage is used).");
+        // The markdown may say more than the HelpMessage (the text a prompt shows), but it starts by saying the same.
+        else if (p.HelpMessage is string message && !Normalize(described[0]).StartsWith(Normalize(message).TrimEnd('.'), StringComparison.Ordinal))
+            Warn(path, $"{cmdlet.Name}: the description of -{p.Name} does not start with its HelpMessage \"{message}\".");
+    }
     pairs.Add((cmdlet, help));
 }
 
@@ -91,3 +97,5 @@ foreach (string dir in outDirs)
 }
 Console.WriteLine($"HelpGen: {cmdlets.Count} cmdlets, {abouts.Count} about topic(s) -> {string.Join(", ", outDirs)}{(warnings > 0 ? $" ({warnings} warnings)" : "")}");
 return 0;
+
+static string Normalize(string text) => string.Join(' ', MarkdownHelp.Inline(text).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
