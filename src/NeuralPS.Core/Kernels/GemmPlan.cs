@@ -112,18 +112,9 @@ internal readonly unsafe struct GemmPlan
         }
     }
 
-    /// <summary>One panel from row-major B[k, n]: row copies, zero-padded to NR.</summary>
-    private void PackPanel(float* dst, int p0, int kc, int j, int cols)
-    {
-        int nr = _kernel.NR;
-        for (int p = 0; p < kc; p++)
-        {
-            float* src = _b + (nint)(p0 + p) * _n + j;
-            float* d = dst + (nint)p * nr;
-            new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-            if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-        }
-    }
+    /// <summary>One panel from row-major B[k, n], zero-padded to NR.</summary>
+    private void PackPanel(float* dst, int p0, int kc, int j, int cols) =>
+        _kernel.PackRows(dst, _b + (nint)p0 * _n + j, _n, kc, cols, _kernel.NR);
 
     /// <summary>One panel from B[n, k] read as Bᵀ: dst[p, j] = B[j, p], zero-padded to NR.</summary>
     private void PackTransposed(float* dst, int p0, int kc, int j0, int cols)

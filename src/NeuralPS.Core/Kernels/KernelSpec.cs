@@ -11,10 +11,13 @@ internal readonly unsafe struct KernelSpec
     /// <summary>(c, ldc, rows, cols, NR, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
     public readonly delegate*<float*, nint, int, int, int, float*, bool, void> Epilogue;
 
+    /// <summary>(dst, src, lds, kc, cols, NR): kc rows of cols floats into a zero-padded panel NR wide.</summary>
+    public readonly delegate*<float*, float*, nint, int, int, int, void> PackRows;
+
     private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> kernel,
-        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue)
+        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
     {
-        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue;
+        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows;
     }
 
     /// <summary>
@@ -36,21 +39,31 @@ internal readonly unsafe struct KernelSpec
     {
         int w = S.Width;
         delegate*<float*, nint, int, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
+        delegate*<float*, float*, nint, int, int, int, void> pack = &PackRowsOf<S, TV>;
         // One row (a single prediction, the XOR step): no rows to waste, as many columns as registers allow.
         if (m == 1)
         {
-            if (n <= w) return new(1, w, &MicroKernels.K1x1<S, TV>, epilogue);
-            if (n <= 2 * w) return new(1, 2 * w, &MicroKernels.K1x2<S, TV>, epilogue);
-            if (n <= 4 * w) return new(1, 4 * w, &MicroKernels.K1x4<S, TV>, epilogue);
-            return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue);
+            if (n <= w) return new(1, w, &MicroKernels.K1x1<S, TV>, epilogue, pack);
+            if (n <= 2 * w) return new(1, 2 * w, &MicroKernels.K1x2<S, TV>, epilogue, pack);
+            if (n <= 4 * w) return new(1, 4 * w, &MicroKernels.K1x4<S, TV>, epilogue, pack);
+            return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue, pack);
         }
         if (!wide)
-            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue);
+            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue, pack) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue, pack);
         // Narrow C (the output layer): one vector wide, 12 or 8 rows, whichever pads m less.
         if (n <= w) return (m + 11) / 12 * 12 <= (m + 7) / 8 * 8
-            ? new(12, w, &MicroKernels.K12x1<S, TV>, epilogue) : new(8, w, &MicroKernels.K8x1<S, TV>, epilogue);
-        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue);
-        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue);
+            ? new(12, w, &MicroKernels.K12x1<S, TV>, epilogue, pack) : new(8, w, &MicroKernels.K8x1<S, TV>, epilogue, pack);
+        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue, pack);
+        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue, pack);
+    }
+
+    /// <summary>Row copies through vector registers, masked at the right edge, zeros beyond it.</summary>
+    private static void PackRowsOf<S, TV>(float* dst, float* src, nint lds, int kc, int cols, int nr)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width;
+        for (int p = 0; p < kc; p++, dst += nr, src += lds)
+            for (int j = 0; j < nr; j += w) S.Store(dst + j, S.LoadPartial(src + j, cols - j));
     }
 
     /// <summary>C = C + bias (per column), then max(C, 0) if asked, over rows × cols (masked at the right edge).</summary>
