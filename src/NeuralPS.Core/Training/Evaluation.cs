@@ -26,7 +26,9 @@ public sealed class ConfusionMatrix
     {
         int n = Classes.Length;
         int nameWidth = Math.Max("actual \\ predicted".Length, Classes.Max(c => c.Length));
-        int cell = Math.Max(6, Math.Max(Classes.Max(c => Math.Min(c.Length, 12)), Counts.Cast<int>().DefaultIfEmpty(0).Max().ToString().Length) + 1);
+        // Column headers get the room a ~110-character line leaves (shortened with … past it), so ten classes still fit.
+        int room = Math.Max(5, (110 - nameWidth) / Math.Max(n, 1) - 1);
+        int cell = Math.Max(6, Math.Max(Classes.Max(c => Math.Min(c.Length, room)), Counts.Cast<int>().DefaultIfEmpty(0).Max().ToString().Length) + 1);
         var text = new StringBuilder();
         text.Append("actual \\ predicted".PadRight(nameWidth));
         foreach (string c in Classes) text.Append(' ').Append(Shorten(c, cell).PadLeft(cell));
