@@ -27,6 +27,7 @@
         'Import-Dataset'
         'Export-Network'
         'Import-Network'
+        'Export-TrainingChart'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
