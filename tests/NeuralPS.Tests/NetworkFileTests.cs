@@ -116,20 +116,16 @@ public class NetworkFileTests : IDisposable
     }
 
     [Fact]
-    public void OnnxIsWrittenByTheExporterOrRefusedClearly()
+    public void OnnxIsChosenByExtensionOrFormatAndNeedsForceToOverwrite()
     {
-        bool available = typeof(Network).Assembly.GetType("NeuralPS.Core.Onnx.OnnxExporter") is not null;
-        if (available)
+        _ps.Run("$net | Export-Network iris.onnx; $net | Export-Network iris-model.bin -Format Onnx");
+        foreach (string name in new[] { "iris.onnx", "iris-model.bin" })
         {
-            _ps.Run("$net | Export-Network iris.onnx");
-            Assert.True(new FileInfo(PathOf("iris.onnx")).Length > 0);
+            byte[] bytes = File.ReadAllBytes(PathOf(name));
+            Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), a varint: not the NeuralPS signature
+            Assert.Throws<NeuralPSException>(() => Core.Serialization.ModelFile.FromBytes(bytes));
         }
-        else
-        {
-            ErrorRecord error = _ps.Fail("$net | Export-Network iris.onnx");
-            Assert.Equal("OnnxNotAvailable", Id(error));
-            Assert.Equal("OnnxNotAvailable", Id(_ps.Fail("$net | Export-Network model.bin -Format Onnx")));
-            Assert.False(File.Exists(PathOf("iris.onnx")));
-        }
+        Assert.Equal("ModelFileExists", Id(_ps.Fail("$net | Export-Network iris.onnx")));
+        _ps.Run("$net | Export-Network iris.onnx -Force");
     }
 }
