@@ -144,7 +144,7 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
             WriteVerbose($"Optimizer: {Network.OptimizerSettings}");
         }
         WriteObject(Network);
-    });
+    }, Network);
 }
 
 /// <summary>Overrides the loss inferred from the output layer.</summary>
