@@ -23,6 +23,7 @@
         'Get-SampleDataset'
         'Split-Dataset'
         'Export-TrainingChart'
+        'Show-TrainingHistory'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
