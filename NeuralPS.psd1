@@ -24,6 +24,9 @@
         'Split-Dataset'
         'Export-TrainingChart'
         'Show-TrainingHistory'
+        'Get-FeatureImportance'
+        'Get-Attribution'
+        'Get-LayerStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
