@@ -50,13 +50,9 @@ public sealed class DenseLayer : Layer
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
         int n = OutputSize;
-        Gemm.Multiply(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], z, false, context.Pool);
-        ReadOnlySpan<float> bias = parameters.Slice(WeightCount, n);
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = z.Slice(r * n, n);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // The bias is added in the product's epilogue, after the whole sum, while each tile of z is in registers.
+        Gemm.MultiplyBias(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], parameters.Slice(WeightCount, n), z,
+            false, context.Pool);
     }
 
     internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,

@@ -74,6 +74,7 @@ public sealed class Trainer
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
+        if (_options.Normalize) net.InsertNormalizationLayer();
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);
 
@@ -110,7 +111,13 @@ public sealed class Trainer
                 int epoch = net.History.Count + 1;
                 float lr = (float)schedule.Rate;
                 lastGood.Take();
-                if (_options.Shuffle) net.TrainingRandom.Shuffle(order);
+                if (_options.Shuffle)
+                {
+                    // Shuffle the identity every epoch, not last epoch's order: an epoch's order then depends only on the
+                    // random stream's state, so training resumed from a saved model goes on exactly as if never stopped.
+                    for (int i = 0; i < rows; i++) order[i] = i;
+                    net.TrainingRandom.Shuffle(order);
+                }
                 var clock = Stopwatch.StartNew();
                 double lossSum = 0;
                 long correct = 0, counted = 0;
