@@ -8,11 +8,11 @@ public sealed class FeatureAttribution
     /// <summary>The feature, in the user's column name.</summary>
     public string Feature { get; init; } = "";
 
-    /// <summary>The record's value of the feature.</summary>
-    public double Value { get; init; }
+    /// <summary>The record's value of the feature (a number; a boolean or category for an encoded column).</summary>
+    public object Value { get; init; } = 0.0;
 
     /// <summary>The baseline's value of the feature.</summary>
-    public double Baseline { get; init; }
+    public object Baseline { get; init; } = 0.0;
 
     /// <summary>
     /// The feature's integrated gradient: its share of Output − BaselineOutput. Positive pushes the explained output
@@ -107,6 +107,42 @@ public static class IntegratedGradients
         }
     }
 
+    /// <summary>
+    /// The attributions of encoded inputs summed per raw column of <paramref name="encoding"/> (a one-hot column's
+    /// features become one attribution under the column's name; integrated gradients add up, so completeness holds).
+    /// </summary>
+    public static FeatureAttribution[] ByColumn(FeatureAttribution[] perInput, Data.FeatureEncoding encoding,
+        ReadOnlySpan<float> record, ReadOnlySpan<float> baseline)
+    {
+        if (encoding.FeatureCount != perInput.Length || encoding.Columns.All(c => c.Width == 1 && c.Kind == Data.ColumnKind.Numeric))
+            return perInput;
+        var result = new FeatureAttribution[encoding.Columns.Length];
+        int offset = 0;
+        for (int c = 0; c < encoding.Columns.Length; c++)
+        {
+            Data.FeatureColumn column = encoding.Columns[c];
+            int width = column.Width;
+            double sum = 0;
+            for (int k = 0; k < width; k++) sum += perInput[offset + k].Attribution;
+            FeatureAttribution first = perInput[offset];
+            result[c] = new FeatureAttribution
+            {
+                Feature = column.Name, Attribution = sum,
+                Value = Raw(column, record.Slice(offset, width)), Baseline = Raw(column, baseline.Slice(offset, width)),
+                Target = first.Target, Output = first.Output, BaselineOutput = first.BaselineOutput, Record = first.Record, Steps = first.Steps,
+            };
+            offset += width;
+        }
+        return result;
+    }
+
+    private static object Raw(Data.FeatureColumn column, ReadOnlySpan<float> features) => column.Kind switch
+    {
+        Data.ColumnKind.Numeric => (double)features[0],
+        Data.ColumnKind.Boolean => features[0] >= 0.5f,
+        _ => features.IndexOfAnyExcept(0f) is int i && i >= 0 ? column.Categories[Evaluator.ArgMax(features)] : "",
+    };
+
     /// <summary>The most steps a tolerance can ask for.</summary>
     public const int MaximumSteps = 8192;
 
@@ -142,7 +178,7 @@ public static class IntegratedGradients
             double integral = sum / steps;
             result[i] = new FeatureAttribution
             {
-                Feature = names[i], Value = record[i], Baseline = baseline[i],
+                Feature = names[i], Value = (double)record[i], Baseline = (double)baseline[i],
                 Attribution = (record[i] - baseline[i]) * integral,
                 Target = target, Output = outputValue, BaselineOutput = baselineValue, Record = recordNumber, Steps = steps,
             };

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Reflection;
 using NeuralPS.Core;
 using NeuralPS.Core.Serialization;
 
@@ -56,21 +55,6 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
         if (PassThru) WriteObject(new FileInfo(path));
     });
 
-    /// <summary>
-    /// ONNX export lives in NeuralPS.Core.Onnx.OnnxExporter, built on another branch; it is found by name so that this
-    /// cmdlet works with and without it. Once it is merged this can become a direct call.
-    /// </summary>
-    private static void WriteOnnx(Network network, string path)
-    {
-        MethodInfo? write = typeof(Network).Assembly.GetType("NeuralPS.Core.Onnx.OnnxExporter")
-            ?.GetMethod("Write", BindingFlags.Public | BindingFlags.Static, new[] { typeof(Network), typeof(string) });
-        if (write is null)
-            throw new NeuralPSException("OnnxNotAvailable", ErrorKind.InvalidOperation,
-                "ONNX export is not available in this build of NeuralPS yet. Save with -Format NeuralPS (a .npsm file) for now.", path);
-        try { write.Invoke(null, new object[] { network, path }); }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-        }
-    }
+    /// <summary>The ONNX form of the network (NeuralPS.Core.Onnx.OnnxExporter): inference only, written through a temporary file.</summary>
+    private static void WriteOnnx(Network network, string path) => NeuralPS.Core.Onnx.OnnxExporter.Write(network, path);
 }

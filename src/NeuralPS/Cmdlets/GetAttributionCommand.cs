@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Data;
 using NeuralPS.Core.Interpretability;
 
 namespace NeuralPS.Cmdlets;
@@ -21,6 +22,7 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
     private int _recordNumber;
     private float[]? _baseline;
     private int? _classIndex;
+    private FeatureEncoding? _encoding;
 
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
     public Network Network { get; set; } = null!;
@@ -42,6 +44,8 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
     protected override void BeginProcessing() => Guard(() =>
     {
         Network.EnsureReady();
+        _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
+        if (_encoding is not null && _encoding.FeatureCount != Network.InputSize) _encoding = null;
         _baseline = Baseline is null ? new float[Network.InputSize] : ReadRow(Baseline, 0, "The baseline");
         if (Class is not null)
         {
@@ -63,6 +67,8 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
             float[] row = ReadRow(InputObject, _recordNumber, $"Record {_recordNumber}");
             FeatureAttribution[] attributions = IntegratedGradients.Explain(Network, row, _baseline!,
                 Steps > 0 ? Steps : 64, _classIndex, _recordNumber, Steps > 0 ? null : Tolerance);
+            // Records are explained in the user's columns: a one-hot column's inputs add up to one attribution.
+            if (_encoding is not null) attributions = IntegratedGradients.ByColumn(attributions, _encoding, row, _baseline!);
             WriteObject(attributions, enumerateCollection: true);
         }
         catch (NeuralPSException e)
@@ -90,6 +96,10 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
             }
             return row;
         }
-        return RecordReader.Read(Network, input, recordNumber);
+        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+            "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
+        var values = new float[Network.InputSize];
+        encoding.Encode(name => RecordAccess.Lookup(input, name), values, what);
+        return values;
     }
 }
