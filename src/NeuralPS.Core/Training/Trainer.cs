@@ -152,6 +152,8 @@ public sealed class Trainer
                     optimizer.Step(net.Parameters, ws.Gradients, lr);
                     BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
                 }
+                // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
+                Interpretability.GradientNorms.Record(net, ws.Gradients);
 
                 EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows);
                 // Weigh the epoch before handing it out: a consumer that stops here (Select-Object -First, Ctrl+C)
