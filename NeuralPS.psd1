@@ -28,6 +28,10 @@
         'Export-Network'
         'Import-Network'
         'Export-TrainingChart'
+        'Show-TrainingHistory'
+        'Get-FeatureImportance'
+        'Get-Attribution'
+        'Get-LayerStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using System.Reflection;
 using NeuralPS.Core;
+using NeuralPS.Core.Onnx;
 using NeuralPS.Core.Serialization;
 
 namespace NeuralPS.Cmdlets;
@@ -50,27 +50,9 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
             throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
-        if (format == ModelFormat.Onnx) WriteOnnx(Network, path);
+        if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);
         else ModelFile.Write(Network, path, overwrite: true);
         WriteVerbose($"Saved '{Network.Name}' ({Network.ParameterCount} parameters, {Network.History.Count} epochs) to {path}.");
         if (PassThru) WriteObject(new FileInfo(path));
     });
-
-    /// <summary>
-    /// ONNX export lives in NeuralPS.Core.Onnx.OnnxExporter, built on another branch; it is found by name so that this
-    /// cmdlet works with and without it. Once it is merged this can become a direct call.
-    /// </summary>
-    private static void WriteOnnx(Network network, string path)
-    {
-        MethodInfo? write = typeof(Network).Assembly.GetType("NeuralPS.Core.Onnx.OnnxExporter")
-            ?.GetMethod("Write", BindingFlags.Public | BindingFlags.Static, new[] { typeof(Network), typeof(string) });
-        if (write is null)
-            throw new NeuralPSException("OnnxNotAvailable", ErrorKind.InvalidOperation,
-                "ONNX export is not available in this build of NeuralPS yet. Save with -Format NeuralPS (a .npsm file) for now.", path);
-        try { write.Invoke(null, new object[] { network, path }); }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-        }
-    }
 }
