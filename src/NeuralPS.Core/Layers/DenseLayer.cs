@@ -64,9 +64,15 @@ public sealed class DenseLayer : Layer
     {
         int n = OutputSize;
         Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
+        // The bias gradient is summed in double: terms that cancel exactly (MAE's ±1/n when the signs balance)
+        // must give exactly 0, not float rounding noise that AdaGrad or Adam would turn into a full step.
         Span<float> biasGradient = parameterGradients.Slice(WeightCount, n);
-        biasGradient.Clear();
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(biasGradient, dz.Slice(r * n, n), biasGradient);
+        for (int j = 0; j < n; j++)
+        {
+            double sum = 0;
+            for (int r = 0; r < rows; r++) sum += dz[r * n + j];
+            biasGradient[j] = (float)sum;
+        }
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
     }
