@@ -22,6 +22,16 @@
         'Test-Network'
         'Get-SampleDataset'
         'Split-Dataset'
+        'ConvertTo-Dataset'
+        'ConvertFrom-Dataset'
+        'Import-Dataset'
+        'Export-Network'
+        'Import-Network'
+        'Export-TrainingChart'
+        'Show-TrainingHistory'
+        'Get-FeatureImportance'
+        'Get-Attribution'
+        'Get-LayerStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -24,6 +24,7 @@ pester=$(ls -d "$HOME"/.nuget/packages/pester/5.*/tools/Pester.psd1 2>/dev/null 
 pester_files=$(ls tests/*.Tests.ps1 2>/dev/null | wc -l)
 if command -v pwsh >/dev/null && [ -n "$pester" ]; then
   counts=$(pwsh -NoProfile -NonInteractive -Command "
+    $ProgressPreference = 'SilentlyContinue'
     Import-Module '$pester' -MinimumVersion 5.0
     \$c = New-PesterConfiguration
     \$c.Run.Path = './tests'
@@ -44,5 +45,6 @@ else
 fi
 
 [ "$failed" -eq 0 ] || status=1
+echo
 if [ "$skipped" -gt 0 ]; then echo "tests: $passed passed, $failed failed, $skipped skipped"; else echo "tests: $passed passed, $failed failed"; fi
 exit $status

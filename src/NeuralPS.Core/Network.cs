@@ -84,7 +84,7 @@ public sealed class Network
     public string[]? ClassNames { get; set; }
 
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
-    public object? FeatureEncoding { get; set; }
+    public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
@@ -145,6 +145,21 @@ public sealed class Network
         Optimizer = null;
         _workspace?.Dispose();
         _workspace = null;
+    }
+
+    /// <summary>
+    /// Puts an input normalization layer in front of the others (Invoke-Training -Normalize). It has no trainable
+    /// parameters, so the flat buffer, the layers' offsets and the optimizer's state stay as they are.
+    /// </summary>
+    public NormalizationLayer InsertNormalizationLayer()
+    {
+        if (_layers.Count > 0 && _layers[0] is NormalizationLayer existing) return existing;
+        var layer = new NormalizationLayer { InputSize = InputSize };
+        layer.SetWidth(InputSize);
+        _layers.Insert(0, layer);
+        _workspace?.Dispose();
+        _workspace = null;
+        return layer;
     }
 
     /// <summary>This layer's slice of the flat parameters.</summary>
@@ -261,18 +276,38 @@ public sealed class Network
         }
         if (_layers.Count == 0) text.AppendLine("(no layers yet: add some with Add-DenseLayer)");
         text.AppendLine(rule);
-        text.AppendLine($"Total parameters: {ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
-        text.AppendLine($"Loss: {Loss}{(LossOverride is null ? " (inferred)" : "")}   Optimizer: {OptimizerSettings}");
-        text.Append($"Trained epochs: {History.Count}");
+        text.AppendLine($"Total parameters : {ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
+        text.AppendLine($"Loss             : {Loss}{(LossOverride is null ? " (inferred)" : "")}");
+        text.AppendLine($"Optimizer        : {OptimizerSettings}");
+        text.Append($"Trained epochs   : {History.Count}");
         if (History.Count > 0)
         {
             EpochResult last = History[^1];
-            text.Append($"   last loss: {last.Loss:G5}");
-            if (last.Accuracy is double a) text.Append($"   accuracy: {a:P2}");
-            if (last.ValidationAccuracy is double va) text.Append($"   validation accuracy: {va:P2}");
+            text.AppendLine().Append($"Last epoch       : loss {last.Loss:G5}");
+            if (last.Accuracy is double a) text.Append($", accuracy {a:P2}");
+            if (last.ValidationLoss is double vl) text.AppendLine().Append($"Validation       : loss {vl:G5}");
+            if (last.ValidationAccuracy is double va) text.Append($", accuracy {va:P2}");
         }
-        if (ClassNames is not null) text.Append($"{Environment.NewLine}Classes: {string.Join(", ", ClassNames)}");
+        if (ClassNames is not null) AppendWrapped(text, "Classes          : ", string.Join(", ", ClassNames), 78);
         return text.ToString();
+    }
+
+    /// <summary>Appends a labelled value on a new line, wrapped at word boundaries to <paramref name="width"/> columns.</summary>
+    private static void AppendWrapped(System.Text.StringBuilder text, string label, string value, int width)
+    {
+        text.AppendLine().Append(label);
+        int column = label.Length;
+        foreach (string word in value.Split(' '))
+        {
+            if (column > label.Length && column + 1 + word.Length > width)
+            {
+                text.AppendLine().Append(' ', label.Length);
+                column = label.Length;
+            }
+            else if (column > label.Length) { text.Append(' '); column++; }
+            text.Append(word);
+            column += word.Length;
+        }
     }
 
     /// <inheritdoc />

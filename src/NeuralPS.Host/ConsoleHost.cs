@@ -33,33 +33,75 @@ internal sealed class ConsoleUserInterface : PSHostUserInterface
     public bool ErrorsWritten { get; private set; }
     public override PSHostRawUserInterface RawUI => _raw;
 
-    public override void Write(string value) => Console.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Write(value);
-    public override void WriteLine(string value) => Console.WriteLine(value);
+    // Text goes through GetOutputString, which drops ANSI escapes when $PSStyle.OutputRendering is PlainText or the
+    // stream is not a terminal (the engine decorates table headers and errors; the host decides what reaches the user).
+    public override void Write(string value) { EndProgressLine(); Console.Write(GetOutputString(value, SupportsVirtualTerminal)); }
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Write(value);
+    public override void WriteLine(string value) { EndProgressLine(); Console.WriteLine(GetOutputString(value, SupportsVirtualTerminal)); }
     public override void WriteErrorLine(string value)
     {
+        EndProgressLine();
         ErrorsWritten = true;
-        Console.Error.WriteLine(value);
+        Console.Error.WriteLine(GetOutputString(value, !Console.IsErrorRedirected));
     }
-    public override void WriteDebugLine(string message) => Console.WriteLine("DEBUG: " + message);
-    public override void WriteVerboseLine(string message) => Console.WriteLine("VERBOSE: " + message);
-    public override void WriteWarningLine(string message) => Console.WriteLine("WARNING: " + message);
+    public override void WriteDebugLine(string message) => WriteLine("DEBUG: " + message);
+    public override void WriteVerboseLine(string message) => WriteLine("VERBOSE: " + message);
+    public override void WriteWarningLine(string message) => WriteLine("WARNING: " + message);
     public override void WriteInformation(InformationRecord record)
     {
-        if (record.Tags.Contains("PSHOST")) Console.WriteLine(record.MessageData?.ToString());
+        if (record.Tags.Contains("PSHOST")) WriteLine(record.MessageData?.ToString() ?? "");
     }
 
-    /// <summary>Progress as one line on standard error (a log stays readable: nothing is redrawn).</summary>
+    /// <summary>
+    /// Progress on standard error. On a terminal one line is redrawn in place and cleared when the activity completes;
+    /// redirected to a file or a pipe, a plain line is written at most every <see cref="LogInterval"/>, so a log stays
+    /// short and readable (nothing is redrawn, no control characters).
+    /// </summary>
     public override void WriteProgress(long sourceId, ProgressRecord record)
     {
-        if (record.RecordType == ProgressRecordType.Completed) return;
+        bool terminal = !Console.IsErrorRedirected;
+        if (record.RecordType == ProgressRecordType.Completed)
+        {
+            if (terminal && _progressShown) Console.Error.Write("\r" + new string(' ', _progressWidth) + "\r");
+            _progressShown = false;
+            return;
+        }
         string line = $"[{record.Activity}] {record.StatusDescription}" +
             (record.PercentComplete >= 0 ? $" {record.PercentComplete}%" : "") +
             (record.SecondsRemaining >= 0 ? $", {record.SecondsRemaining}s left" : "");
         if (line == _lastProgress) return;
         _lastProgress = line;
-        Console.Error.WriteLine(line);
+        if (terminal)
+        {
+            int width = Math.Max(20, RawUI.WindowSize.Width - 1);
+            if (line.Length > width) line = line[..(width - 1)] + "…";
+            Console.Error.Write("\r" + line.PadRight(Math.Max(line.Length, _progressWidth)));
+            _progressWidth = line.Length;
+            _progressShown = true;
+        }
+        else if (_sinceProgressLine.Elapsed >= LogInterval || !_progressLogged)
+        {
+            Console.Error.WriteLine(line);
+            _sinceProgressLine.Restart();
+            _progressLogged = true;
+        }
     }
+
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+    private readonly System.Diagnostics.Stopwatch _sinceProgressLine = System.Diagnostics.Stopwatch.StartNew();
+    private bool _progressShown, _progressLogged;
+    private int _progressWidth;
+
+    /// <summary>A line of output ends the progress line first, so they do not run into each other.</summary>
+    private void EndProgressLine()
+    {
+        if (!_progressShown) return;
+        Console.Error.Write("\r" + new string(' ', _progressWidth) + "\r");
+        _progressShown = false;
+    }
+
+    /// <summary>ANSI colours only on a terminal; redirected output is plain text.</summary>
+    public override bool SupportsVirtualTerminal => !Console.IsOutputRedirected;
 
     public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) =>
         throw new NotSupportedException("NeuralPS.Host runs scripts without prompting; pass every mandatory parameter.");

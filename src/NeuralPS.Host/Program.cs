@@ -23,6 +23,13 @@ if (OperatingSystem.IsWindows()) state.ExecutionPolicy = Microsoft.PowerShell.Ex
 state.ImportPSModule(manifest);
 using Runspace runspace = RunspaceFactory.CreateRunspace(host, state);
 runspace.Open();
+// Redirected output (a file, a pipe, a test reading it) gets plain text: no ANSI escapes in logs. NO_COLOR too.
+if (Console.IsOutputRedirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")))
+{
+    using PowerShell plain = PowerShell.Create();
+    plain.Runspace = runspace;
+    plain.AddScript("$PSStyle.OutputRendering = 'PlainText'").Invoke();
+}
 using PowerShell ps = PowerShell.Create();
 ps.Runspace = runspace;
 ps.AddCommand(script);

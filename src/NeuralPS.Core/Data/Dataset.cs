@@ -83,8 +83,8 @@ public sealed class Dataset
     /// <summary>The name of the label column, if the data came from records.</summary>
     public string? LabelName { get; }
 
-    /// <summary>How raw records were turned into these features (kept by a network trained on it).</summary>
-    public object? Encoding { get; set; }
+    /// <summary>How raw records were turned into these features (kept by a network trained on it); null for plain numeric data.</summary>
+    public FeatureEncoding? Encoding { get; set; }
 
     /// <summary>Number of classes (0 unless classification).</summary>
     public int ClassCount => ClassNames?.Length ?? 0;
@@ -115,6 +115,34 @@ public sealed class Dataset
         {
             Encoding = Encoding,
         };
+    }
+
+    /// <summary>
+    /// A row as the user's columns: with an encoding, each raw column decoded (the number, True/False, the category),
+    /// otherwise one value per feature; then the label (the class name, or the target value).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, object>> RowValues(int row)
+    {
+        if (row < 0 || row >= Rows)
+            throw new NeuralPSException("InvalidArgument", ErrorKind.InvalidArgument, $"Row {row + 1} is outside the dataset's {Rows} rows.", row);
+        ReadOnlySpan<float> features = Features.AsSpan(row * FeatureCount, FeatureCount);
+        var values = new List<KeyValuePair<string, object>>();
+        if (Encoding is FeatureEncoding encoding && encoding.FeatureCount == FeatureCount)
+        {
+            int offset = 0;
+            for (int c = 0; c < encoding.Columns.Length; c++)
+            {
+                values.Add(new(encoding.Columns[c].Name, encoding.Decode(c, features[offset..])));
+                offset += encoding.Columns[c].Width;
+            }
+        }
+        else
+            for (int j = 0; j < FeatureCount; j++) values.Add(new(FeatureNames[j], features[j]));
+        string label = LabelName ?? "Label";
+        if (Task == DatasetTask.Classification) values.Add(new(label, ClassNames![LabelOf(row)]));
+        else if (TargetWidth == 1) values.Add(new(label, Targets[row]));
+        else values.Add(new(label, Targets.AsSpan(row * TargetWidth, TargetWidth).ToArray()));
+        return values;
     }
 
     private void Validate()

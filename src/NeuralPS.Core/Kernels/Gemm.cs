@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace NeuralPS.Core.Kernels;
 
 /// <summary>Which operands of C = op(A)·op(B) are read transposed.</summary>
@@ -15,15 +17,66 @@ public enum GemmForm
 /// The one matrix product of the engine. Every operand is row-major and contiguous.
 /// Work is split over output tiles only, never over k, so results do not depend on the thread count.
 /// </summary>
-public static class Gemm
+public static unsafe class Gemm
 {
+    /// <summary>Products below this many floating-point operations run on the caller's thread: waking a worker costs more.</summary>
+    internal const double InlineFlops = 1e6;
+
     /// <summary>C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.</summary>
     public static void Multiply(GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         bool accumulate = false, WorkerPool? pool = null)
+        => Multiply(GemmPaths.Selected, form, m, n, k, a, b, c, accumulate, default, false, pool);
+
+    /// <summary>
+    /// C = op(A)·op(B) + bias (added to every row), then max(C, 0) when <paramref name="relu"/>: a dense layer's
+    /// forward pass in one sweep over C. The bias is added after the whole sum, as a separate add would.
+    /// </summary>
+    public static void MultiplyBias(GemmForm form, int m, int n, int k,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c,
+        bool relu = false, WorkerPool? pool = null)
+    {
+        if (bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
+        Multiply(GemmPaths.Selected, form, m, n, k, a, b, c, false, bias, relu, pool);
+    }
+
+    /// <summary>The product on a named path (tests run every path through this).</summary>
+    internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate,
+        ReadOnlySpan<float> bias, bool relu, WorkerPool? pool)
     {
         CheckSizes(form, m, n, k, a.Length, b.Length, c.Length);
-        GemmReference.MultiplySingle(form, m, n, k, a, b, c, accumulate);
+        if (m == 0 || n == 0) return;
+        if (path == GemmPath.Reference)
+        {
+            GemmReference.MultiplySingle(form, m, n, k, a, b, c, accumulate);
+            for (int i = 0; i < m && (!bias.IsEmpty || relu); i++)
+            {
+                Span<float> row = c.Slice(i * n, n);
+                if (!bias.IsEmpty) TensorPrimitives.Add(row, bias[..n], row);
+                if (relu) TensorPrimitives.Max(row, 0f, row);
+            }
+            return;
+        }
+
+        int threads = pool?.ThreadCount ?? 1;
+        if (2.0 * m * n * k < InlineFlops) threads = 1;
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            var plan = new GemmPlan(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu, threads);
+            if (plan.Parts == 1)
+            {
+                if (pool is not null) plan.RunPart(0, 1, pool.Scratch(0, plan.ScratchFloats));
+                else if (plan.ScratchFloats == 0) plan.RunPart(0, 1, null);
+                else fixed (float* scratch = new float[plan.ScratchFloats]) plan.RunPart(0, 1, scratch);
+            }
+            else
+            {
+                GemmJob job = pool!.GemmJob;
+                job.Plan = plan;
+                pool.Run(job, plan.Parts);
+            }
+        }
     }
 
     internal static void CheckSizes(GemmForm form, int m, int n, int k, int aLength, int bLength, int cLength)
@@ -35,49 +88,13 @@ public static class Gemm
     }
 }
 
-/// <summary>Plain loops: the specification the fast kernels are tested against.</summary>
-public static class GemmReference
+/// <summary>The pool's reusable work item for a product: holds the plan of the call in flight.</summary>
+internal sealed unsafe class GemmJob : IPoolWork
 {
-    /// <summary>Single-precision product in the order i, p, j (vectorizes B's rows).</summary>
-    public static void MultiplySingle(GemmForm form, int m, int n, int k,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
-    {
-        if (!accumulate) c[..(m * n)].Clear();
-        for (int i = 0; i < m; i++)
-        {
-            Span<float> row = c.Slice(i * n, n);
-            for (int p = 0; p < k; p++)
-            {
-                float aip = form == GemmForm.TN ? a[p * m + i] : a[i * k + p];
-                if (aip == 0f && form != GemmForm.NT) continue;
-                if (form == GemmForm.NT)
-                {
-                    for (int j = 0; j < n; j++) row[j] += aip * b[j * k + p];
-                }
-                else
-                {
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), aip, row, row);
-                }
-            }
-        }
-    }
+    private readonly WorkerPool _pool;
+    public GemmPlan Plan;
 
-    /// <summary>Double-precision product: the oracle for tests.</summary>
-    public static double[] MultiplyDouble(GemmForm form, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var c = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    double av = form == GemmForm.TN ? a[p * m + i] : a[i * k + p];
-                    double bv = form == GemmForm.NT ? b[j * k + p] : b[p * n + j];
-                    s += av * bv;
-                }
-                c[i * n + j] = s;
-            }
-        return c;
-    }
+    public GemmJob(WorkerPool pool) => _pool = pool;
+
+    public void Execute(int part, int parts) => Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats));
 }

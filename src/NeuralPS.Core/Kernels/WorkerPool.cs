@@ -1,20 +1,141 @@
 namespace NeuralPS.Core.Kernels;
 
+/// <summary>A piece of work the pool splits: part <c>part</c> of <c>parts</c>, each part on one thread.</summary>
+internal interface IPoolWork
+{
+    void Execute(int part, int parts);
+}
+
 /// <summary>
-/// The engine's threads. One pool per network (no static state), sized by -ThreadCount.
-/// The calling thread always takes part, so a pool of 1 runs everything inline.
+/// The engine's threads. One pool per network workspace (no static pool: networks train side by side in parallel
+/// runspaces), sized by -ThreadCount. The calling thread always runs part 0, so a pool of 1 runs everything inline
+/// and creates no thread. Workers are persistent: a call publishes one work object (no delegate or task is
+/// allocated), workers spin briefly for the next call, then block; after a long idle spell a worker ends, and the
+/// next call starts it again, so a forgotten network does not keep threads alive.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
-    /// <summary>A pool that runs everything on the calling thread.</summary>
+    // Spinning keeps the hand-off between the many small products of a training step near 1 µs; blocking after
+    // that keeps an idle network from burning a core the shell or another runspace needs.
+    private const int SpinIterations = 20_000;
+    private const int IdleMilliseconds = 10_000;
+
+    private readonly object _gate = new();
+    private readonly Thread?[] _workers;
+    private readonly float[]?[] _scratch;
+    private IPoolWork? _work;
+    private int _parts;
+    private int _generation;   // bumped (under _gate) once per call; workers run when it moves
+    private int _pending;      // workers still running the current call
+    private int _sleepers;     // workers blocked on _gate
+    private bool _disposed;
+
+    /// <summary>A pool of <paramref name="threadCount"/> threads, the caller's included.</summary>
     public WorkerPool(int threadCount = 1)
     {
         ThreadCount = Math.Max(1, threadCount);
+        _workers = new Thread?[ThreadCount - 1];
+        _scratch = new float[ThreadCount][];
     }
 
     /// <summary>Threads that share the work, the caller included.</summary>
     public int ThreadCount { get; }
 
-    /// <summary>Releases the worker threads.</summary>
-    public void Dispose() { }
+    /// <summary>The work item products reuse, so a multithreaded product allocates nothing.</summary>
+    internal GemmJob GemmJob => _gemmJob ??= new GemmJob(this);
+    private GemmJob? _gemmJob;
+
+    /// <summary>
+    /// Scratch memory for one participant, pinned and kept between calls (it grows only when a larger product first
+    /// needs it). Only that participant touches it during a call.
+    /// </summary>
+    internal unsafe float* Scratch(int participant, int floats)
+    {
+        float[]? buffer = _scratch[participant];
+        if (buffer is null || buffer.Length < floats)
+            _scratch[participant] = buffer = GC.AllocateUninitializedArray<float>(Math.Max(floats, 4096), pinned: true);
+        return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref buffer[0]);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in <paramref name="parts"/> parts (at most <see cref="ThreadCount"/>) and returns when all are done.</summary>
+    internal void Run(IPoolWork work, int parts)
+    {
+        parts = Math.Clamp(parts, 1, ThreadCount);
+        if (parts == 1)
+        {
+            work.Execute(0, 1);
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _work = work;
+        _parts = parts;
+        Volatile.Write(ref _pending, parts - 1);
+        lock (_gate)
+        {
+            int seen = _generation;
+            _generation = seen + 1;
+            for (int i = 0; i < parts - 1; i++)
+                if (_workers[i] is null) _workers[i] = StartWorker(i + 1, seen);
+            if (_sleepers > 0) Monitor.PulseAll(_gate);
+        }
+        Exception? failure = null;
+        try { work.Execute(0, parts); }
+        catch (Exception e) { failure = e; }
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+        _work = null;
+        if (failure is not null) throw failure;
+    }
+
+    // A method of its own: a lambda in Run would allocate its closure on every call, not only when a thread starts.
+    private Thread StartWorker(int index, int seen)
+    {
+        var thread = new Thread(() => Loop(index, seen), 256 * 1024) { IsBackground = true, Name = $"NeuralPS worker {index}" };
+        thread.Start();
+        return thread;
+    }
+
+    private void Loop(int index, int seen)
+    {
+        while (true)
+        {
+            int spins = 0;
+            while (Volatile.Read(ref _generation) == seen)
+            {
+                if (++spins < SpinIterations) { Thread.SpinWait(8); continue; }
+                lock (_gate)
+                {
+                    Interlocked.Increment(ref _sleepers);
+                    bool woken = true;
+                    while (_generation == seen && !_disposed && woken) woken = Monitor.Wait(_gate, IdleMilliseconds);
+                    Interlocked.Decrement(ref _sleepers);
+                    if (_disposed || (_generation == seen && !woken))
+                    {
+                        // Idle too long (or disposed): end; Run starts this worker again when needed.
+                        _workers[index - 1] = null;
+                        return;
+                    }
+                }
+            }
+            seen = Volatile.Read(ref _generation);
+            if (_disposed) return;
+            // A worker beyond this call's parts sits it out (the caller waits only for parts - 1 workers).
+            if (index >= _parts) continue;
+            try { _work!.Execute(index, _parts); }
+            catch { /* the work records its own failures; the pool must keep running */ }
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    /// <summary>Ends the worker threads.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _generation++;
+            Monitor.PulseAll(_gate);
+        }
+    }
 }

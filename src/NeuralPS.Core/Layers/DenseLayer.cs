@@ -50,13 +50,9 @@ public sealed class DenseLayer : Layer
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
         int n = OutputSize;
-        Gemm.Multiply(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], z, false, context.Pool);
-        ReadOnlySpan<float> bias = parameters.Slice(WeightCount, n);
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = z.Slice(r * n, n);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // The bias is added in the product's epilogue, after the whole sum, while each tile of z is in registers.
+        Gemm.MultiplyBias(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], parameters.Slice(WeightCount, n), z,
+            false, context.Pool);
     }
 
     internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
@@ -64,15 +60,7 @@ public sealed class DenseLayer : Layer
     {
         int n = OutputSize;
         Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
-        // The bias gradient is summed in double: terms that cancel exactly (MAE's ±1/n when the signs balance)
-        // must give exactly 0, not float rounding noise that AdaGrad or Adam would turn into a full step.
-        Span<float> biasGradient = parameterGradients.Slice(WeightCount, n);
-        for (int j = 0; j < n; j++)
-        {
-            double sum = 0;
-            for (int r = 0; r < rows; r++) sum += dz[r * n + j];
-            biasGradient[j] = (float)sum;
-        }
+        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n));
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
     }

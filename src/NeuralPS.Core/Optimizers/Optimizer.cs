@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using NeuralPS.Core.Kernels;
 
 namespace NeuralPS.Core.Optimizers;
 
@@ -37,6 +39,32 @@ public abstract class Optimizer
 
     /// <summary>Restores the step count (state buffers are restored in place through <see cref="StateBuffers"/>).</summary>
     public void RestoreStepCount(long steps) => StepCount = steps;
+
+    /// <summary>
+    /// The threads an update may use: the pool of the workspace that computed the gradients (set by it), so a large
+    /// network's update is split across the same threads as its products. Null: the caller's thread alone.
+    /// </summary>
+    internal WorkerPool? Pool { get; set; }
+
+    // Updates below this many parameters stay on one thread: the hand-off would cost more than it saves.
+    private const int SplitThreshold = 32 * 1024;
+    private protected int _length;
+
+    /// <summary>Runs an elementwise update over <paramref name="length"/> parameters, split across the pool when large.</summary>
+    private protected void RunSplit(IPoolWork update, int length)
+    {
+        _length = length;
+        WorkerPool? pool = Pool;
+        if (pool is null || pool.ThreadCount == 1 || length < SplitThreshold) update.Execute(0, 1);
+        else pool.Run(update, pool.ThreadCount);
+    }
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, length), cut at multiples of 64 floats (cache lines).</summary>
+    private protected static (int Start, int End) PartOf(int part, int parts, int length)
+    {
+        int blocks = (length + 63) / 64;
+        return (Math.Min(length, part * blocks / parts * 64), Math.Min(length, (part + 1) * blocks / parts * 64));
+    }
 
     /// <summary>Adds weight decay as an L2 gradient term: g += λ·p.</summary>
     protected static void AddWeightDecay(Span<float> gradients, ReadOnlySpan<float> parameters, double weightDecay)
@@ -142,7 +170,7 @@ internal sealed class RmsPropOptimizer : Optimizer
 /// Adam, AdamW (decoupled decay: p ← p·(1 − lr·λ) before the step) and NAdam (momentum decay μ_t),
 /// sharing the two moment buffers.
 /// </summary>
-internal sealed class AdamOptimizer : Optimizer
+internal sealed unsafe class AdamOptimizer : Optimizer, IPoolWork
 {
     private readonly float[] _m, _v;
     private readonly float[] _muProduct = { 1f }; // NAdam: Π μ_t, saved with the state
@@ -190,9 +218,45 @@ internal sealed class AdamOptimizer : Optimizer
             return;
         }
 
-        float stepSize = (float)(lr / (1 - Math.Pow(b1, t)));
-        float invBc2Root = (float)(1 / bc2Root);
-        for (int i = 0; i < p.Length; i++)
+        _stepSize = (float)(lr / (1 - Math.Pow(b1, t)));
+        _invBc2Root = (float)(1 / bc2Root);
+        _fb1 = fb1; _fb2 = fb2; _rb1 = rb1; _rb2 = rb2; _eps = eps;
+        fixed (float* pp = p, pg = g, pm = _m, pv = _v)
+        {
+            _p = pp; _g = pg; _pm = pm; _pv = pv;
+            RunSplit(this, p.Length);
+        }
+    }
+
+    // The Adam step of the current call, for the parts the pool runs.
+    private float* _p, _g, _pm, _pv;
+    private float _stepSize, _invBc2Root, _fb1, _fb2, _rb1, _rb2, _eps;
+
+    /// <summary>
+    /// The Adam update of [start, end): vectors, then the scalar tail, with exactly the scalar loop's operations
+    /// in the same order (no fused multiply-add), so the bits do not depend on the vector width or the split.
+    /// </summary>
+    void IPoolWork.Execute(int part, int parts)
+    {
+        (int start, int end) = PartOf(part, parts, _length);
+        float* p = _p, g = _g, m = _pm, v = _pv;
+        float fb1 = _fb1, fb2 = _fb2, rb1 = _rb1, rb2 = _rb2, eps = _eps, stepSize = _stepSize, invBc2Root = _invBc2Root;
+        int i = start;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            for (; i <= end - w; i += w)
+            {
+                Vector<float> gi = Vector.Load(g + i);
+                Vector<float> mi = fb1 * Vector.Load(m + i) + rb1 * gi;
+                Vector<float> vi = fb2 * Vector.Load(v + i) + rb2 * gi * gi;
+                mi.Store(m + i);
+                vi.Store(v + i);
+                Vector<float> update = stepSize * mi / (Vector.SquareRoot(vi) * invBc2Root + new Vector<float>(eps));
+                (Vector.Load(p + i) - update).Store(p + i);
+            }
+        }
+        for (; i < end; i++)
         {
             m[i] = fb1 * m[i] + rb1 * g[i];
             v[i] = fb2 * v[i] + rb2 * g[i] * g[i];

@@ -22,19 +22,40 @@ public sealed class ConfusionMatrix
     public int[,] Counts { get; }
 
     /// <summary>A grid with class names, actual classes down, predicted across.</summary>
-    public override string ToString()
+    public override string ToString() => ToString(int.MaxValue);
+
+    /// <summary>
+    /// The grid, fitted to <paramref name="maxWidth"/> columns: with the class names across when they fit, else with
+    /// the classes numbered across and named down ("1 T-shirt/top").
+    /// </summary>
+    public string ToString(int maxWidth)
     {
         int n = Classes.Length;
-        int nameWidth = Math.Max("actual \\ predicted".Length, Classes.Max(c => c.Length));
-        int cell = Math.Max(6, Math.Max(Classes.Max(c => Math.Min(c.Length, 12)), Counts.Cast<int>().DefaultIfEmpty(0).Max().ToString().Length) + 1);
+        string corner = "actual \\ predicted";
+        int countWidth = Counts.Cast<int>().DefaultIfEmpty(0).Max().ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        int nameWidth = Math.Max(corner.Length, Classes.Max(c => c.Length));
+        int cell = Math.Max(6, Math.Max(Classes.Max(c => Math.Min(c.Length, 12)), countWidth) + 1);
+        bool numbered = nameWidth + n * (cell + 1) > maxWidth;
+        string[] rowNames = Classes;
+        string[] columnNames = Classes;
+        if (numbered)
+        {
+            int digits = n.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+            rowNames = Classes.Select((c, i) => $"{(i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(digits)} {c}").ToArray();
+            columnNames = Enumerable.Range(1, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            cell = Math.Max(digits, countWidth) + 1;
+            nameWidth = Math.Max(corner.Length, rowNames.Max(c => c.Length));
+            int room = maxWidth - n * (cell + 1);
+            if (room < nameWidth) nameWidth = Math.Max(digits + 4, room);
+        }
         var text = new StringBuilder();
-        text.Append("actual \\ predicted".PadRight(nameWidth));
-        foreach (string c in Classes) text.Append(' ').Append(Shorten(c, cell).PadLeft(cell));
+        text.Append(Shorten(corner, nameWidth).PadRight(nameWidth));
+        foreach (string c in columnNames) text.Append(' ').Append(Shorten(c, cell).PadLeft(cell));
         text.AppendLine();
         for (int i = 0; i < n; i++)
         {
-            text.Append(Classes[i].PadRight(nameWidth));
-            for (int j = 0; j < n; j++) text.Append(' ').Append(Counts[i, j].ToString().PadLeft(cell));
+            text.Append(Shorten(rowNames[i], nameWidth).PadRight(nameWidth));
+            for (int j = 0; j < n; j++) text.Append(' ').Append(Counts[i, j].ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(cell));
             if (i < n - 1) text.AppendLine();
         }
         return text.ToString();

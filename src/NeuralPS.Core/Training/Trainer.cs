@@ -74,6 +74,7 @@ public sealed class Trainer
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
+        if (_options.Normalize) net.InsertNormalizationLayer();
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);
 
@@ -117,7 +118,13 @@ public sealed class Trainer
                 double rate = schedule.Rate;
                 float lr = (float)rate;
                 lastGood.Take();
-                if (_options.Shuffle) net.TrainingRandom.Shuffle(order);
+                if (_options.Shuffle)
+                {
+                    // Shuffle the identity every epoch, not last epoch's order: an epoch's order then depends only on the
+                    // random stream's state, so training resumed from a saved model goes on exactly as if never stopped.
+                    for (int i = 0; i < rows; i++) order[i] = i;
+                    net.TrainingRandom.Shuffle(order);
+                }
                 var clock = Stopwatch.StartNew();
                 double lossSum = 0;
                 long correct = 0, counted = 0;
@@ -145,6 +152,8 @@ public sealed class Trainer
                     optimizer.Step(net.Parameters, ws.Gradients, lr);
                     BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
                 }
+                // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
+                Interpretability.GradientNorms.Record(net, ws.Gradients);
 
                 EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows);
                 // Weigh the epoch before handing it out: a consumer that stops here (Select-Object -First, Ctrl+C)

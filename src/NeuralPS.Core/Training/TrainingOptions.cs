@@ -30,6 +30,12 @@ public sealed class TrainingOptions
     /// <summary>What early stopping and plateau schedules watch: ValidationLoss (default when validation data exists) or Loss.</summary>
     public string? Monitor { get; init; }
 
+    /// <summary>
+    /// Standardize the inputs: put a normalization layer in front if the network has none, adapted to the training
+    /// data (an adapted one is kept as it is, so training more does not move the inputs under the weights).
+    /// </summary>
+    public bool Normalize { get; init; }
+
     /// <summary>With early stopping, put back the best epoch's weights when training ends, whatever ended it.</summary>
     public bool RestoreBestWeights { get; init; } = true;
 }

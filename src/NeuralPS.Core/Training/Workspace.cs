@@ -85,6 +85,8 @@ internal sealed class Workspace : IDisposable
         int last = _network.Layers.Count - 1;
         Layer output = _network.Layers[last];
         Activation outputActivation = output.Activation;
+        // The update that follows these gradients may split across the same threads.
+        if (_network.Optimizer is { } optimizer) optimizer.Pool = Pool;
         LossKind lossKind = _network.Loss;
         int width = output.OutputSize;
         Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);
@@ -106,10 +108,11 @@ internal sealed class Workspace : IDisposable
                 Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
         }
 
-        foreach (Layer layer in _network.Layers)
-            if (layer is DenseLayer dense)
-                loss += dense.AddPenalty(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
-                    Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
+        // An indexed loop: foreach over the IReadOnlyList would box an enumerator every step.
+        for (int i = 0; i < _network.Layers.Count; i++)
+            if (_network.Layers[i] is DenseLayer dense)
+                loss += dense.AddPenalty(parameters.AsSpan(dense.ParameterOffset, dense.ParameterCount),
+                    Gradients.AsSpan(dense.ParameterOffset, dense.ParameterCount));
         return loss;
     }
 

@@ -29,23 +29,36 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Also add one property per class with its probability.")]
     public SwitchParameter IncludeProbabilities { get; set; }
 
-    protected override void BeginProcessing() => Guard(Network.EnsureReady);
+    private FeatureEncoding? _encoding;
+    private float[] _row = Array.Empty<float>();
+
+    protected override void BeginProcessing() => Guard(() =>
+    {
+        Network.EnsureReady();
+        // Networks trained on plain numeric data (samples, IDX) read records by their feature names.
+        _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
+        if (_encoding is not null && _encoding.FeatureCount != Network.InputSize)
+            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidOperation,
+                $"The network's encoding makes {_encoding.FeatureCount} features but the network takes {Network.InputSize} inputs.", Network);
+        _row = new float[Network.InputSize];
+    }, Network);
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == DataSet)
         {
-            Guard(() => PredictDataset(Data));
+            Guard(() => PredictDataset(Data), Data);
             return;
         }
         _recordNumber++;
         object value = InputObject.BaseObject;
         try
         {
-            float[] row = value is IList list && value is not string ? NumericRow(list) : RecordReader.Read(Network, InputObject, _recordNumber);
+            bool isRow = value is IList && value is not string;
+            float[] row = isRow ? NumericRow((IList)value) : ReadRecord();
             float[] output = Network.Predict(row, 1);
-            PSObject result = value is IList && value is not string ? new PSObject() : InputObject.Copy();
-            if (value is IList && value is not string) result.Properties.Add(new PSNoteProperty("Input", value));
+            PSObject result = isRow ? new PSObject() : value is IDictionary dictionary ? FromDictionary(dictionary) : InputObject.Copy();
+            if (isRow) result.Properties.Add(new PSNoteProperty("Input", value));
             AddPrediction(result, output);
             WriteObject(result);
         }
@@ -53,6 +66,23 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         {
             WriteNonTerminating(e);
         }
+    }
+
+    private float[] ReadRecord()
+    {
+        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+            "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
+        PSObject record = InputObject;
+        encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}");
+        return _row;
+    }
+
+    /// <summary>A hashtable's entries as properties, so the prediction shows beside them in a table.</summary>
+    private static PSObject FromDictionary(IDictionary dictionary)
+    {
+        var result = new PSObject();
+        foreach (DictionaryEntry entry in dictionary) result.Properties.Add(new PSNoteProperty(entry.Key?.ToString() ?? "", entry.Value));
+        return result;
     }
 
     private float[] NumericRow(IList list)
@@ -124,35 +154,5 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             target.Properties.Remove(name);
             target.Properties.Add(new PSNoteProperty(name, value));
         }
-    }
-}
-
-/// <summary>Reads the features a network was trained on from a record's properties.</summary>
-internal static class RecordReader
-{
-    public static float[] Read(Network network, PSObject record, int recordNumber)
-    {
-        string[] names = network.FeatureNames ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
-            "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", network);
-        var row = new float[names.Length];
-        for (int i = 0; i < names.Length; i++)
-        {
-            PSPropertyInfo? property = record.Properties[names[i]];
-            object? raw = property?.Value;
-            if (record.BaseObject is IDictionary dictionary && dictionary.Contains(names[i])) raw = dictionary[names[i]];
-            if (raw is null)
-                throw new NeuralPSException("MissingFeature", ErrorKind.InvalidData,
-                    $"Record {recordNumber} has no property '{names[i]}', which the network was trained on.", record);
-            try { row[i] = LanguagePrimitives.ConvertTo<float>(raw); }
-            catch (PSInvalidCastException)
-            {
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
-                    $"Record {recordNumber}, property '{names[i]}': '{raw}' is not a number.", record);
-            }
-            if (!float.IsFinite(row[i]))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
-                    $"Record {recordNumber}, property '{names[i]}' is {row[i]}.", record);
-        }
-        return row;
     }
 }

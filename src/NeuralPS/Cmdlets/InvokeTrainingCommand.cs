@@ -65,6 +65,9 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
     [ValidateRange(1, 256)]
     public int ThreadCount { get; set; }
 
+    [Parameter(HelpMessage = "Standardize the inputs with a normalization layer learned from the training data and kept in the model (added in front if the network has none).")]
+    public SwitchParameter Normalize { get; set; }
+
     [Parameter(HelpMessage = "Write the trained network at the end instead of the epoch results.")]
     public SwitchParameter PassThru { get; set; }
 
@@ -82,11 +85,12 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             MinDelta = MinDelta,
             Monitor = Monitor,
             RestoreBestWeights = !KeepLastWeights,
+            Normalize = Normalize,
         };
         try
         {
             var trainer = new Trainer(Network, Data, ValidationData, options);
-            var progress = new ProgressReporter(this);
+            var progress = new ProgressReporter(this, Network.Name);
             trainer.BatchCompleted = progress.Report;
             WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}.");
             foreach (EpochResult result in trainer.Run(_stop.Token))
@@ -95,43 +99,56 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
                 else WriteVerbose(result.ToString());
             }
             progress.Complete();
-            if (trainer.StopReason is string reason && !_stop.IsCancellationRequested) WriteVerbose(reason);
+            if (_stop.IsCancellationRequested) return;
+            if (trainer.StopReason is string reason) WriteVerbose(reason);
+            WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
             if (PassThru) WriteObject(Network);
         }
         catch (NeuralPSException e)
         {
-            ThrowTerminatingError(Errors.From(e));
+            ThrowTerminatingError(Errors.From(e, Network));
         }
     }
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    /// <summary>Writes per-batch progress at most a few times a second.</summary>
+    /// <summary>
+    /// Writes per-batch progress (epoch, batch, running loss, time left for the whole run) at most four times a second,
+    /// from the pipeline thread the trainer runs on.
+    /// </summary>
     private sealed class ProgressReporter
     {
         private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
         private readonly Cmdlet _cmdlet;
         private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
-        private readonly ProgressRecord _record = new(1, "Training", "Starting");
+        private readonly Stopwatch _run = Stopwatch.StartNew();
+        private readonly string _activity;
+        private ProgressRecord? _last;
+        private int _firstEpoch = -1;
 
-        public ProgressReporter(Cmdlet cmdlet) => _cmdlet = cmdlet;
+        public ProgressReporter(Cmdlet cmdlet, string networkName) => (_cmdlet, _activity) = (cmdlet, $"Training '{networkName}'");
 
         public void Report(BatchProgress p)
         {
+            if (_firstEpoch < 0) _firstEpoch = p.Epoch;
             if (_sinceLast.Elapsed < Interval) return;
             _sinceLast.Restart();
-            double perBatch = p.EpochElapsed.TotalSeconds / p.Batch;
-            double left = perBatch * (p.Batches - p.Batch);
-            _record.StatusDescription = $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}";
-            _record.PercentComplete = (int)(100.0 * p.Batch / p.Batches);
-            _record.SecondsRemaining = (int)Math.Ceiling(left);
-            _cmdlet.WriteProgress(_record);
+            long total = (long)(p.Epochs - _firstEpoch + 1) * p.Batches;
+            long done = (long)(p.Epoch - _firstEpoch) * p.Batches + p.Batch;
+            double left = _run.Elapsed.TotalSeconds / done * (total - done);
+            // A new record each time: hosts and Streams.Progress may keep the ones they were given.
+            _last = new ProgressRecord(1, _activity, $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}")
+            {
+                PercentComplete = (int)Math.Min(100, 100.0 * done / total),
+                SecondsRemaining = (int)Math.Ceiling(left),
+            };
+            _cmdlet.WriteProgress(_last);
         }
 
         public void Complete()
         {
-            _record.RecordType = ProgressRecordType.Completed;
-            _cmdlet.WriteProgress(_record);
+            if (_last is null) return;
+            _cmdlet.WriteProgress(new ProgressRecord(1, _activity, _last.StatusDescription) { RecordType = ProgressRecordType.Completed });
         }
     }
 }

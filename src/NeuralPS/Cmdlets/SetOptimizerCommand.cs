@@ -5,7 +5,7 @@ using NeuralPS.Core.Optimizers;
 namespace NeuralPS.Cmdlets;
 
 /// <summary>Chooses the optimizer, its hyper-parameters, the learning-rate schedule and gradient clipping.</summary>
-[Cmdlet(VerbsCommon.Set, "Optimizer")]
+[Cmdlet(VerbsCommon.Set, "Optimizer", SupportsShouldProcess = true)]
 [OutputType(typeof(Network))]
 public sealed class SetOptimizerCommand : NeuralPSCmdlet
 {
@@ -108,7 +108,7 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
         if (Nesterov && Dampening != 0)
             throw new NeuralPSException("NesterovWithDampening", ErrorKind.InvalidArgument,
                 "Nesterov momentum works without dampening (as in PyTorch): drop -Dampening or -Nesterov.", Network);
-        Network.OptimizerSettings = new OptimizerSettings
+        var settings = new OptimizerSettings
         {
             Kind = Name,
             LearningRate = LearningRate,
@@ -137,13 +137,18 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
                 Patience = SchedulePatience,
             },
         };
-        WriteVerbose($"Optimizer: {Network.OptimizerSettings}");
+        // -WhatIf changes nothing and passes the network on, so a pipeline can be tried out whole.
+        if (ShouldProcess($"network '{Network.Name}'", $"Set optimizer {settings}"))
+        {
+            Network.OptimizerSettings = settings;
+            WriteVerbose($"Optimizer: {Network.OptimizerSettings}");
+        }
         WriteObject(Network);
-    });
+    }, Network);
 }
 
 /// <summary>Overrides the loss inferred from the output layer.</summary>
-[Cmdlet(VerbsCommon.Set, "Loss")]
+[Cmdlet(VerbsCommon.Set, "Loss", SupportsShouldProcess = true)]
 [OutputType(typeof(Network))]
 public sealed class SetLossCommand : NeuralPSCmdlet
 {
@@ -155,7 +160,11 @@ public sealed class SetLossCommand : NeuralPSCmdlet
 
     protected override void ProcessRecord()
     {
-        Network.LossOverride = Name;
+        if (ShouldProcess($"network '{Network.Name}'", $"Set loss {Name} (was {Network.Loss})"))
+        {
+            Network.LossOverride = Name;
+            WriteVerbose($"Loss: {Name}");
+        }
         WriteObject(Network);
     }
 }

@@ -1,0 +1,109 @@
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Core.Charts;
+
+/// <summary>One line of a line chart: a name for the legend and its points.</summary>
+public sealed record ChartSeries(string Name, double[] X, double[] Y);
+
+/// <summary>A chart panel: lines over shared axes, or a heatmap of counts, or horizontal bars.</summary>
+public abstract record ChartPanel(string Title, string XLabel, string YLabel);
+
+/// <summary>Lines (training against validation) over an x axis of epochs.</summary>
+public sealed record LinePanel(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series,
+    double? YMinimum = null, double? YMaximum = null) : ChartPanel(Title, XLabel, YLabel);
+
+/// <summary>A grid of counts: rows are actual classes, columns predicted classes.</summary>
+public sealed record HeatmapPanel(string Title, string XLabel, string YLabel, string[] RowNames, string[] ColumnNames, int[,] Counts)
+    : ChartPanel(Title, XLabel, YLabel);
+
+/// <summary>Horizontal bars with optional error whiskers, largest first (feature importance).</summary>
+public sealed record BarPanel(string Title, string XLabel, string YLabel, string[] Names, double[] Values, double[]? Errors)
+    : ChartPanel(Title, XLabel, YLabel);
+
+/// <summary>What a chart file shows: a title and panels laid side by side.</summary>
+public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
+{
+    /// <summary>Loss curves, and accuracy curves when the task has them, training against validation.</summary>
+    public static Chart FromHistory(IReadOnlyList<EpochResult> history, string title)
+    {
+        if (history.Count == 0)
+            throw new NeuralPSException("NeverTrained", ErrorKind.InvalidOperation,
+                "There is no training history to chart: train the network first (Invoke-Training), or pipe the epoch results of a training.");
+        double[] epochs = history.Select(e => (double)e.Epoch).ToArray();
+        var panels = new List<ChartPanel>();
+        var loss = new List<ChartSeries> { new("training", epochs, history.Select(e => e.Loss).ToArray()) };
+        if (history.All(e => e.ValidationLoss is not null))
+            loss.Add(new ChartSeries("validation", epochs, history.Select(e => e.ValidationLoss!.Value).ToArray()));
+        panels.Add(new LinePanel("Loss", "Epoch", "Loss", loss));
+        if (history.All(e => e.Accuracy is not null))
+        {
+            var accuracy = new List<ChartSeries> { new("training", epochs, history.Select(e => e.Accuracy!.Value).ToArray()) };
+            if (history.All(e => e.ValidationAccuracy is not null))
+                accuracy.Add(new ChartSeries("validation", epochs, history.Select(e => e.ValidationAccuracy!.Value).ToArray()));
+            panels.Add(new LinePanel("Accuracy", "Epoch", "Accuracy", accuracy, 0, 1));
+        }
+        foreach (ChartSeries series in panels.OfType<LinePanel>().SelectMany(p => p.Series))
+            if (series.Y.Any(v => !double.IsFinite(v)))
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"The {series.Name} series has a value that is not a finite number; it cannot be charted.");
+        return new Chart(title, panels);
+    }
+
+    /// <summary>The confusion matrix of a classification evaluation as a heatmap of counts.</summary>
+    public static Chart FromEvaluation(Evaluation evaluation, string title)
+    {
+        ConfusionMatrix matrix = evaluation.ConfusionMatrix ?? throw new NeuralPSException("NoConfusionMatrix", ErrorKind.InvalidArgument,
+            $"A {evaluation.Task.ToLowerInvariant()} evaluation has no confusion matrix to chart; only classification results do.", evaluation);
+        string subtitle = evaluation.Accuracy is double a ? $"accuracy {a:P1} on {evaluation.Rows} rows" : $"{evaluation.Rows} rows";
+        return new Chart(title, new ChartPanel[]
+        {
+            new HeatmapPanel($"Confusion matrix ({subtitle})", "Predicted", "Actual", matrix.Classes, matrix.Classes, matrix.Counts),
+        });
+    }
+
+    /// <summary>Bars of importance per feature, largest at the top.</summary>
+    public static Chart FromBars(string title, string valueLabel, IReadOnlyList<(string Name, double Value, double Error)> bars)
+    {
+        if (bars.Count == 0)
+            throw new NeuralPSException("NothingToChart", ErrorKind.InvalidArgument, "There are no values to chart.");
+        var ordered = bars.OrderByDescending(b => b.Value).ToArray();
+        return new Chart(title, new ChartPanel[]
+        {
+            new BarPanel(title, valueLabel, "Feature", ordered.Select(b => b.Name).ToArray(), ordered.Select(b => b.Value).ToArray(),
+                ordered.Select(b => b.Error).ToArray()),
+        });
+    }
+}
+
+/// <summary>Round tick positions for an axis (1, 2, 2.5 or 5 times a power of ten).</summary>
+public static class AxisTicks
+{
+    /// <summary>The axis range widened to round ticks, and the ticks, about <paramref name="count"/> of them.</summary>
+    public static (double Minimum, double Maximum, double[] Ticks) Nice(double minimum, double maximum, int count = 5, bool integers = false)
+    {
+        if (!double.IsFinite(minimum) || !double.IsFinite(maximum)) { minimum = 0; maximum = 1; }
+        if (maximum < minimum) (minimum, maximum) = (maximum, minimum);
+        if (maximum - minimum < 1e-12)
+        {
+            double pad = Math.Abs(minimum) > 1e-12 ? Math.Abs(minimum) * 0.1 : 1;
+            minimum -= pad;
+            maximum += pad;
+        }
+        double raw = (maximum - minimum) / Math.Max(1, count);
+        double power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = new[] { 1, 2, 2.5, 5, 10 }.Select(f => f * power).First(s => s >= raw);
+        if (integers) step = step < 1 ? 1 : Math.Round(step) == step ? step : Math.Ceiling(step);
+        double low = Math.Floor(minimum / step) * step, high = Math.Ceiling(maximum / step) * step;
+        int n = (int)Math.Round((high - low) / step);
+        double[] ticks = Enumerable.Range(0, n + 1).Select(i => Math.Round(low + i * step, 12)).ToArray();
+        return (low, high, ticks);
+    }
+
+    /// <summary>A tick label: as few digits as tell the ticks apart.</summary>
+    public static string Format(double value, double step)
+    {
+        int decimals = step >= 1 ? 0 : Math.Min(6, (int)Math.Ceiling(-Math.Log10(step) - 1e-9));
+        if (step < 1 && Math.Abs(step * Math.Pow(10, decimals) - Math.Round(step * Math.Pow(10, decimals))) > 1e-9) decimals++;
+        return value.ToString("F" + decimals, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,323 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace NeuralPS.Core.Data;
+
+/// <summary>What <see cref="DatasetBuilder"/> needs to know beyond the values.</summary>
+public sealed class DatasetBuildOptions
+{
+    /// <summary>Columns to one-hot encode even when their values are numbers (codes, ZIP codes, digits as classes).</summary>
+    public IReadOnlyCollection<string> Categorical { get; init; } = Array.Empty<string>();
+
+    /// <summary>Make a classification dataset even when the label is numeric.</summary>
+    public bool Classification { get; init; }
+
+    /// <summary>
+    /// Encode with this encoding (its columns, categories and classes) instead of inferring one: for test data that
+    /// must mean what the training data meant. A category or class it does not know is an error.
+    /// </summary>
+    public FeatureEncoding? Encoding { get; init; }
+
+    /// <summary>The dataset's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>How messages name a row ("Row", "Record"), followed by its 1-based number.</summary>
+    public string RowNoun { get; init; } = "Row";
+
+    /// <summary>Prefixed to messages, e.g. "'iris.csv': ".</summary>
+    public string Source { get; init; } = "";
+}
+
+/// <summary>
+/// Collects raw values column by column (from records or CSV fields), infers each column's kind, and builds a
+/// <see cref="Dataset"/> with its <see cref="FeatureEncoding"/>. Column kinds follow <see cref="FeatureValues"/>:
+/// numbers (and numeric text) are numeric, true/false is boolean, other text is categorical; a column mixing
+/// numbers and text is an error that names the row and the column.
+/// </summary>
+public sealed class DatasetBuilder
+{
+    private readonly string[] _features;
+    private readonly string _label;
+    private readonly DatasetBuildOptions _options;
+    private readonly ColumnStore[] _columns; // features in order, then the label
+    private int _rows;
+
+    /// <summary>A builder for the given feature columns and label column.</summary>
+    public DatasetBuilder(IReadOnlyList<string> features, string label, DatasetBuildOptions? options = null)
+    {
+        _options = options ?? new DatasetBuildOptions();
+        if (features.Count == 0)
+            throw new NeuralPSException("NoFeatures", ErrorKind.InvalidData,
+                $"{_options.Source}there are no feature columns besides the label '{label}'. Name them with -Feature.", label);
+        string? duplicate = features.GroupBy(f => f, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (duplicate is not null)
+            throw new NeuralPSException("DuplicateFeature", ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
+        if (features.Contains(label, StringComparer.OrdinalIgnoreCase))
+            throw new NeuralPSException("LabelIsFeature", ErrorKind.InvalidArgument,
+                $"{_options.Source}'{label}' is the label, so it cannot also be a feature. Leave it out of -Feature.", label);
+        _features = features.ToArray();
+        _label = label;
+        var categorical = new HashSet<string>(_options.Categorical, StringComparer.OrdinalIgnoreCase);
+        FeatureEncoding? fixedEncoding = _options.Encoding;
+        if (fixedEncoding is not null)
+        {
+            string[] expected = fixedEncoding.Columns.Select(c => c.Name).ToArray();
+            if (!expected.SequenceEqual(_features, StringComparer.OrdinalIgnoreCase))
+                throw new NeuralPSException("EncodingMismatch", ErrorKind.InvalidData,
+                    $"{_options.Source}the encoding expects the columns {string.Join(", ", expected)} but the data gives {string.Join(", ", _features)}.", features);
+        }
+        _columns = new ColumnStore[_features.Length + 1];
+        for (int c = 0; c < _features.Length; c++)
+        {
+            bool text = fixedEncoding is not null
+                ? fixedEncoding.Columns[c].Kind == ColumnKind.Categorical
+                : categorical.Contains(_features[c]);
+            _columns[c] = new ColumnStore(_features[c], text, $"-Categorical {_features[c]}");
+        }
+        bool labelText = fixedEncoding is not null ? fixedEncoding.Task == DatasetTask.Classification : _options.Classification;
+        _columns[^1] = new ColumnStore(label, labelText, "-Classification");
+    }
+
+    /// <summary>Number of columns a row has: the features, then the label (index <see cref="LabelColumn"/>).</summary>
+    public int ColumnCount => _columns.Length;
+
+    /// <summary>The index of the label among the columns.</summary>
+    public int LabelColumn => _features.Length;
+
+    /// <summary>Rows added so far.</summary>
+    public int Rows => _rows;
+
+    private string Row => $"{_options.Source}{_options.RowNoun} {_rows + 1}";
+
+    /// <summary>Adds a value (number, bool, text, or null for missing) for column <paramref name="column"/> of the current row.</summary>
+    public void Add(int column, object? value)
+    {
+        ColumnStore store = _columns[column];
+        if (FeatureValues.IsMissing(value)) throw FeatureValues.Empty(Row, store.Name);
+        if (store.ForceText) { store.AddText(_rows, FeatureValues.Text(value)); return; }
+        if (FeatureValues.TryNumber(value, out double number)) store.AddNumber(_rows, FeatureValues.Finite(number, Row, store.Name), isBool: false);
+        else if (FeatureValues.TryBoolean(value, out bool flag)) store.AddNumber(_rows, flag ? 1f : 0f, isBool: true);
+        else store.AddText(_rows, FeatureValues.Text(value));
+    }
+
+    /// <summary>Adds a CSV field, as UTF-8 bytes, for column <paramref name="column"/> of the current row (no string for numbers).</summary>
+    public void AddUtf8(int column, ReadOnlySpan<byte> field)
+    {
+        ColumnStore store = _columns[column];
+        field = Trim(field);
+        if (field.IsEmpty) throw FeatureValues.Empty(Row, store.Name);
+        if (!store.ForceText)
+        {
+            if (float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float number))
+            {
+                AddNumber(column, number);
+                return;
+            }
+            if (Ascii.EqualsIgnoreCase(field, "true"u8) || Ascii.EqualsIgnoreCase(field, "false"u8))
+            {
+                store.AddNumber(_rows, field.Length == 4 ? 1f : 0f, isBool: true);
+                return;
+            }
+        }
+        store.AddText(_rows, Encoding.UTF8.GetString(field));
+    }
+
+    /// <summary>Whether column <paramref name="column"/> keeps text whatever its values (categorical by request, or by the encoding).</summary>
+    public bool IsText(int column) => _columns[column].ForceText;
+
+    /// <summary>Adds a number already parsed (the fast path for CSV fields) for column <paramref name="column"/> of the current row.</summary>
+    public void AddNumber(int column, float value)
+    {
+        ColumnStore store = _columns[column];
+        if (store.ForceText) { store.AddText(_rows, value.ToString(CultureInfo.InvariantCulture)); return; }
+        store.AddNumber(_rows, float.IsFinite(value) ? value : FeatureValues.Finite(value, Row, store.Name), isBool: false);
+    }
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> field)
+    {
+        while (field.Length > 0 && field[0] is (byte)' ' or (byte)'\t') field = field[1..];
+        while (field.Length > 0 && field[^1] is (byte)' ' or (byte)'\t' or (byte)'\r') field = field[..^1];
+        return field;
+    }
+
+    /// <summary>Ends the current row (every column must have been given a value).</summary>
+    public void EndRow() => _rows++;
+
+    /// <summary>The error for a record that lacks a column.</summary>
+    public NeuralPSException MissingColumn(string column) =>
+        new("MissingFeature", ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
+
+    /// <summary>Infers (or checks) the encoding and builds the dataset.</summary>
+    public Dataset Build()
+    {
+        if (_rows == 0)
+            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, $"{_options.Source}there are no rows of data.");
+        FeatureEncoding encoding = _options.Encoding is FeatureEncoding given ? Check(given) : Infer();
+        int width = encoding.FeatureCount;
+        var features = new float[(long)_rows * width > int.MaxValue ? throw TooLarge(width) : _rows * width];
+        int offset = 0;
+        for (int c = 0; c < _features.Length; c++)
+        {
+            FeatureColumn column = encoding.Columns[c];
+            ColumnStore store = _columns[c];
+            if (column.Kind != ColumnKind.Categorical)
+            {
+                ReadOnlySpan<float> values = store.Numbers;
+                for (int r = 0; r < _rows; r++) features[r * width + offset] = values[r];
+            }
+            else
+            {
+                var index = column.Categories.Select((v, i) => (v, i)).ToDictionary(p => p.v, p => p.i, StringComparer.Ordinal);
+                for (int r = 0; r < _rows; r++)
+                {
+                    string text = store.TextAt(r);
+                    if (!index.TryGetValue(text, out int k))
+                        throw new NeuralPSException("UnknownCategory", ErrorKind.InvalidData,
+                            $"{_options.Source}{_options.RowNoun} {r + 1}, column '{column.Name}': '{text}' is not one of the encoding's categories ({string.Join(", ", column.Categories.Take(20))}).", text);
+                    features[r * width + offset + k] = 1f;
+                }
+            }
+            offset += column.Width;
+        }
+
+        var targets = new float[_rows];
+        ColumnStore label = _columns[^1];
+        if (encoding.Task == DatasetTask.Classification)
+            for (int r = 0; r < _rows; r++) targets[r] = encoding.EncodeLabel(label.TextAt(r), $"{_options.Source}{_options.RowNoun} {r + 1}");
+        else
+            label.Numbers.CopyTo(targets);
+        return new Dataset(features, width, targets, 1, encoding.Task, encoding.FeatureNames, encoding.ClassNames, _options.Name, _label)
+        {
+            Encoding = encoding,
+        };
+    }
+
+    private NeuralPSException TooLarge(int width) =>
+        new("DatasetTooLarge", ErrorKind.InvalidData, $"{_options.Source}{_rows} rows × {width} features is more than one array can hold (2³¹ values).");
+
+    private FeatureEncoding Infer()
+    {
+        var columns = new FeatureColumn[_features.Length];
+        for (int c = 0; c < _features.Length; c++)
+        {
+            ColumnStore store = _columns[c];
+            ColumnKind kind = store.Kind(_options, Row);
+            columns[c] = new FeatureColumn
+            {
+                Name = store.Name,
+                Kind = kind,
+                Categories = kind == ColumnKind.Categorical ? FeatureValues.Sort(store.DistinctTexts()) : Array.Empty<string>(),
+            };
+        }
+        ColumnStore label = _columns[^1];
+        ColumnKind labelKind = label.Kind(_options, Row);
+        bool classification = labelKind != ColumnKind.Numeric;
+        return new FeatureEncoding
+        {
+            Columns = columns,
+            LabelName = _label,
+            Task = classification ? DatasetTask.Classification : DatasetTask.Regression,
+            ClassNames = classification ? FeatureValues.Sort(label.DistinctTexts()) : null,
+        };
+    }
+
+    private FeatureEncoding Check(FeatureEncoding encoding)
+    {
+        for (int c = 0; c < _features.Length; c++)
+        {
+            ColumnStore store = _columns[c];
+            if (encoding.Columns[c].Kind != ColumnKind.Categorical && store.FirstTextRow >= 0)
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"{_options.Source}{_options.RowNoun} {store.FirstTextRow + 1}, column '{store.Name}': '{store.TextAt(store.FirstTextRow)}' is not a number, and the encoding says the column is {encoding.Columns[c].Kind.ToString().ToLowerInvariant()}.", store.Name);
+        }
+        if (encoding.Task != DatasetTask.Classification && _columns[^1].FirstTextRow is int row and >= 0)
+            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                $"{_options.Source}{_options.RowNoun} {row + 1}, label '{_label}': '{_columns[^1].TextAt(row)}' is not a number, and the encoding's label is a regression target.", _label);
+        return encoding;
+    }
+
+    /// <summary>
+    /// One column's values as they arrive: numbers (and booleans as 0/1) in a float list, text where a value is not
+    /// a number. Text columns keep every value as text, so categories keep their exact spelling.
+    /// </summary>
+    private sealed class ColumnStore
+    {
+        private readonly List<float> _numbers = new();
+        private List<string>? _texts;          // text columns: every row; otherwise the rows that were not numbers
+        private List<int>? _textRows;           // for non-text columns: which rows _texts holds
+        private bool _sawNumber, _sawBool;
+        private int _firstNumberRow = -1;
+
+        public ColumnStore(string name, bool forceText, string fix)
+        {
+            Name = name;
+            Fix = fix;
+            ForceText = forceText;
+            if (forceText) _texts = new List<string>();
+        }
+
+        public string Name { get; }
+        /// <summary>The parameter that makes this column categorical, for messages.</summary>
+        public string Fix { get; }
+        public bool ForceText { get; }
+        public int FirstTextRow { get; private set; } = -1;
+
+        public ReadOnlySpan<float> Numbers => CollectionsMarshal.AsSpan(_numbers);
+
+        public void AddNumber(int row, float value, bool isBool)
+        {
+            if (isBool) _sawBool = true;
+            else if (!_sawNumber) { _sawNumber = true; _firstNumberRow = row; }
+            _numbers.Add(value);
+        }
+
+        public void AddText(int row, string text)
+        {
+            if (!ForceText)
+            {
+                if (FirstTextRow < 0) FirstTextRow = row;
+                (_textRows ??= new List<int>()).Add(row);
+                _numbers.Add(float.NaN);
+            }
+            (_texts ??= new List<string>()).Add(text);
+        }
+
+        public string TextAt(int row)
+        {
+            if (ForceText) return _texts![row];
+            if (_textRows is not null)
+            {
+                if (_textRows.Count == _numbers.Count) return _texts![row];
+                int i = _textRows.BinarySearch(row);
+                if (i >= 0) return _texts![i];
+            }
+            float v = _numbers[row];
+            return _sawBool && !_sawNumber ? (v != 0 ? "True" : "False") : v.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public IEnumerable<string> DistinctTexts()
+        {
+            if (_texts is not null && (ForceText || _textRows!.Count == _numbers.Count)) return _texts;
+            return Enumerable.Range(0, _numbers.Count).Select(TextAt);
+        }
+
+        public ColumnKind Kind(DatasetBuildOptions options, string where)
+        {
+            if (ForceText) return ColumnKind.Categorical;
+            bool sawText = FirstTextRow >= 0;
+            if (sawText && (_sawNumber || _sawBool))
+            {
+                // The minority spelling is the likely mistake: name the row where the second kind first appears.
+                int row = _firstNumberRow >= 0 && _firstNumberRow < FirstTextRow ? FirstTextRow : Math.Max(_firstNumberRow, 0);
+                string value = TextAt(row);
+                throw new NeuralPSException("MixedColumn", ErrorKind.InvalidData,
+                    $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{value}' is " +
+                    (row == FirstTextRow ? "not a number, but other rows of the column are numbers" : "a number, but other rows of the column are text") +
+                    $". Fix the value, or pass {Fix} to treat the column as categories.", Name);
+            }
+            if (sawText) return ColumnKind.Categorical;
+            return _sawBool && !_sawNumber ? ColumnKind.Boolean : ColumnKind.Numeric;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+namespace NeuralPS.Core.Kernels;
+
+/// <summary>
+/// One product, planned: the micro-kernel, the cache blocking, and how C is split between threads. The thread
+/// count decides only which rectangle of C each thread owns; the blocking of k depends on k alone, so every
+/// element is the same chain of operations on any number of threads.
+/// </summary>
+internal readonly unsafe struct GemmPlan
+{
+    // Cache blocking (GotoBLAS/BLIS order: columns of C, then k, then rows). KC keeps a row strip of A and a
+    // column panel of B in L1/L2; k is cut into equal blocks so 784 becomes 2 × 392 rather than 512 + 272.
+    private const int KcMax = 512, Mc = 240, Nc = 512;
+
+    private readonly KernelSpec _kernel;
+    private readonly GemmForm _form;
+    private readonly int _m, _n, _k, _kc, _kBlocks;
+    private readonly float* _a, _b, _c, _bias;
+    private readonly nint _rs, _ks;             // A[i, p] is at a[i·rs + p·ks]
+    private readonly bool _accumulate, _relu, _packB, _splitM;
+    public readonly int Parts, ScratchFloats;
+
+    public GemmPlan(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
+        bool accumulate, float* bias, bool relu, int threads)
+    {
+        _kernel = KernelSpec.For(path, m, n);
+        _form = form;
+        _m = m; _n = n; _k = k;
+        _a = a; _b = b; _c = c; _bias = bias;
+        _accumulate = accumulate; _relu = relu;
+        (_rs, _ks) = form == GemmForm.TN ? ((nint)1, (nint)m) : ((nint)k, (nint)1);
+        _kBlocks = Math.Max(1, (k + KcMax - 1) / KcMax);
+        _kc = (k + _kBlocks - 1) / _kBlocks;
+
+        // Bᵀ must be packed; B itself is read in place (its rows are the kernel's vectors) unless C is large
+        // in both directions, where rows a page apart thrash the cache and packing pays for itself.
+        _packB = form == GemmForm.NT || (m > 256 && n > 256);
+        int mr = _kernel.MR, nr = _kernel.NR;
+        int unitsM = (m + mr - 1) / mr, unitsN = (n + nr - 1) / nr;
+        Parts = Math.Max(1, Math.Min(threads, Math.Max(unitsM, unitsN)));
+        // Split the side that leaves the least padding per thread; with B packed prefer columns, so threads
+        // pack disjoint parts of B.
+        long workM = (long)((unitsM + Parts - 1) / Parts) * mr * n;
+        long workN = (long)m * ((unitsN + Parts - 1) / Parts) * nr;
+        _splitM = Parts > 1 && (_packB ? workM < workN : workM <= workN);
+        int ncMax = Math.Min(Nc, ((n + nr - 1) / nr) * nr);
+        ScratchFloats = _packB ? _kc * ncMax : (n % nr != 0 ? _kc * nr : 0);
+    }
+
+    public void RunPart(int part, int parts, float* scratch)
+    {
+        int mr = _kernel.MR, nr = _kernel.NR;
+        if (_splitM)
+        {
+            int units = (_m + mr - 1) / mr;
+            int i0 = part * units / parts * mr, i1 = Math.Min(_m, (part + 1) * units / parts * mr);
+            if (i0 < i1) Block(i0, i1, 0, _n, scratch);
+        }
+        else
+        {
+            int units = (_n + nr - 1) / nr;
+            int j0 = part * units / parts * nr, j1 = Math.Min(_n, (part + 1) * units / parts * nr);
+            if (j0 < j1) Block(0, _m, j0, j1, scratch);
+        }
+    }
+
+    /// <summary>C[i0..i1, j0..j1] on this thread.</summary>
+    private void Block(int i0, int i1, int j0, int j1, float* scratch)
+    {
+        int mr = _kernel.MR, nr = _kernel.NR, n = _n;
+        bool epilogue = _bias != null || _relu;
+        for (int jc = j0; jc < j1; jc += Nc)
+        {
+            int nc = Math.Min(Nc, j1 - jc);
+            for (int kb = 0; kb < _kBlocks; kb++)
+            {
+                int p0 = kb * _kc, kc = Math.Max(0, Math.Min(_kc, _k - p0));
+                bool load = _accumulate || kb > 0, last = kb == _kBlocks - 1;
+                if (_packB) PackB(scratch, p0, kc, jc, nc);
+                for (int ic = i0; ic < i1; ic += Mc)
+                {
+                    int mc = Math.Min(Mc, i1 - ic);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bp;
+                        nint ldb;
+                        if (_packB) { bp = scratch + (jr / nr) * kc * nr; ldb = nr; }
+                        else if (cols == nr) { bp = _b + (nint)p0 * n + jc + jr; ldb = n; }
+                        else { PackPanel(scratch, p0, kc, jc + jr, cols); bp = scratch; ldb = nr; }
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir), i = ic + ir;
+                            float* cp = _c + (nint)i * n + jc + jr;
+                            _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rows, bp, ldb, kc, cp, n, cols, load);
+                            if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, nr, _bias == null ? null : _bias + jc + jr, _relu);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>B[p0.., jc..jc+nc] into panels of NR columns (the last zero-padded), kc rows each.</summary>
+    private void PackB(float* dst, int p0, int kc, int jc, int nc)
+    {
+        int nr = _kernel.NR;
+        for (int jr = 0; jr < nc; jr += nr, dst += kc * nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            if (_form == GemmForm.NT) PackTransposed(dst, p0, kc, jc + jr, cols);
+            else PackPanel(dst, p0, kc, jc + jr, cols);
+        }
+    }
+
+    /// <summary>One panel from row-major B[k, n], zero-padded to NR.</summary>
+    private void PackPanel(float* dst, int p0, int kc, int j, int cols) =>
+        _kernel.PackRows(dst, _b + (nint)p0 * _n + j, _n, kc, cols, _kernel.NR);
+
+    /// <summary>One panel from B[n, k] read as Bᵀ: dst[p, j] = B[j, p], zero-padded to NR.</summary>
+    private void PackTransposed(float* dst, int p0, int kc, int j0, int cols)
+    {
+        int nr = _kernel.NR;
+        for (int j = 0; j < nr; j++)
+        {
+            float* d = dst + j;
+            if (j >= cols)
+            {
+                for (int p = 0; p < kc; p++) d[(nint)p * nr] = 0f;
+                continue;
+            }
+            float* src = _b + (nint)(j0 + j) * _k + p0;
+            for (int p = 0; p < kc; p++) d[(nint)p * nr] = src[p];
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using NeuralPS.Core;
+using NeuralPS.Core.Charts;
+using ScottPlot;
+using SkiaSharp;
+
+namespace NeuralPS.Charts;
+
+/// <summary>A rendered PNG and the font family its text was drawn with.</summary>
+public sealed record RenderedPng(byte[] Bytes, string FontFamily, string FontFile);
+
+/// <summary>
+/// Renders a <see cref="Chart"/> to PNG with ScottPlot: the same panels as the SVG writer, side by side, drawn with
+/// the font shipped in the module (module/fonts/DejaVuSans.ttf), registered with ScottPlot under its own name so no
+/// system font can stand in for it.
+/// </summary>
+public static class PngChartRenderer
+{
+    /// <summary>The name the module's font is registered under with ScottPlot.</summary>
+    public const string FontName = "NeuralPS DejaVu Sans";
+
+    private static readonly object FontLock = new();
+    private static string? _fontFile;
+
+    private static readonly Color[] Palette = SvgChartWriter.Palette.Select(Color.FromHex).ToArray();
+
+    /// <summary>The font file shipped with the module.</summary>
+    public static string FontFile => Path.GetFullPath(Path.Combine(NativeLibraries.ModuleBinFolder, "..", "fonts", "DejaVuSans.ttf"));
+
+    /// <summary>Registers the module's font with ScottPlot (once per process) and returns its file.</summary>
+    public static string EnsureFont()
+    {
+        lock (FontLock)
+        {
+            if (_fontFile is not null) return _fontFile;
+            string file = FontFile;
+            if (!File.Exists(file))
+                throw new NeuralPSException("FontMissing", ErrorKind.NotFound,
+                    $"The font that PNG charts are drawn with is missing ({file}). Reinstall the module, or write an .svg chart instead.", file);
+            NativeLibraries.Register();
+            Fonts.AddFontFile(FontName, file, bold: false, italic: false);
+            _fontFile = file;
+            return file;
+        }
+    }
+
+    /// <summary>The PNG bytes of <paramref name="chart"/> at <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
+    public static RenderedPng Render(Chart chart, int width, int height)
+    {
+        string fontFile = EnsureFont();
+        // ScottPlot caches typefaces: not disposed here.
+        SKTypeface typeface = Fonts.GetTypeface(FontName, bold: false, italic: false);
+        string family = typeface.FamilyName;
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using SKSurface surface = SKSurface.Create(info) ?? throw new NeuralPSException("ChartFailed", ErrorKind.InvalidOperation,
+            $"Could not make a {width}×{height} drawing surface for the chart.");
+        SKCanvas canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+
+        const float header = 34;
+        using (var font = new SKFont(typeface, 17))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        {
+            float textWidth = font.MeasureText(chart.Title);
+            canvas.DrawText(chart.Title, (width - textWidth) / 2, 24, font, paint);
+        }
+
+        float panelWidth = (float)width / chart.Panels.Count;
+        for (int i = 0; i < chart.Panels.Count; i++)
+        {
+            Plot plot = Build(chart.Panels[i]);
+            plot.Font.Set(FontName);
+            plot.Legend.FontName = FontName;
+            // Each panel is drawn on a surface of its own (ScottPlot clears the canvas it renders on), then placed.
+            int w = (int)Math.Round((i + 1) * panelWidth) - (int)Math.Round(i * panelWidth), h = Math.Max(1, height - (int)header);
+            using (SKSurface panelSurface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul)))
+            {
+                plot.Render(panelSurface);
+                using SKImage panelImage = panelSurface.Snapshot();
+                canvas.DrawImage(panelImage, (float)Math.Round(i * panelWidth), header);
+            }
+            family = Fonts.GetTypeface(plot.Axes.Title.Label.FontName, false, false).FamilyName;
+        }
+        using SKImage image = surface.Snapshot();
+        using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return new RenderedPng(data.ToArray(), family, fontFile);
+    }
+
+    private static Plot Build(ChartPanel panel)
+    {
+        var plot = new Plot();
+        plot.Title(panel.Title, size: 15);
+        switch (panel)
+        {
+            case LinePanel line: Lines(plot, line); break;
+            case HeatmapPanel heatmap: Heatmap(plot, heatmap); break;
+            case BarPanel bars: Bars(plot, bars); break;
+        }
+        return plot;
+    }
+
+    private static void Lines(Plot plot, LinePanel panel)
+    {
+        for (int s = 0; s < panel.Series.Count; s++)
+        {
+            ChartSeries series = panel.Series[s];
+            var scatter = plot.Add.ScatterLine(series.X, series.Y, Palette[s % Palette.Length]);
+            scatter.LegendText = series.Name;
+            scatter.LineWidth = 2;
+            scatter.MarkerSize = series.X.Length <= 30 ? 4 : 0;
+        }
+        plot.XLabel(panel.XLabel, size: 13);
+        plot.YLabel(panel.YLabel, size: 13);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (panel.YMinimum is double low && panel.YMaximum is double high)
+            plot.Axes.SetLimitsY(low - 0.02 * (high - low), high + 0.02 * (high - low));
+        // Loss falls and accuracy rises: keep the legend in the corner the lines leave free.
+        bool rising = panel.Series[0].Y[^1] > panel.Series[0].Y[0];
+        plot.ShowLegend(rising ? Alignment.LowerRight : Alignment.UpperRight);
+    }
+
+    private static void Heatmap(Plot plot, HeatmapPanel panel)
+    {
+        int rows = panel.RowNames.Length, columns = panel.ColumnNames.Length;
+        var intensities = new double[rows, columns];
+        int max = Math.Max(1, panel.Counts.Cast<int>().Max());
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) intensities[r, c] = panel.Counts[r, c];
+        var heatmap = plot.Add.Heatmap(intensities);
+        heatmap.Colormap = new WhiteToBlue();
+        heatmap.ManualRange = new ScottPlot.Range(0, max);
+        // Cell (r, c) is centred on x = c, y = rows - 1 - r: row 0 (the first class) at the top.
+        heatmap.Extent = new CoordinateRect(-0.5, columns - 0.5, -0.5, rows - 0.5);
+        float fontSize = (float)Math.Clamp(160.0 / Math.Max(rows, columns), 8, 18);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+            {
+                var text = plot.Add.Text(panel.Counts[r, c].ToString(System.Globalization.CultureInfo.InvariantCulture), c, rows - 1 - r);
+                text.LabelAlignment = Alignment.MiddleCenter;
+                text.LabelFontSize = fontSize;
+                text.LabelFontName = FontName;
+                text.LabelFontColor = panel.Counts[r, c] > max / 2.0 ? Colors.White : Colors.Black;
+            }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), panel.ColumnNames);
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(), panel.RowNames);
+        plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
+        plot.XLabel(panel.XLabel, size: 13);
+        plot.YLabel(panel.YLabel, size: 13);
+        plot.Grid.IsVisible = false;
+    }
+
+    private static void Bars(Plot plot, BarPanel panel)
+    {
+        int n = panel.Names.Length;
+        var bars = new List<Bar>();
+        for (int i = 0; i < n; i++)
+            bars.Add(new Bar
+            {
+                Position = n - 1 - i, Value = panel.Values[i], Error = panel.Errors?[i] ?? 0,
+                FillColor = Palette[0], Orientation = Orientation.Horizontal,
+            });
+        plot.Add.Bars(bars);
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), panel.Names);
+        plot.XLabel(panel.XLabel, size: 13);
+        plot.Axes.Margins(left: 0.05, right: 0.1, bottom: 0.02, top: 0.02);
+    }
+
+    /// <summary>White for no rows, deep blue for the most: the SVG writer's scale.</summary>
+    private sealed class WhiteToBlue : IColormap
+    {
+        public string Name => "White to blue";
+
+        public Color GetColor(double position)
+        {
+            double t = double.IsFinite(position) ? Math.Clamp(position, 0, 1) : 0;
+            return new Color((byte)Math.Round(255 + (8 - 255) * t), (byte)Math.Round(255 + (81 - 255) * t), (byte)Math.Round(255 + (156 - 255) * t));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using NeuralPS.Core;
+using NeuralPS.Core.Onnx;
+using NeuralPS.Core.Serialization;
+
+namespace NeuralPS.Cmdlets;
+
+/// <summary>The file formats Export-Network writes.</summary>
+public enum ModelFormat
+{
+    /// <summary>Chosen from the extension: .onnx is Onnx, anything else NeuralPS.</summary>
+    Auto,
+    /// <summary>The NeuralPS model file: everything needed to predict and to resume training exactly.</summary>
+    NeuralPS,
+    /// <summary>ONNX, for other runtimes (inference only).</summary>
+    Onnx,
+}
+
+/// <summary>
+/// Saves a network to one file: architecture, weights, layer and optimizer state, encoding, class names, history and
+/// random streams, so that Import-Network gives back a network that predicts the same bits and trains on exactly as
+/// this one would. The file is written beside the target and renamed over it, so a crash never destroys the old one.
+/// </summary>
+[Cmdlet(VerbsData.Export, "Network", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportNetworkCommand : NeuralPSCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network to save.")]
+    public Network Network { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The file to write (.npsm by convention; .onnx writes ONNX).")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter(HelpMessage = "NeuralPS (the default, except for a .onnx path) or Onnx.")]
+    public ModelFormat Format { get; set; } = ModelFormat.Auto;
+
+    [Parameter(HelpMessage = "Overwrite an existing file.")]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter(HelpMessage = "Write the file's FileInfo when done.")]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        string path = GetUnresolvedProviderPathFromPSPath(Path);
+        ModelFormat format = Format != ModelFormat.Auto ? Format
+            : string.Equals(System.IO.Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase) ? ModelFormat.Onnx : ModelFormat.NeuralPS;
+        if (File.Exists(path) && !Force)
+            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+                $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
+        if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
+        if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);
+        else ModelFile.Write(Network, path, overwrite: true);
+        WriteVerbose($"Saved '{Network.Name}' ({Network.ParameterCount} parameters, {Network.History.Count} epochs) to {path}.");
+        if (PassThru) WriteObject(new FileInfo(path));
+    });
+}

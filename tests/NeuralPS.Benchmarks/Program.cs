@@ -1,0 +1,42 @@
+// The NeuralPS side of ../shared/bench/compare.py: the workloads of peers/torch_bench.py with the same arguments
+// and the same JSON lines, driving the engine through the public API the cmdlets use.
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps [--batch B] [--epochs E] [--seed S] [--rep R]
+using NeuralPS.Benchmarks;
+
+var options = new BenchOptions();
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    string value = args[i + 1];
+    switch (args[i])
+    {
+        case "--threads": options.Threads = int.Parse(value); break;
+        case "--work": options.Work = value; break;
+        case "--batch": options.Batch = int.Parse(value); break;
+        case "--epochs": options.Epochs = int.Parse(value); break;
+        case "--seed": options.Seed = long.Parse(value); break;
+        case "--rep": options.Rep = int.Parse(value); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+Output.Base(options);
+switch (options.Work)
+{
+    case "w1": TrainingWorkloads.W1(options, withAccuracy: false); break;
+    case "w1acc": TrainingWorkloads.W1(options, withAccuracy: true); break;
+    case "w2": TinyWorkloads.Run(options); break;
+    case "w3": GemmWorkload.Run(options); break;
+    case "w1ps": PowerShellWorkload.Run(options); break;
+    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps"); return 2;
+}
+return 0;
+
+namespace NeuralPS.Benchmarks
+{
+    /// <summary>The command line, with torch_bench.py's defaults.</summary>
+    internal sealed class BenchOptions
+    {
+        public int Threads = 1, Batch = 128, Epochs = 4, Rep;
+        public long Seed;
+        public string Work = "w1";
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using NeuralPS.Core;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Layers;
+using NeuralPS.Core.Optimizers;
+using NeuralPS.Core.Training;
+
+namespace NeuralPS.Benchmarks;
+
+/// <summary>W1 (Fashion-MNIST 784-128-64-10, Adam) and, after w1acc, W4 (inference on the trained network).</summary>
+internal static class TrainingWorkloads
+{
+    private static readonly string DataDirectory =
+        Environment.GetEnvironmentVariable("FMNIST_DIR") ?? "/usr/share/datasets/fashion-mnist";
+
+    // FLOP accounting identical to peers/fmnist.py.
+    private const long Weights = 784L * 128 + 128 * 64 + 64 * 10, Parameters = Weights + 128 + 64 + 10;
+    private static double FlopsNominal(int n) => 6.0 * Parameters * n;
+    private static double FlopsGemm(int n) => 2.0 * n * Weights * 2 + 2.0 * n * (Weights - 784 * 128);
+
+    public static Dataset Load(string split)
+    {
+        string prefix = split == "train" ? "train" : "t10k";
+        return IdxReader.ReadDataset(Path.Combine(DataDirectory, $"{prefix}-images-idx3-ubyte.gz"),
+            Path.Combine(DataDirectory, $"{prefix}-labels-idx1-ubyte.gz"));
+    }
+
+    /// <summary>The W1 network as New-Network | Add-DenseLayer ×3 | Set-Optimizer Adam builds it.</summary>
+    public static Network Build(long seed)
+    {
+        var net = new Network(784, "w1", seed);
+        net.Add(new DenseLayer(128, Activation.Relu));
+        net.Add(new DenseLayer(64, Activation.Relu));
+        net.Add(new DenseLayer(10, Activation.Softmax));
+        net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 1e-3 };
+        return net;
+    }
+
+    public static void W1(BenchOptions options, bool withAccuracy)
+    {
+        Dataset train = Load("train");
+        Network net = Build(options.Seed);
+        var trainer = new Trainer(net, train, null, new TrainingOptions
+        {
+            Epochs = options.Epochs, BatchSize = options.Batch, Seed = options.Seed, ThreadCount = options.Threads,
+        });
+        var times = new List<double>();
+        int epoch = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (EpochResult _ in trainer.Run())
+        {
+            double seconds = clock.Elapsed.TotalSeconds;
+            epoch++;
+            if (epoch > 1) times.Add(seconds);
+            Output.Emit(("work", "w1"), ("batch", options.Batch), ("epoch", epoch), ("warmup", epoch == 1),
+                ("seconds", seconds), ("samples_per_s", train.Rows / seconds));
+            clock.Restart();
+        }
+        double median = Output.Median(times);
+        Output.Emit(("work", "w1_summary"), ("batch", options.Batch), ("timed_epochs", times.Count), ("median_epoch_s", median),
+            ("samples_per_s", train.Rows / median), ("gflops_nominal", FlopsNominal(train.Rows) / median / 1e9),
+            ("gflops_gemm", FlopsGemm(train.Rows) / median / 1e9));
+        if (!withAccuracy) return;
+
+        Dataset test = Load("test");
+        double accuracy = Accuracy(net, test);
+        double trainLoss = CrossEntropy(net, train);
+        Output.Emit(("work", "w1_accuracy"), ("batch", options.Batch), ("epochs", options.Epochs), ("seed", options.Seed),
+            ("test_accuracy", accuracy), ("train_loss", trainLoss));
+        W4(net, test);
+    }
+
+    private static double Accuracy(Network net, Dataset data)
+    {
+        float[] outputs = net.Predict(data.Features, data.Rows);
+        int correct = 0;
+        for (int r = 0; r < data.Rows; r++)
+            if (ArgMax(outputs.AsSpan(r * 10, 10)) == (int)data.Targets[r]) correct++;
+        return (double)correct / data.Rows;
+    }
+
+    private static double CrossEntropy(Network net, Dataset data)
+    {
+        float[] outputs = net.Predict(data.Features, data.Rows);
+        double total = 0;
+        for (int r = 0; r < data.Rows; r++) total -= Math.Log(Math.Max(outputs[r * 10 + (int)data.Targets[r]], 1e-12f));
+        return total / data.Rows;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int j = 1; j < row.Length; j++) if (row[j] > row[best]) best = j;
+        return best;
+    }
+
+    /// <summary>W4: one call on the whole test set, then one call per image, as torch_bench.py's w4.</summary>
+    private static void W4(Network net, Dataset test)
+    {
+        int n = test.Rows, width = net.OutputSize;
+        float[] inputs = test.Features, outputs = new float[n * width];
+        int[] predictions = new int[n];
+        void Batch()
+        {
+            net.Predict(inputs, n, outputs);
+            for (int r = 0; r < n; r++) predictions[r] = ArgMax(outputs.AsSpan(r * width, width));
+        }
+        for (int i = 0; i < 3; i++) Batch();
+        var times = new List<double>();
+        for (int i = 0; i < 20; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Batch();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        double median = Output.Median(times);
+        Output.Emit(("work", "w4"), ("batch", n), ("median_s", median), ("predictions_per_s", n / median), ("repeats", times.Count));
+
+        float[] one = new float[width];
+        int Single(int i)
+        {
+            net.Predict(inputs.AsSpan(i * 784, 784), 1, one);
+            return ArgMax(one);
+        }
+        for (int i = 0; i < 200; i++) Single(i);
+        times.Clear();
+        for (int rep = 0; rep < 3; rep++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) predictions[i] = Single(i);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        median = Output.Median(times);
+        Output.Emit(("work", "w4"), ("batch", 1), ("median_s", median), ("predictions_per_s", n / median),
+            ("us_per_prediction", median / n * 1e6), ("repeats", times.Count));
+    }
+}

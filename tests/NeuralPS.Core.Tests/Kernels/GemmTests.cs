@@ -1,0 +1,93 @@
+using NeuralPS.Core.Kernels;
+using Xunit;
+
+namespace NeuralPS.Core.Tests.Kernels;
+
+/// <summary>Every form and instruction-set path against the double-precision oracle, on awkward shapes.</summary>
+public class GemmTests
+{
+    public static IEnumerable<object[]> Cases()
+    {
+        int[][] shapes = { new[] { 1, 1, 1 }, new[] { 1, 784, 128 }, new[] { 7, 13, 5 }, new[] { 33, 65, 17 },
+            new[] { 127, 129, 3 }, new[] { 784, 128, 128 }, new[] { 32, 784, 128 }, new[] { 128, 64, 10 }, new[] { 300, 1100, 300 } };
+        foreach (GemmPath path in Enum.GetValues<GemmPath>())
+            foreach (GemmForm form in Enum.GetValues<GemmForm>())
+                foreach (int[] s in shapes)
+                    yield return new object[] { path, form, s[0], s[1], s[2] };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesTheDoubleOracle(GemmPath path, GemmForm form, int m, int k, int n)
+    {
+        if (!GemmPaths.IsSupported(path)) return;
+        var random = new Random(m * 1000 + k * 10 + n);
+        float[] a = Fill(random, m * k), b = Fill(random, k * n), c0 = Fill(random, m * n), bias = Fill(random, n);
+        double[] exact = GemmReference.MultiplyDouble(form, m, n, k, a, b);
+        double[] bound = GemmReference.MultiplyDouble(form, m, n, k, Abs(a), Abs(b));
+
+        using var pool = new WorkerPool(3);
+        foreach (WorkerPool? p in new[] { null, pool })
+        {
+            var c = new float[m * n];
+            Array.Fill(c, float.NaN);   // a product must overwrite, never read, C
+            Gemm.Multiply(path, form, m, n, k, a, b, c, false, default, false, p);
+            Check(c, i => exact[i], bound, k, $"{path} {form} {m}x{k}x{n}");
+
+            c = (float[])c0.Clone();
+            Gemm.Multiply(path, form, m, n, k, a, b, c, true, default, false, p);
+            Check(c, i => exact[i] + c0[i], bound, k, $"{path} {form} {m}x{k}x{n} accumulate");
+
+            Array.Fill(c, float.NaN);
+            Gemm.Multiply(path, form, m, n, k, a, b, c, false, bias, true, p);
+            Check(c, i => Math.Max(0, exact[i] + bias[i % n]), bound, k, $"{path} {form} {m}x{k}x{n} bias+relu");
+        }
+    }
+
+    [Fact]
+    public void EveryThreadCountGivesTheSameBits()
+    {
+        var random = new Random(5);
+        foreach (GemmForm form in Enum.GetValues<GemmForm>())
+            foreach ((int m, int k, int n) in new[] { (128, 784, 128), (784, 128, 128), (1024, 300, 520), (32, 784, 128), (128, 64, 10) })
+            {
+                float[] a = Fill(random, m * k), b = Fill(random, k * n);
+                float[]? first = null;
+                for (int threads = 1; threads <= 3; threads++)
+                {
+                    using var pool = new WorkerPool(threads);
+                    var c = new float[m * n];
+                    Gemm.Multiply(form, m, n, k, a, b, c, false, pool);
+                    first ??= c;
+                    Assert.Equal(first, c);
+                }
+            }
+    }
+
+    [Fact]
+    public void ThePathCanBeForcedByName()
+    {
+        Assert.Equal(GemmPath.Reference, GemmPaths.Choose("reference"));
+        Assert.Equal(GemmPath.Portable, GemmPaths.Choose("PORTABLE"));
+        Assert.Equal(GemmPaths.Best, GemmPaths.Choose(null));
+        Assert.True(GemmPaths.IsSupported(GemmPaths.Choose("avx512")));
+    }
+
+    private static void Check(float[] c, Func<int, double> expected, double[] bound, int k, string what)
+    {
+        for (int i = 0; i < c.Length; i++)
+        {
+            double e = expected(i), tolerance = 2e-7 * (k + 2) * (bound[i] + Math.Abs(e)) + 1e-30;
+            Assert.True(Math.Abs(c[i] - e) <= tolerance, $"{what}: C[{i}] = {c[i]}, expected {e} (±{tolerance})");
+        }
+    }
+
+    private static float[] Fill(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    private static float[] Abs(float[] values) => values.Select(MathF.Abs).ToArray();
+}

@@ -1,0 +1,68 @@
+BeforeDiscovery {
+    # ONNX Runtime's managed assembly and its Linux native library, as the ONNX test project's build leaves them.
+    $script:ortAssembly = Get-ChildItem (Join-Path $PSScriptRoot 'NeuralPS.Onnx.Tests' 'bin' '*' 'net10.0' 'linux-x64' 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
+        Sort-Object LastWriteTime | Select-Object -Last 1
+    $script:noRuntime = -not ($IsLinux -and $ortAssembly -and [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64')
+    # Export-Network -Format Onnx is wired to the exporter where the module has that cmdlet.
+    $module = Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -PassThru -Force
+    $script:noExportNetwork = -not $module.ExportedCmdlets.ContainsKey('Export-Network')
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
+    $ortAssembly = Get-ChildItem (Join-Path $PSScriptRoot 'NeuralPS.Onnx.Tests' 'bin' '*' 'net10.0' 'linux-x64' 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
+        Sort-Object LastWriteTime | Select-Object -Last 1
+    if ($ortAssembly) { Add-Type -Path $ortAssembly.FullName }
+
+    function Invoke-OnnxModel([string] $Path, [float[]] $Values, [int] $Rows) {
+        $session = [Microsoft.ML.OnnxRuntime.InferenceSession]::new($Path)
+        try {
+            $tensor = [Microsoft.ML.OnnxRuntime.Tensors.DenseTensor[float]]::new($Values, [int[]]($Rows, ($Values.Length / $Rows)))
+            $inputs = [Microsoft.ML.OnnxRuntime.NamedOnnxValue[]]@([Microsoft.ML.OnnxRuntime.NamedOnnxValue]::CreateFromTensor('input', $tensor))
+            $results = $session.Run($inputs)
+            try { , [float[]]@($results[0].AsTensor[float]()) } finally { $results.Dispose() }
+        }
+        finally { $session.Dispose() }
+    }
+
+    $iris = Get-SampleDataset Iris
+    $net = New-Network 4 -Name iris-onnx -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 12 -Activation Swish |
+        Add-BatchNormLayer | Add-DropoutLayer 0.1 | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
+    $null = $net | Invoke-Training -Data $iris -Epochs 20 -Seed 1
+}
+
+Describe 'ONNX export loaded by ONNX Runtime in pwsh' {
+    It 'answers as Invoke-Prediction does on every Iris row' -Skip:$noRuntime {
+        $path = Join-Path $TestDrive 'iris.onnx'
+        [NeuralPS.Core.Onnx.OnnxExporter]::Write($net, $path)
+        $onnx = Invoke-OnnxModel $path $iris.Features $iris.Rows
+        $onnx.Length | Should -Be (3 * $iris.Rows)
+        $predicted = Invoke-Prediction -Network $net -Data $iris -IncludeProbabilities
+        for ($r = 0; $r -lt $iris.Rows; $r++) {
+            $classes = $net.ClassNames
+            for ($c = 0; $c -lt 3; $c++) {
+                [math]::Abs($onnx[3 * $r + $c] - $predicted[$r]."P($($classes[$c]))") | Should -BeLessOrEqual 1e-5
+            }
+        }
+    }
+
+    It 'carries the model name and class names in its metadata' -Skip:$noRuntime {
+        $path = Join-Path $TestDrive 'meta.onnx'
+        [NeuralPS.Core.Onnx.OnnxExporter]::Write($net, $path)
+        $session = [Microsoft.ML.OnnxRuntime.InferenceSession]::new($path)
+        try {
+            $session.ModelMetadata.CustomMetadataMap['name'] | Should -Be 'iris-onnx'
+            $session.ModelMetadata.CustomMetadataMap['class_names'] | ConvertFrom-Json | Should -Be $net.ClassNames
+            $session.InputMetadata['input'].Dimensions | Should -Be @(-1, 4)
+        }
+        finally { $session.Dispose() }
+    }
+
+    It 'is written by Export-Network -Format Onnx' -Skip:($noRuntime -or $noExportNetwork) {
+        $path = Join-Path $TestDrive 'exported.onnx'
+        Export-Network -Network $net -Path $path -Format Onnx
+        $onnx = Invoke-OnnxModel $path $iris.Features $iris.Rows
+        $engine = $net.Predict($iris.Features, $iris.Rows)
+        for ($i = 0; $i -lt $engine.Length; $i++) { [math]::Abs($onnx[$i] - $engine[$i]) | Should -BeLessOrEqual 1e-5 }
+    }
+}
