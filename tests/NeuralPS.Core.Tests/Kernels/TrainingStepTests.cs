@@ -6,7 +6,18 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Kernels;
 
+/// <summary>
+/// Test classes that measure allocation with the process-wide GC.GetTotalAllocatedBytes: they run alone, after the
+/// parallel ones, so that no other test's allocations are counted.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasuringCollection
+{
+    public const string Name = "Allocation measuring";
+}
+
 /// <summary>What the fast paths promise about whole training steps: same bits on any thread count, no allocation.</summary>
+[Collection(AllocationMeasuringCollection.Name)]
 public class TrainingStepTests
 {
     private static Dataset W1Like(int rows, int seed)
