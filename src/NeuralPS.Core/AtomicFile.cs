@@ -35,7 +35,10 @@ public static class AtomicFile
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
                 stream.Write(bytes);
+                stream.Flush(flushToDisk: true); // on disk before the rename, or a crash could leave an empty file in its place
+            }
             File.Move(temporary, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

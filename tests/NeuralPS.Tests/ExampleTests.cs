@@ -34,5 +34,7 @@ public class ExampleTests
         string output = stdout.Result, errors = stderr.Result;
         Assert.True(process.ExitCode == 0, $"{example} exited {process.ExitCode}\n{output}\n{errors}");
         Assert.False(string.IsNullOrWhiteSpace(output), $"{example} printed nothing");
+        // Redirected output is plain text: no ANSI escapes in a log.
+        Assert.DoesNotContain("\u001b[", output);
     }
 }

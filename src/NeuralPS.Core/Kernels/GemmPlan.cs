@@ -67,7 +67,6 @@ internal readonly unsafe struct GemmPlan
     private void Block(int i0, int i1, int j0, int j1, float* scratch)
     {
         int mr = _kernel.MR, nr = _kernel.NR, n = _n;
-        float* tile = stackalloc float[mr * nr];   // edge tiles are computed here, then the valid part copied out
         bool epilogue = _bias != null || _relu;
         for (int jc = j0; jc < j1; jc += Nc)
         {
@@ -91,20 +90,9 @@ internal readonly unsafe struct GemmPlan
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir), i = ic + ir;
-                            float* ap = _a + i * _rs + p0 * _ks;
                             float* cp = _c + (nint)i * n + jc + jr;
-                            if (rows == mr && cols == nr)
-                            {
-                                _kernel.Kernel(ap, _rs, _ks, rows, bp, ldb, kc, cp, n, load);
-                                if (last && epilogue) _kernel.Epilogue(cp, n, mr, nr, _bias == null ? null : _bias + jc + jr, _relu);
-                            }
-                            else
-                            {
-                                if (load) CopyTile(cp, n, tile, nr, rows, cols);
-                                _kernel.Kernel(ap, _rs, _ks, rows, bp, ldb, kc, tile, nr, load);
-                                if (last && epilogue) EdgeEpilogue(tile, nr, rows, cols, _bias == null ? null : _bias + jc + jr, _relu);
-                                CopyTile(tile, nr, cp, n, rows, cols);
-                            }
+                            _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rows, bp, ldb, kc, cp, n, cols, load);
+                            if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, nr, _bias == null ? null : _bias + jc + jr, _relu);
                         }
                     }
                 }
@@ -124,18 +112,9 @@ internal readonly unsafe struct GemmPlan
         }
     }
 
-    /// <summary>One panel from row-major B[k, n]: row copies, zero-padded to NR.</summary>
-    private void PackPanel(float* dst, int p0, int kc, int j, int cols)
-    {
-        int nr = _kernel.NR;
-        for (int p = 0; p < kc; p++)
-        {
-            float* src = _b + (nint)(p0 + p) * _n + j;
-            float* d = dst + (nint)p * nr;
-            new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-            if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-        }
-    }
+    /// <summary>One panel from row-major B[k, n], zero-padded to NR.</summary>
+    private void PackPanel(float* dst, int p0, int kc, int j, int cols) =>
+        _kernel.PackRows(dst, _b + (nint)p0 * _n + j, _n, kc, cols, _kernel.NR);
 
     /// <summary>One panel from B[n, k] read as Bᵀ: dst[p, j] = B[j, p], zero-padded to NR.</summary>
     private void PackTransposed(float* dst, int p0, int kc, int j0, int cols)
@@ -151,27 +130,6 @@ internal readonly unsafe struct GemmPlan
             }
             float* src = _b + (nint)(j0 + j) * _k + p0;
             for (int p = 0; p < kc; p++) d[(nint)p * nr] = src[p];
-        }
-    }
-
-    private static void CopyTile(float* src, nint lds, float* dst, nint ldd, int rows, int cols)
-    {
-        for (int r = 0; r < rows; r++)
-            new ReadOnlySpan<float>(src + r * lds, cols).CopyTo(new Span<float>(dst + r * ldd, cols));
-    }
-
-    private static void EdgeEpilogue(float* c, nint ldc, int rows, int cols, float* bias, bool relu)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            float* row = c + r * ldc;
-            for (int j = 0; j < cols; j++)
-            {
-                float v = row[j];
-                if (bias != null) v += bias[j];
-                if (relu) v = MathF.Max(v, 0f);
-                row[j] = v;
-            }
         }
     }
 }

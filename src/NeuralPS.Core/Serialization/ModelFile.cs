@@ -50,26 +50,11 @@ public static class ModelFile
     public static void Write(Network network, string path, bool overwrite = false)
     {
         network.EnsureReady();
-        path = Path.GetFullPath(path);
-        if (!overwrite && File.Exists(path))
+        string full = AtomicFile.CheckWritable(path, "model");
+        if (!overwrite && File.Exists(full))
             throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
-                $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
-        byte[] bytes = ToBytes(network);
-        string temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                file.Write(bytes);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temporary);
-            throw new NeuralPSException("ModelFileWriteFailed", ErrorKind.InvalidOperation, $"Cannot write the model to '{path}': {e.Message}", path, e);
-        }
+                $"'{full}' already exists. Use -Force to overwrite it, or choose another path.", full);
+        AtomicFile.WriteAllBytes(full, ToBytes(network), "model");
     }
 
     /// <summary>Reads a network written by <see cref="Write"/>.</summary>
@@ -230,11 +215,6 @@ public static class ModelFile
     private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
         new("ModelFileCorrupt", ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
 
     /// <summary>Reads the payload with every length checked against what is left, so no damaged length allocates or overruns.</summary>
     private ref struct PayloadReader

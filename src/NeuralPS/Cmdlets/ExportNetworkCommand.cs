@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Onnx;
 using NeuralPS.Core.Serialization;
 
 namespace NeuralPS.Cmdlets;
@@ -49,12 +50,9 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
             throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
-        if (format == ModelFormat.Onnx) WriteOnnx(Network, path);
+        if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);
         else ModelFile.Write(Network, path, overwrite: true);
         WriteVerbose($"Saved '{Network.Name}' ({Network.ParameterCount} parameters, {Network.History.Count} epochs) to {path}.");
         if (PassThru) WriteObject(new FileInfo(path));
     });
-
-    /// <summary>The ONNX form of the network (NeuralPS.Core.Onnx.OnnxExporter): inference only, written through a temporary file.</summary>
-    private static void WriteOnnx(Network network, string path) => NeuralPS.Core.Onnx.OnnxExporter.Write(network, path);
 }

@@ -1,0 +1,131 @@
+using System.Management.Automation;
+using NeuralPS.Core;
+using Xunit;
+
+namespace NeuralPS.Tests;
+
+/// <summary>Models kept: Export-Network and Import-Network as a user runs them.</summary>
+public class NetworkFileTests : IDisposable
+{
+    private readonly PowerShellSession _ps = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("neuralps-model-").FullName;
+
+    public NetworkFileTests()
+    {
+        _ps.Run($"Set-Location '{_folder}'");
+        _ps.Run(@"
+            $global:iris = Get-SampleDataset Iris | ConvertFrom-Dataset | ConvertTo-Dataset -Label Species
+            $global:net = New-Network 4 -Seed 11 | Add-DenseLayer 10 -Activation Relu | Add-DropoutLayer 0.1 | Add-DenseLayer 3 -Activation Softmax |
+                Set-Optimizer Adam -LearningRate 0.01
+            $null = $net | Invoke-Training -Data $iris -Epochs 5 -BatchSize 16 -Normalize");
+    }
+
+    public void Dispose()
+    {
+        _ps.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static string Id(ErrorRecord error) => error.FullyQualifiedErrorId.Split(',')[0];
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    [Fact]
+    public void AnImportedNetworkAnswersExactlyAsTheExportedOne()
+    {
+        var output = _ps.Run(@"
+            $net | Export-Network iris.npsm -PassThru
+            $loaded = Import-Network iris.npsm
+            $records = $iris | ConvertFrom-Dataset
+            $a = $records | Invoke-Prediction -Network $net -IncludeProbabilities
+            $b = $records | Invoke-Prediction -Network $loaded -IncludeProbabilities
+            for ($i = 0; $i -lt $a.Count; $i++) { if ($a[$i].'P(setosa)' -ne $b[$i].'P(setosa)' -or $a[$i].Prediction -ne $b[$i].Prediction) { 'differs' } }
+            $loaded");
+        Assert.Equal(PathOf("iris.npsm"), ((FileInfo)output[0].BaseObject).FullName);
+        var loaded = (Network)output[^1].BaseObject;
+        Assert.Equal(2, output.Count);
+        Assert.Equal(5, loaded.History.Count);
+        Assert.Equal(new[] { "setosa", "versicolor", "virginica" }, loaded.ClassNames);
+        Assert.Equal("Species", loaded.FeatureEncoding!.LabelName);
+        Assert.IsType<Core.Layers.NormalizationLayer>(loaded.Layers[0]);
+    }
+
+    [Fact]
+    public void ResumedTrainingThroughTheCmdletsEqualsUninterruptedTraining()
+    {
+        var output = _ps.Run(@"
+            $straight = New-Network 4 -Seed 11 | Add-DenseLayer 10 -Activation Relu | Add-DropoutLayer 0.1 | Add-DenseLayer 3 -Activation Softmax |
+                Set-Optimizer Adam -LearningRate 0.01
+            $null = $straight | Invoke-Training -Data $iris -Epochs 9 -BatchSize 16 -Normalize
+            $net | Export-Network half.npsm
+            $resumed = Import-Network half.npsm
+            $null = $resumed | Invoke-Training -Data $iris -Epochs 4 -BatchSize 16 -Normalize
+            $straight; $resumed");
+        var straight = (Network)output[0].BaseObject;
+        var resumed = (Network)output[1].BaseObject;
+        Assert.Equal(straight.Parameters, resumed.Parameters);
+        Assert.Equal(straight.History.Select(h => h.Loss), resumed.History.Select(h => h.Loss));
+        Assert.Equal(Enumerable.Range(1, 9), resumed.History.Select(h => h.Epoch));
+    }
+
+    [Fact]
+    public void WhatIfWritesNothingAndAnExistingFileNeedsForce()
+    {
+        _ps.Run("$net | Export-Network whatif.npsm -WhatIf");
+        Assert.False(File.Exists(PathOf("whatif.npsm")));
+
+        File.WriteAllText(PathOf("taken.npsm"), "keep me");
+        ErrorRecord exists = _ps.Fail("$net | Export-Network taken.npsm");
+        Assert.Equal("ModelFileExists", Id(exists));
+        Assert.Contains("-Force", exists.Exception.Message);
+        Assert.Equal("keep me", File.ReadAllText(PathOf("taken.npsm")));
+
+        _ps.Run("$net | Export-Network taken.npsm -Force");
+        Assert.Equal(4, ((Network)_ps.Run("Import-Network taken.npsm")[0].BaseObject).InputSize);
+        Assert.Equal(new[] { "taken.npsm" }, Directory.GetFiles(_folder).Select(Path.GetFileName).Where(n => n!.Contains("taken")));
+    }
+
+    [Fact]
+    public void DamagedAndForeignFilesAreRefusedWithModelFileCorrupt()
+    {
+        _ps.Run("$net | Export-Network good.npsm");
+        byte[] good = File.ReadAllBytes(PathOf("good.npsm"));
+        File.WriteAllBytes(PathOf("truncated.npsm"), good[..(good.Length / 2)]);
+        byte[] flipped = (byte[])good.Clone();
+        flipped[good.Length / 3] ^= 1;
+        File.WriteAllBytes(PathOf("flipped.npsm"), flipped);
+        File.WriteAllText(PathOf("text.npsm"), "this is not a model");
+        var random = new byte[2048];
+        new Random(1).NextBytes(random);
+        File.WriteAllBytes(PathOf("random.npsm"), random);
+
+        foreach (string name in new[] { "truncated.npsm", "flipped.npsm", "text.npsm", "random.npsm" })
+        {
+            ErrorRecord error = _ps.Fail($"Import-Network {name}");
+            Assert.Equal("ModelFileCorrupt", Id(error));
+            Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+            Assert.Contains(name, error.Exception.Message);
+        }
+
+        // several files piped in: the bad one is reported and the good ones still load
+        var loaded = _ps.Run("'good.npsm', 'random.npsm', 'good.npsm' | Import-Network", out var errors);
+        Assert.Equal(2, loaded.Count);
+        Assert.Single(errors);
+
+        Assert.Equal("FileNotFound", Id(_ps.Fail("Import-Network missing.npsm")));
+    }
+
+    [Fact]
+    public void OnnxIsChosenByExtensionOrFormatAndNeedsForceToOverwrite()
+    {
+        _ps.Run("$net | Export-Network iris.onnx; $net | Export-Network iris-model.bin -Format Onnx");
+        foreach (string name in new[] { "iris.onnx", "iris-model.bin" })
+        {
+            byte[] bytes = File.ReadAllBytes(PathOf(name));
+            Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), a varint: not the NeuralPS signature
+            Assert.Throws<NeuralPSException>(() => Core.Serialization.ModelFile.FromBytes(bytes));
+        }
+        Assert.Equal("ModelFileExists", Id(_ps.Fail("$net | Export-Network iris.onnx")));
+        _ps.Run("$net | Export-Network iris.onnx -Force");
+    }
+}
