@@ -6,9 +6,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
 
     # Ten features, of which only Signal1 and Signal2 decide the class.
-    function New-SignalDataset {
-        [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Builds a dataset in memory; changes no system state.')]
-        param([int] $Rows, [int] $Seed)
+    function New-SignalDataset([int] $Rows, [int] $Seed) {
         $random = [System.Random]::new($Seed)
         $names = 'Noise1', 'Signal1', 'Noise2', 'Noise3', 'Noise4', 'Noise5', 'Signal2', 'Noise6', 'Noise7', 'Noise8'
         $x = [float[]]::new($Rows * 10)
@@ -21,7 +19,7 @@ BeforeAll {
     }
 
     $train = New-SignalDataset 600 1
-    $script:test = New-SignalDataset 300 2
+    $test = New-SignalDataset 300 2
     $net = New-Network 10 -Name signal -Seed 3 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu |
         Add-DenseLayer 2 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
     $null = $net | Invoke-Training -Data $train -Epochs 30 -Seed 1

@@ -7,7 +7,7 @@ BeforeAll {
     $net = New-Network 4 -Name iris-history -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |
         Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
     $null = $net | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 20 -ValidationSplit 0.2
-    $script:savedRendering = $PSStyle.OutputRendering
+    $savedRendering = $PSStyle.OutputRendering
 }
 
 AfterAll { $PSStyle.OutputRendering = $savedRendering }
