@@ -91,11 +91,11 @@ Describe 'Stopping training (Ctrl+C)' {
 Describe 'Progress' {
     It 'reports epoch, batch, running loss and time left' {
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$manifestPath'; New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid | Invoke-Training -Data (Get-SampleDataset Moons -Samples 20000 -Seed 1) -Epochs 4 -BatchSize 16 | Out-Null")
+        $null = $ps.AddScript("Import-Module '$manifestPath'; New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid | Invoke-Training -Data (Get-SampleDataset Moons -Samples 50000 -Seed 1) -Epochs 8 -BatchSize 16 | Out-Null")
         $null = $ps.Invoke()
         $updates = @($ps.Streams.Progress | Where-Object -Property RecordType -EQ -Value 'Processing')
         $updates.Count | Should -BeGreaterThan 0
-        $updates[0].StatusDescription | Should -Match '^Epoch \d+/4, batch \d+/1250, loss \d'
+        $updates[0].StatusDescription | Should -Match '^Epoch \d+/8, batch \d+/3125, loss \d'
         $updates[0].SecondsRemaining | Should -BeGreaterOrEqual 0
         $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
         $ps.Dispose()

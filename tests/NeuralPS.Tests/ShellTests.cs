@@ -96,12 +96,12 @@ public class ShellTests : IDisposable
         session.Run("""
             $ProgressPreference = 'Continue'
             New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid |
-                Invoke-Training -Data (Get-SampleDataset Moons -Samples 20000 -Seed 1) -Epochs 4 -BatchSize 16 | Out-Null
+                Invoke-Training -Data (Get-SampleDataset Moons -Samples 50000 -Seed 1) -Epochs 8 -BatchSize 16 | Out-Null
             """);
         clock.Stop();
         var updates = host.Progress.Where(p => p.RecordType == ProgressRecordType.Processing).ToList();
         Assert.NotEmpty(updates);
-        Assert.Matches(@"^Epoch \d+/4, batch \d+/1250, loss \d", updates[0].StatusDescription);
+        Assert.Matches(@"^Epoch \d+/8, batch \d+/3125, loss \d", updates[0].StatusDescription);
         Assert.All(updates, u => Assert.True(u.SecondsRemaining >= 0 && u.PercentComplete is >= 0 and <= 100));
         Assert.True(updates.Count <= clock.Elapsed.TotalSeconds * 4 + 2, $"{updates.Count} updates in {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(ProgressRecordType.Completed, host.Progress[^1].RecordType);
