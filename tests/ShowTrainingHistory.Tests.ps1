@@ -1,3 +1,7 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
     $net = New-Network 4 -Name iris-history -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |

@@ -313,6 +313,32 @@ public class TrainingControlTests
     }
 
     [Fact]
+    public void WithEarlyStoppingADivergedRunStillKeepsTheLastGoodEpoch()
+    {
+        // early stopping would restore the best epoch at the end; a non-finite loss keeps the last good one, as its
+        // message says (validation on the negated task makes epoch 1 the best)
+        var net = RegressionNet(settings: new OptimizerSettings
+        {
+            Kind = OptimizerKind.Sgd, LearningRate = 0.01, Schedule = new ScheduleSettings { Kind = ScheduleKind.Step, StepSize = 3, Gamma = 1e9 },
+        });
+        var snapshots = new List<float[]>();
+        var results = new List<EpochResult>();
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+        {
+            foreach (EpochResult r in new Trainer(net, Regression(64, 1), Regression(32, 2, sign: -1),
+                new TrainingOptions { Epochs = 10, BatchSize = 8, Patience = 5 }).Run())
+            {
+                results.Add(r);
+                snapshots.Add(net.Parameters.ToArray());
+            }
+        });
+        Assert.Equal(4, e.Epoch);
+        Assert.Contains("last good epoch", e.Message);
+        Assert.True(BestEpoch(results.Select(r => r.ValidationLoss!.Value).ToList()) < 2);
+        Assert.Equal(snapshots[2], net.Parameters);
+    }
+
+    [Fact]
     public void DivergingInTheFirstEpochGoesBackToTheStart()
     {
         var net = RegressionNet(settings: new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 1e12 });

@@ -350,6 +350,31 @@ public class EngineParameterTests : IDisposable
         Assert.NotEqual(Trained(new OptimizerSettings(), new TrainingOptions { Epochs = 2, BatchSize = 0 }).Parameters, fromPowerShell.Parameters);
     }
 
+    public static IEnumerable<object[]> TrainingSwitches() => new[]
+    {
+        new object[] { "-Epochs 4 -BatchSize 0", new TrainingOptions { Epochs = 4, BatchSize = 0 }, new TrainingOptions { Epochs = 4 } },
+        new object[] { "-Epochs 3 -BatchSize 10", new TrainingOptions { Epochs = 3, BatchSize = 10 }, new TrainingOptions { Epochs = 3, BatchSize = 11 } },
+        new object[] { "-Epochs 3 -NoShuffle", new TrainingOptions { Epochs = 3, Shuffle = false }, new TrainingOptions { Epochs = 3 } },
+        new object[] { "-Epochs 3 -Seed 77", new TrainingOptions { Epochs = 3, Seed = 77 }, new TrainingOptions { Epochs = 3, Seed = 78 } },
+        new object[] { "-Epochs 3 -ThreadCount 2", new TrainingOptions { Epochs = 3, ThreadCount = 2 }, new TrainingOptions { Epochs = 2 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrainingSwitches))]
+    public void InvokeTrainingSwitchesReachTheEngine(string switches, TrainingOptions expected, TrainingOptions without)
+    {
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05 };
+        Network fromPowerShell = TrainedInPowerShell("Set-Optimizer Sgd 0.05", switches);
+        Assert.Equal(Trained(settings, expected).Parameters, fromPowerShell.Parameters);
+        Assert.NotEqual(Trained(settings, without).Parameters, fromPowerShell.Parameters);
+        if (expected.ThreadCount is int threads)
+        {
+            Assert.Equal(threads, fromPowerShell.ThreadCount);
+            // the same bits on any number of threads
+            Assert.Equal(Trained(settings, new TrainingOptions { Epochs = 3, ThreadCount = 1 }).Parameters, fromPowerShell.Parameters);
+        }
+    }
+
     /// <summary>Training on the task, validating on its negation: the validation loss is best early.</summary>
     private const string Fighting = @"
         $data = Get-SampleDataset Regression -Samples 64 -Seed 1

@@ -6,8 +6,9 @@ namespace NeuralPS.Core.Kernels;
 public static class ColumnSums
 {
     /// <summary>
-    /// sums[j] = ((0 + x[0,j]) + x[1,j]) + …, row after row: the order of adding whole rows one at a time, so the
-    /// bits equal that loop's, but one pass per column strip instead of one call per row.
+    /// sums[j] = Σ_r x[r,j], accumulated in double (row after row, one pass per column strip) and rounded once.
+    /// Terms that cancel exactly (MAE's ±1/n when the signs balance) then give exactly 0, not float rounding noise
+    /// that AdaGrad, RMSprop or Adam would divide by its own size and turn into a full step.
     /// </summary>
     public static void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
     {
@@ -15,19 +16,27 @@ public static class ColumnSums
         int j = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            int w = Vector<float>.Count;
+            int w = Vector<float>.Count, half = Vector<double>.Count;
+            Span<double> strip = stackalloc double[w];
             for (; j <= cols - w; j += w)
             {
-                Vector<float> sum = Vector<float>.Zero;
-                for (int r = 0; r < rows; r++) sum += new Vector<float>(x.Slice(r * cols + j, w));
-                sum.CopyTo(sums[j..]);
+                Vector<double> low = Vector<double>.Zero, high = Vector<double>.Zero;
+                for (int r = 0; r < rows; r++)
+                {
+                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j, w)), out Vector<double> a, out Vector<double> b);
+                    low += a;
+                    high += b;
+                }
+                low.CopyTo(strip);
+                high.CopyTo(strip[half..]);
+                for (int k = 0; k < w; k++) sums[j + k] = (float)strip[k];
             }
         }
         for (; j < cols; j++)
         {
-            float sum = 0f;
+            double sum = 0;
             for (int r = 0; r < rows; r++) sum += x[r * cols + j];
-            sums[j] = sum;
+            sums[j] = (float)sum;
         }
     }
 }

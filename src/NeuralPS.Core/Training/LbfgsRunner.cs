@@ -80,7 +80,11 @@ internal sealed class LbfgsRunner
                 if (double.IsFinite(bestLoss)) best.AsSpan().CopyTo(net.Parameters);
                 else epochStart.Restore(); // no finite loss anywhere: back to the last good epoch
                 if (stopped) { StopReason = "Stopped"; yield break; }
-                if (!double.IsFinite(bestLoss)) throw new TrainingDivergedException(epoch, 1, double.NaN);
+                if (!double.IsFinite(bestLoss))
+                {
+                    stopping.KeepCurrentWeights();
+                    throw new TrainingDivergedException(epoch, 1, double.NaN);
+                }
                 var (loss, accuracy) = Evaluator.Evaluate(net, data);
                 EpochResult result = _trainer.Finish(epoch, loss, accuracy, net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows);
                 bool stop = stopping.ShouldStop(result);

@@ -139,6 +139,7 @@ public sealed class Trainer
                     {
                         lastGood.Restore();
                         net.Optimizer = null; // its moments belong to the steps just undone, and may not be finite
+                        stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
                         throw new TrainingDivergedException(epoch, b + 1, loss);
                     }
                     lossSum += loss * count;
