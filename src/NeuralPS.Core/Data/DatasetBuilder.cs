@@ -202,7 +202,7 @@ public sealed class DatasetBuilder
         for (int c = 0; c < _features.Length; c++)
         {
             ColumnStore store = _columns[c];
-            ColumnKind kind = store.Kind(_options, Row);
+            ColumnKind kind = store.Kind(_options);
             columns[c] = new FeatureColumn
             {
                 Name = store.Name,
@@ -211,7 +211,7 @@ public sealed class DatasetBuilder
             };
         }
         ColumnStore label = _columns[^1];
-        ColumnKind labelKind = label.Kind(_options, Row);
+        ColumnKind labelKind = label.Kind(_options);
         bool classification = labelKind != ColumnKind.Numeric;
         return new FeatureEncoding
         {
@@ -302,7 +302,7 @@ public sealed class DatasetBuilder
             return Enumerable.Range(0, _numbers.Count).Select(TextAt);
         }
 
-        public ColumnKind Kind(DatasetBuildOptions options, string where)
+        public ColumnKind Kind(DatasetBuildOptions options)
         {
             if (ForceText) return ColumnKind.Categorical;
             bool sawText = FirstTextRow >= 0;
