@@ -1,7 +1,13 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
-    $iris = Get-SampleDataset Iris
+    $script:iris = Get-SampleDataset Iris
     function New-IrisNetwork {
+        [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Builds an object in memory; changes no system state.')]
+        param()
         New-Network 4 -Name iris-chart -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |
             Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
     }

@@ -1,3 +1,7 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeDiscovery {
     # ONNX Runtime's managed assembly and its Linux native library, as the ONNX test project's build leaves them.
     $script:ortAssembly = Get-ChildItem (Join-Path $PSScriptRoot 'NeuralPS.Onnx.Tests' 'bin' '*' 'net10.0' 'linux-x64' 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |

@@ -117,9 +117,14 @@ public static class ActivationFunctions
                 {
                     var yr = y.Slice(r * width, width);
                     var dyr = dy.Slice(r * width, width);
-                    float dot = TensorPrimitives.Dot(yr, dyr);
+                    // dz = y·(dy − Σ y·dy / Σ y), in double: Σ y is 1 only up to float rounding, and a row whose dy
+                    // is constant (MAE when every output errs the same way) must give exactly 0, not rounding noise
+                    // that an adaptive optimizer would turn into a step.
+                    double dot = 0, total = 0;
+                    for (int j = 0; j < width; j++) { dot += (double)yr[j] * dyr[j]; total += yr[j]; }
+                    float mean = (float)(dot / total);
                     var dzr = dz.Slice(r * width, width);
-                    for (int j = 0; j < width; j++) dzr[j] = yr[j] * (dyr[j] - dot);
+                    for (int j = 0; j < width; j++) dzr[j] = yr[j] * (dyr[j] - mean);
                 }
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);

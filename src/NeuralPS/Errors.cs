@@ -6,8 +6,9 @@ namespace NeuralPS;
 /// <summary>Turns engine failures into ErrorRecords with stable ErrorIds, categories and targets.</summary>
 internal static class Errors
 {
-    public static ErrorRecord From(NeuralPSException e) =>
-        new(e, e.ErrorId, Category(e.Kind), e.Target);
+    /// <summary>The ErrorRecord for an engine error; <paramref name="fallbackTarget"/> when the engine named no target.</summary>
+    public static ErrorRecord From(NeuralPSException e, object? fallbackTarget = null) =>
+        new(e, e.ErrorId, Category(e.Kind), e.Target ?? fallbackTarget);
 
     public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
         new(new NeuralPSException(errorId, ErrorKind.InvalidArgument, message, target), errorId, category, target);
@@ -26,11 +27,14 @@ internal static class Errors
 /// <summary>The base of every NeuralPS cmdlet: engine errors become terminating ErrorRecords, not stack traces.</summary>
 public abstract class NeuralPSCmdlet : PSCmdlet
 {
-    /// <summary>Runs <paramref name="action"/>, reporting engine errors as terminating errors.</summary>
-    protected void Guard(Action action)
+    /// <summary>
+    /// Runs <paramref name="action"/>, reporting engine errors as terminating errors whose target is the engine's, else
+    /// <paramref name="target"/> (the cmdlet's main input).
+    /// </summary>
+    protected void Guard(Action action, object? target = null)
     {
         try { action(); }
-        catch (NeuralPSException e) { ThrowTerminatingError(Errors.From(e)); }
+        catch (NeuralPSException e) { ThrowTerminatingError(Errors.From(e, target)); }
     }
 
     /// <summary>Reports an engine error for one input and goes on with the next.</summary>

@@ -51,7 +51,8 @@ public class GoldenTests
             {
                 "dense" => new DenseLayer(layer.GetProperty("units").GetInt32(), activation, Initializer.Zeros,
                     Get(layer, "l1"), Get(layer, "l2")),
-                "batchnorm" => new BatchNormLayer(activation),
+                "batchnorm" => new BatchNormLayer(activation, (float)GetDouble(layer, "momentum", 0.1),
+                    (float)GetDouble(layer, "epsilon", GetDouble(layer, "eps", 1e-5))),
                 var t => throw new NotSupportedException(t),
             });
         }

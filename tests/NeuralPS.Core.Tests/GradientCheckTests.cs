@@ -276,6 +276,41 @@ public class GradientCheckTests
         }
     }
 
+    /// <summary>
+    /// Gradients that are exactly zero in exact arithmetic must come out exactly zero: AdaGrad, RMSprop and Adam divide
+    /// a gradient by its own running size, so float rounding noise of 1e-9 where PyTorch has 0 becomes a full step.
+    /// </summary>
+    [Fact]
+    public void ExactlyCancellingGradientsAreExactlyZero()
+    {
+        // MAE on 6 rows, 2 outputs: the bias gradient sums ±1/12, three of each sign, in an order that float
+        // addition does not cancel exactly (+ + + − − −)
+        var dense = Build(2, new DenseLayer(2, Activation.Linear, Initializer.GlorotNormal));
+        Layer layer = dense.Layers[0];
+        float a = 1f / 12;
+        float[] dz = { a, -a, a, a, a, -a, -a, a, -a, -a, -a, a };
+        float[] gradients = new float[layer.ParameterCount];
+        using var pool = new WorkerPool(1);
+        var context = new NeuralPS.Core.Layers.ExecutionContext(pool, new RandomSource(1));
+        layer.Backward(dense.ParametersOf(layer).ToArray(), Normal(12, 1, 1), dz, gradients, Span<float>.Empty, 6, Array.Empty<float>(), context);
+        Assert.Equal(0f, gradients[4]);
+        Assert.Equal(0f, gradients[5]);
+
+        // softmax backward of a row whose upstream gradient is the same everywhere: Σ y = 1 only up to rounding
+        var random = new RandomSource(3);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int width = 2 + trial % 9;
+            float[] z = Enumerable.Range(0, width).Select(_ => (float)(3 * random.NextGaussian())).ToArray();
+            float[] y = new float[width];
+            ActivationFunctions.Forward(Activation.Softmax, z, y, width);
+            float c = (float)random.NextGaussian();
+            float[] dy = Enumerable.Repeat(c, width).ToArray(), dzSoftmax = new float[width];
+            ActivationFunctions.Backward(Activation.Softmax, z, y, dy, dzSoftmax, width);
+            Assert.All(dzSoftmax, v => Assert.Equal(0f, v));
+        }
+    }
+
     /// <summary>The check itself must fail on a wrong gradient: a tampered gradient is caught.</summary>
     [Fact]
     public void TheCheckCatchesAWrongGradient()

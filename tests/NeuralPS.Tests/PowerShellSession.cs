@@ -9,11 +9,14 @@ public sealed class PowerShellSession : IDisposable
 {
     private readonly Runspace _runspace;
 
-    public PowerShellSession()
+    public PowerShellSession() : this(ManifestPath) { }
+
+    /// <summary>A session with the module imported from <paramref name="manifest"/>, optionally on a given host.</summary>
+    internal PowerShellSession(string manifest, System.Management.Automation.Host.PSHost? host = null)
     {
         InitialSessionState state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(ManifestPath);
-        _runspace = RunspaceFactory.CreateRunspace(state);
+        state.ImportPSModule(manifest);
+        _runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
         _runspace.Open();
     }
 

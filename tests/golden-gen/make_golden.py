@@ -16,7 +16,8 @@ Needs Debian's python3-torch (1.13) and numpy. Conventions (the same as the shar
   * the per-sample loss of a multi-output MSE, MAE, Huber or BCE is the mean over the outputs; a softmax or
     sigmoid output layer is fused with its cross-entropy (softmax with MSE or BCE is not fused)
   * batch norm: batch statistics with biased variance in training, running stats (unbiased variance,
-    momentum 0.1, eps 1e-5) at inference; clipping by global norm or by value, after the penalty gradients
+    momentum 0.1, eps 1e-5 unless the layer says "momentum" / "epsilon") at inference
+  * clipping by global norm or by value, after the penalty gradients
 """
 import argparse
 import json
@@ -104,8 +105,8 @@ class Net:
             if "W" in l:
                 z = y @ l["W"] + l["b"]
             else:
-                z = F.batch_norm(y, l["runningMean"], l["runningVar"], l["gamma"], l["beta"],
-                                 training=training, momentum=0.1, eps=1e-5)
+                z = F.batch_norm(y, l["runningMean"], l["runningVar"], l["gamma"], l["beta"], training=training,
+                                 momentum=spec.get("momentum", 0.1), eps=spec.get("epsilon", 1e-5))
             y = activate(spec["activation"], z)
         return z, y
 
@@ -194,7 +195,8 @@ def make_data(spec, rng):
         units = layer.get("units", units)
     if loss == "sparse_categorical_crossentropy":
         y = rng.integers(0, units, size=n)
-        y[:units] = np.arange(units)  # every class present
+        k = min(n, units)
+        y[:k] = np.arange(k)  # every class present (if there are enough rows)
         return x, y.tolist(), torch.tensor(y, dtype=torch.long)
     if loss == "categorical_crossentropy":
         if spec.get("_softTargets"):
@@ -297,8 +299,8 @@ def dense(units, activation, **kw):
     return dict({"type": "dense", "units": units, "activation": activation}, **kw)
 
 
-def bn(activation="linear"):
-    return {"type": "batchnorm", "activation": activation}
+def bn(activation="linear", **kw):
+    return dict({"type": "batchnorm", "activation": activation}, **kw)
 
 
 def case(name, inputs, samples, batch, steps, loss, layers, optimizer, clip=None, **extra):
@@ -390,6 +392,9 @@ def fixed_cases():
     C.append(case("bn_sigmoid_out_bce_wd", 4, 26, 8, 13, "binary_crossentropy",
                   [dense(5, "relu"), dense(2, "linear"), bn("sigmoid")],
                   {"name": "sgd", "learningRate": 0.1, "momentum": 0.9, "weightDecay": 0.01}))
+    C.append(case("bn_momentum_epsilon", 4, 28, 7, 12, "mse",
+                  [dense(6, "tanh"), bn("gelu", momentum=0.3, epsilon=1e-3), dense(2, "linear")],
+                  {"name": "sgd", "learningRate": 0.1, "momentum": 0.9}))
     C.append(case("bn_adamw_clipvalue", 3, 24, 10, 12, "mae",
                   [dense(7, "gelu"), bn("elu"), dense(1, "linear")],
                   {"name": "adamw", "learningRate": 0.02, "weightDecay": 0.05}, clip={"kind": "value", "value": 0.1}))
@@ -430,7 +435,10 @@ def random_case(index, r):
             layer["l2"] = r.choice([0.001, 0.01, 0.03])
         layers.append(layer)
         if r.random() < 0.2:
-            layers.append(bn(r.choice(ACTIVATIONS)))
+            extra_bn = {}
+            if r.random() < 0.3:
+                extra_bn = {"momentum": r.choice([0.01, 0.3, 0.5]), "epsilon": r.choice([1e-5, 1e-3, 0.1])}
+            layers.append(bn(r.choice(ACTIVATIONS), **extra_bn))
     layers.append(dense(units, out))
     name = r.choice(["sgd", "sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam"])
     o = {"name": name}

@@ -6,15 +6,18 @@ namespace NeuralPS.Core.Kernels;
 internal readonly unsafe struct KernelSpec
 {
     public readonly int MR, NR;
-    /// <summary>(a, rs, ks, rows, b, ldb, kc, c, ldc, load): see <see cref="MicroKernels"/>.</summary>
-    public readonly delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, bool, void> Kernel;
-    /// <summary>(c, ldc, rows, bias or null, relu): the epilogue of a full tile, in the same vector width.</summary>
-    public readonly delegate*<float*, nint, int, int, float*, bool, void> Epilogue;
+    /// <summary>(a, rs, ks, rows, b, ldb, kc, c, ldc, cols, load): see <see cref="MicroKernels"/>.</summary>
+    public readonly delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
+    /// <summary>(c, ldc, rows, cols, NR, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
+    public readonly delegate*<float*, nint, int, int, int, float*, bool, void> Epilogue;
 
-    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, bool, void> kernel,
-        delegate*<float*, nint, int, int, float*, bool, void> epilogue)
+    /// <summary>(dst, src, lds, kc, cols, NR): kc rows of cols floats into a zero-padded panel NR wide.</summary>
+    public readonly delegate*<float*, float*, nint, int, int, int, void> PackRows;
+
+    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> kernel,
+        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
     {
-        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue;
+        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows;
     }
 
     /// <summary>
@@ -35,36 +38,48 @@ internal readonly unsafe struct KernelSpec
     private static KernelSpec For<S, TV>(int m, int n, bool wide) where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;
-        delegate*<float*, nint, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
+        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
+        delegate*<float*, float*, nint, int, int, int, void> pack = &PackRowsOf<S, TV>;
         // One row (a single prediction, the XOR step): no rows to waste, as many columns as registers allow.
         if (m == 1)
         {
-            if (n <= w) return new(1, w, &MicroKernels.K1x1<S, TV>, epilogue);
-            if (n <= 2 * w) return new(1, 2 * w, &MicroKernels.K1x2<S, TV>, epilogue);
-            if (n <= 4 * w) return new(1, 4 * w, &MicroKernels.K1x4<S, TV>, epilogue);
-            return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue);
+            if (n <= w) return new(1, w, &MicroKernels.K1x1<S, TV>, epilogue, pack);
+            if (n <= 2 * w) return new(1, 2 * w, &MicroKernels.K1x2<S, TV>, epilogue, pack);
+            if (n <= 4 * w) return new(1, 4 * w, &MicroKernels.K1x4<S, TV>, epilogue, pack);
+            return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue, pack);
         }
         if (!wide)
-            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue);
-        if (n <= w) return new(12, w, &MicroKernels.K12x1<S, TV>, epilogue);
-        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue);
-        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue);
+            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue, pack) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue, pack);
+        // Narrow C (the output layer): one vector wide, 12 or 8 rows, whichever pads m less.
+        if (n <= w) return (m + 11) / 12 * 12 <= (m + 7) / 8 * 8
+            ? new(12, w, &MicroKernels.K12x1<S, TV>, epilogue, pack) : new(8, w, &MicroKernels.K8x1<S, TV>, epilogue, pack);
+        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue, pack);
+        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue, pack);
     }
 
-    /// <summary>C = C + bias (per column), then max(C, 0) if asked, over a full tile of rows × (vectors·W).</summary>
-    private static void TileEpilogue<S, TV>(float* c, nint ldc, int rows, int columns, float* bias, bool relu)
+    /// <summary>Row copies through vector registers, masked at the right edge, zeros beyond it.</summary>
+    private static void PackRowsOf<S, TV>(float* dst, float* src, nint lds, int kc, int cols, int nr)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width;
+        for (int p = 0; p < kc; p++, dst += nr, src += lds)
+            for (int j = 0; j < nr; j += w) S.Store(dst + j, S.LoadPartial(src + j, cols - j));
+    }
+
+    /// <summary>C = C + bias (per column), then max(C, 0) if asked, over rows × cols (masked at the right edge).</summary>
+    private static void TileEpilogue<S, TV>(float* c, nint ldc, int rows, int cols, int width, float* bias, bool relu)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;
         for (int r = 0; r < rows; r++)
         {
             float* row = c + r * ldc;
-            for (int j = 0; j < columns; j += w)
+            for (int j = 0; j < cols; j += w)
             {
-                TV x = S.Load(row + j);
-                if (bias != null) x = S.Add(x, S.Load(bias + j));
+                TV x = S.LoadPartial(row + j, cols - j);
+                if (bias != null) x = S.Add(x, S.LoadPartial(bias + j, cols - j));
                 if (relu) x = S.Relu(x);
-                S.Store(row + j, x);
+                S.StorePartial(row + j, x, cols - j);
             }
         }
     }

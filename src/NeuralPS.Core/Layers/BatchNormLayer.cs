@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
 namespace NeuralPS.Core.Layers;
 
 /// <summary>
@@ -41,8 +44,16 @@ public sealed class BatchNormLayer : Layer
     /// <summary>The running variance.</summary>
     public Span<float> RunningVariance => State.AsSpan(OutputSize, OutputSize);
 
-    // scratch: normalized input x̂ [rows, units], then 1/σ [units]
-    internal override int ScratchLength(int rows) => rows * OutputSize + OutputSize;
+    // The decimal values the user gave (0.1, 1e-5), not their float roundings, for the double arithmetic below.
+    private double MomentumValue => double.Parse(Momentum.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    private double EpsilonValue => double.Parse(Epsilon.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    // scratch: the batch mean [units] then 1/σ [units], both in double (4·units floats). The backward pass
+    // recomputes x̂ from the input in double: the input gradient is a difference of nearly equal terms, and x̂
+    // rounded to float would leave rounding noise where the exact gradient is (nearly) zero.
+    internal override int ScratchLength(int rows) => 4 * OutputSize;
+
+    private Span<double> Statistics(Span<float> scratch) => MemoryMarshal.Cast<float, double>(scratch[..(4 * OutputSize)]);
 
     internal override void Initialize(Span<float> parameters, RandomSource random)
     {
@@ -55,19 +66,21 @@ public sealed class BatchNormLayer : Layer
     {
         int n = OutputSize;
         ReadOnlySpan<float> gamma = parameters[..n], beta = parameters.Slice(n, n);
+        double epsilon = EpsilonValue;
         if (!training)
         {
             for (int j = 0; j < n; j++)
             {
-                float scale = gamma[j] / MathF.Sqrt(RunningVariance[j] + Epsilon);
-                float shift = beta[j] - RunningMean[j] * scale;
-                for (int r = 0; r < rows; r++) z[r * n + j] = input[r * n + j] * scale + shift;
+                double scale = gamma[j] / Math.Sqrt(RunningVariance[j] + epsilon);
+                double shift = beta[j] - RunningMean[j] * scale;
+                for (int r = 0; r < rows; r++) z[r * n + j] = (float)(input[r * n + j] * scale + shift);
             }
             return;
         }
 
-        Span<float> normalized = scratch[..(rows * n)];
-        Span<float> inverseStd = scratch.Slice(rows * n, n);
+        Span<double> statistics = Statistics(scratch);
+        Span<double> means = statistics[..n], inverseStd = statistics.Slice(n, n);
+        double momentum = MomentumValue;
         for (int j = 0; j < n; j++)
         {
             double mean = 0;
@@ -76,17 +89,14 @@ public sealed class BatchNormLayer : Layer
             double variance = 0;
             for (int r = 0; r < rows; r++) { double d = input[r * n + j] - mean; variance += d * d; }
             variance /= rows;
-            float inv = (float)(1.0 / Math.Sqrt(variance + Epsilon));
+            double inv = 1.0 / Math.Sqrt(variance + epsilon);
+            means[j] = mean;
             inverseStd[j] = inv;
             for (int r = 0; r < rows; r++)
-            {
-                float xh = (float)((input[r * n + j] - mean) * inv);
-                normalized[r * n + j] = xh;
-                z[r * n + j] = gamma[j] * xh + beta[j];
-            }
+                z[r * n + j] = (float)(gamma[j] * ((input[r * n + j] - mean) * inv) + beta[j]);
             double unbiased = rows > 1 ? variance * rows / (rows - 1) : variance;
-            RunningMean[j] = (float)((1 - Momentum) * RunningMean[j] + Momentum * mean);
-            RunningVariance[j] = (float)((1 - Momentum) * RunningVariance[j] + Momentum * unbiased);
+            RunningMean[j] = (float)((1 - momentum) * RunningMean[j] + momentum * mean);
+            RunningVariance[j] = (float)((1 - momentum) * RunningVariance[j] + momentum * unbiased);
         }
     }
 
@@ -95,22 +105,27 @@ public sealed class BatchNormLayer : Layer
     {
         int n = OutputSize;
         ReadOnlySpan<float> gamma = parameters[..n];
-        ReadOnlySpan<float> normalized = scratch[..(rows * n)];
-        ReadOnlySpan<float> inverseStd = scratch.Slice(rows * n, n);
+        Span<double> statistics = Statistics(scratch);
+        Span<double> means = statistics[..n], inverseStd = statistics.Slice(n, n);
         for (int j = 0; j < n; j++)
         {
+            double mean = means[j], inv = inverseStd[j];
             double dGamma = 0, dBeta = 0;
             for (int r = 0; r < rows; r++)
             {
-                dGamma += dz[r * n + j] * normalized[r * n + j];
-                dBeta += dz[r * n + j];
+                double g = dz[r * n + j];
+                dGamma += g * ((input[r * n + j] - mean) * inv);
+                dBeta += g;
             }
             parameterGradients[j] = (float)dGamma;
             parameterGradients[n + j] = (float)dBeta;
             if (inputGradient.IsEmpty) continue;
-            double factor = gamma[j] * inverseStd[j] / rows;
+            double factor = gamma[j] * inv / rows;
             for (int r = 0; r < rows; r++)
-                inputGradient[r * n + j] = (float)(factor * (rows * dz[r * n + j] - dBeta - normalized[r * n + j] * dGamma));
+            {
+                double normalized = (input[r * n + j] - mean) * inv;
+                inputGradient[r * n + j] = (float)(factor * (rows * (double)dz[r * n + j] - dBeta - normalized * dGamma));
+            }
         }
     }
 

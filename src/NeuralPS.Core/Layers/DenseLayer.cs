@@ -60,9 +60,7 @@ public sealed class DenseLayer : Layer
     {
         int n = OutputSize;
         Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
-        Span<float> biasGradient = parameterGradients.Slice(WeightCount, n);
-        biasGradient.Clear();
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(biasGradient, dz.Slice(r * n, n), biasGradient);
+        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n));
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
     }

@@ -47,8 +47,15 @@ internal sealed class EarlyStopping
         return true;
     }
 
+    /// <summary>
+    /// Training ended in an error that leaves the network at the last good epoch (a non-finite loss): keep that,
+    /// as the error says, rather than the best epoch.
+    /// </summary>
+    public void KeepCurrentWeights() => _keepCurrent = true;
+    private bool _keepCurrent;
+
     public void RestoreBestIfAsked()
     {
-        if (_best is { Taken: true }) _best.Restore();
+        if (_best is { Taken: true } && !_keepCurrent) _best.Restore();
     }
 }

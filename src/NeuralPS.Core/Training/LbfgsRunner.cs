@@ -15,6 +15,7 @@ internal sealed class LbfgsRunner
     private readonly Dataset _train;
     private readonly TrainingOptions _options;
     private readonly Trainer _trainer;
+    private readonly bool _hasValidation;
 
     public LbfgsRunner(Network network, Dataset train, Dataset? validation, TrainingOptions options, Trainer trainer)
     {
@@ -22,7 +23,11 @@ internal sealed class LbfgsRunner
         _train = train;
         _options = options;
         _trainer = trainer;
+        _hasValidation = validation is not null;
     }
+
+    /// <summary>Why the run ended early (null if it ran every epoch).</summary>
+    public string? StopReason { get; private set; }
 
     public IEnumerable<EpochResult> Run(CancellationToken cancellation)
     {
@@ -50,27 +55,46 @@ internal sealed class LbfgsRunner
 
         var objective = ObjectiveFunction.Gradient(new Func<Vector<double>, (double, Vector<double>)>(Objective));
         int maxIterations = Math.Max(1, net.OptimizerSettings.MaxIterations);
-        for (int e = 0; e < _options.Epochs; e++)
+        var epochStart = new Snapshot(net);
+        var stopping = new EarlyStopping(net, _options, _hasValidation);
+        StopReason = null;
+        try
         {
-            if (cancellation.IsCancellationRequested) yield break;
-            int epoch = net.History.Count + 1;
-            var clock = Stopwatch.StartNew();
-            var start = Vector<double>.Build.Dense(p, i => net.Parameters[i]);
-            bestLoss = double.PositiveInfinity;
-            bool stopped = false;
-            try
+            for (int e = 0; e < _options.Epochs; e++)
             {
-                var minimizer = new LimitedMemoryBfgsMinimizer(1e-8, 1e-10, 1e-12, 10, maxIterations);
-                minimizer.FindMinimum(objective, start);
+                if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
+                int epoch = net.History.Count + 1;
+                var clock = Stopwatch.StartNew();
+                epochStart.Take();
+                var start = Vector<double>.Build.Dense(p, i => net.Parameters[i]);
+                bestLoss = double.PositiveInfinity;
+                bool stopped = false;
+                try
+                {
+                    var minimizer = new LimitedMemoryBfgsMinimizer(1e-8, 1e-10, 1e-12, 10, maxIterations);
+                    minimizer.FindMinimum(objective, start);
+                }
+                catch (OperationCanceledException) { stopped = true; }
+                catch (MaximumIterationsException) { }
+                catch (Exception ex) when (ex is InnerOptimizationException or EvaluationException or ArgumentException) { }
+                if (double.IsFinite(bestLoss)) best.AsSpan().CopyTo(net.Parameters);
+                else epochStart.Restore(); // no finite loss anywhere: back to the last good epoch
+                if (stopped) { StopReason = "Stopped"; yield break; }
+                if (!double.IsFinite(bestLoss))
+                {
+                    stopping.KeepCurrentWeights();
+                    throw new TrainingDivergedException(epoch, 1, double.NaN);
+                }
+                var (loss, accuracy) = Evaluator.Evaluate(net, data);
+                EpochResult result = _trainer.Finish(epoch, loss, accuracy, net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows);
+                bool stop = stopping.ShouldStop(result);
+                yield return result;
+                if (stop) { StopReason = stopping.Reason; yield break; }
             }
-            catch (OperationCanceledException) { stopped = true; }
-            catch (MaximumIterationsException) { }
-            catch (Exception ex) when (ex is InnerOptimizationException or EvaluationException or ArgumentException) { }
-            if (double.IsFinite(bestLoss)) best.AsSpan().CopyTo(net.Parameters);
-            if (stopped) yield break;
-            if (!double.IsFinite(bestLoss)) throw new TrainingDivergedException(epoch, 1, double.NaN);
-            var (loss, accuracy) = Evaluator.Evaluate(net, data);
-            yield return _trainer.Finish(epoch, loss, accuracy, (float)net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows);
+        }
+        finally
+        {
+            stopping.RestoreBestIfAsked();
         }
     }
 }

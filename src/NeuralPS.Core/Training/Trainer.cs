@@ -78,9 +78,15 @@ public sealed class Trainer
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);
 
-        return net.OptimizerSettings.Kind == OptimizerKind.Lbfgs
-            ? new LbfgsRunner(net, _train, _validation, _options, this).Run(cancellation)
-            : RunMiniBatches(cancellation);
+        return net.OptimizerSettings.Kind == OptimizerKind.Lbfgs ? RunLbfgs(cancellation) : RunMiniBatches(cancellation);
+    }
+
+    private IEnumerable<EpochResult> RunLbfgs(CancellationToken cancellation)
+    {
+        var runner = new LbfgsRunner(_network, _train, _validation, _options, this);
+        StopReason = null;
+        foreach (EpochResult result in runner.Run(cancellation)) yield return result;
+        StopReason = runner.StopReason;
     }
 
     private IEnumerable<EpochResult> RunMiniBatches(CancellationToken cancellation)
@@ -109,7 +115,8 @@ public sealed class Trainer
             for (int e = 0; e < _options.Epochs; e++)
             {
                 int epoch = net.History.Count + 1;
-                float lr = (float)schedule.Rate;
+                double rate = schedule.Rate;
+                float lr = (float)rate;
                 lastGood.Take();
                 if (_options.Shuffle)
                 {
@@ -131,6 +138,8 @@ public sealed class Trainer
                     if (!double.IsFinite(loss))
                     {
                         lastGood.Restore();
+                        net.Optimizer = null; // its moments belong to the steps just undone, and may not be finite
+                        stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
                         throw new TrainingDivergedException(epoch, b + 1, loss);
                     }
                     lossSum += loss * count;
@@ -144,11 +153,16 @@ public sealed class Trainer
                     optimizer.Step(net.Parameters, ws.Gradients, lr);
                     BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
                 }
+                // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
+                Interpretability.GradientNorms.Record(net, ws.Gradients);
 
-                EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, lr, clock, rows);
-                yield return result;
+                EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows);
+                // Weigh the epoch before handing it out: a consumer that stops here (Select-Object -First, Ctrl+C)
+                // must still have this epoch counted as a candidate for the best weights.
                 schedule.Advance(stopping.Monitored(result));
-                if (stopping.ShouldStop(result)) { StopReason = stopping.Reason; yield break; }
+                bool stop = stopping.ShouldStop(result);
+                yield return result;
+                if (stop) { StopReason = stopping.Reason; yield break; }
             }
         }
         finally
@@ -157,7 +171,7 @@ public sealed class Trainer
         }
     }
 
-    internal EpochResult Finish(int epoch, double loss, double? accuracy, float lr, Stopwatch clock, int rows)
+    internal EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows)
     {
         double? validationLoss = null, validationAccuracy = null;
         if (_validation is not null) (validationLoss, validationAccuracy) = Evaluator.Evaluate(_network, _validation);

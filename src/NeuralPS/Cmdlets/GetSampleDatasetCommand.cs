@@ -51,5 +51,5 @@ public sealed class SplitDatasetCommand : NeuralPSCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         foreach (Dataset part in DatasetSplitter.Split(Data, TestFraction, ValidationFraction, Stratify, Seed)) WriteObject(part);
-    });
+    }, Data);
 }

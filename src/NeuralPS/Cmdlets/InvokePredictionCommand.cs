@@ -41,13 +41,13 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidOperation,
                 $"The network's encoding makes {_encoding.FeatureCount} features but the network takes {Network.InputSize} inputs.", Network);
         _row = new float[Network.InputSize];
-    });
+    }, Network);
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == DataSet)
         {
-            Guard(() => PredictDataset(Data));
+            Guard(() => PredictDataset(Data), Data);
             return;
         }
         _recordNumber++;

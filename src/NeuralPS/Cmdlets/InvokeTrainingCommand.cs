@@ -106,7 +106,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         }
         catch (NeuralPSException e)
         {
-            ThrowTerminatingError(Errors.From(e));
+            ThrowTerminatingError(Errors.From(e, Network));
         }
     }
 
@@ -122,12 +122,11 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         private readonly Cmdlet _cmdlet;
         private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
         private readonly Stopwatch _run = Stopwatch.StartNew();
-        private readonly ProgressRecord _record;
+        private readonly string _activity;
+        private ProgressRecord? _last;
         private int _firstEpoch = -1;
-        private bool _written;
 
-        public ProgressReporter(Cmdlet cmdlet, string networkName) =>
-            (_cmdlet, _record) = (cmdlet, new ProgressRecord(1, $"Training '{networkName}'", "Starting"));
+        public ProgressReporter(Cmdlet cmdlet, string networkName) => (_cmdlet, _activity) = (cmdlet, $"Training '{networkName}'");
 
         public void Report(BatchProgress p)
         {
@@ -137,18 +136,19 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             long total = (long)(p.Epochs - _firstEpoch + 1) * p.Batches;
             long done = (long)(p.Epoch - _firstEpoch) * p.Batches + p.Batch;
             double left = _run.Elapsed.TotalSeconds / done * (total - done);
-            _record.StatusDescription = $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}";
-            _record.PercentComplete = (int)Math.Min(100, 100.0 * done / total);
-            _record.SecondsRemaining = (int)Math.Ceiling(left);
-            _cmdlet.WriteProgress(_record);
-            _written = true;
+            // A new record each time: hosts and Streams.Progress may keep the ones they were given.
+            _last = new ProgressRecord(1, _activity, $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}")
+            {
+                PercentComplete = (int)Math.Min(100, 100.0 * done / total),
+                SecondsRemaining = (int)Math.Ceiling(left),
+            };
+            _cmdlet.WriteProgress(_last);
         }
 
         public void Complete()
         {
-            if (!_written) return;
-            _record.RecordType = ProgressRecordType.Completed;
-            _cmdlet.WriteProgress(_record);
+            if (_last is null) return;
+            _cmdlet.WriteProgress(new ProgressRecord(1, _activity, _last.StatusDescription) { RecordType = ProgressRecordType.Completed });
         }
     }
 }

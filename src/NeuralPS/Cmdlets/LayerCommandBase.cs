@@ -19,7 +19,7 @@ public abstract class LayerCommandBase : NeuralPSCmdlet
         Network.Add(CreateLayer());
         WriteVerbose($"Added layer {Network.Layers.Count}: {Network.Layers[^1].Describe()}, {Network.Layers[^1].ParameterCount} parameters.");
         WriteObject(Network);
-    });
+    }, Network);
 }
 
 /// <summary>Adds a fully connected layer.</summary>

@@ -26,6 +26,17 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Sgd: use Nesterov momentum (needs -Momentum).")]
     public SwitchParameter Nesterov { get; set; }
 
+    [Parameter(HelpMessage = "Sgd: dampening of the momentum (0), as PyTorch's: the velocity adds (1 - Dampening) times the gradient.")]
+    [ValidateRange(0.0, 1.0)]
+    public double Dampening { get; set; }
+
+    [Parameter(HelpMessage = "RmsProp: centered variant, dividing by the estimated variance of the gradient instead of its mean square.")]
+    public SwitchParameter Centered { get; set; }
+
+    [Parameter(HelpMessage = "AdaGrad: starting value of the sum of squared gradients (0).")]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double InitialAccumulator { get; set; }
+
     [Parameter(HelpMessage = "Adam family: decay of the first moment (0.9).")]
     [ValidateRange(0.0, 1.0)]
     public double Beta1 { get; set; } = 0.9;
@@ -94,12 +105,18 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
         if (Nesterov && Momentum == 0)
             throw new NeuralPSException("NesterovWithoutMomentum", ErrorKind.InvalidArgument,
                 "Nesterov momentum needs a momentum: add -Momentum 0.9 (for example).", Network);
+        if (Nesterov && Dampening != 0)
+            throw new NeuralPSException("NesterovWithDampening", ErrorKind.InvalidArgument,
+                "Nesterov momentum works without dampening (as in PyTorch): drop -Dampening or -Nesterov.", Network);
         var settings = new OptimizerSettings
         {
             Kind = Name,
             LearningRate = LearningRate,
             Momentum = Momentum,
             Nesterov = Nesterov,
+            Dampening = Dampening,
+            Centered = Centered,
+            InitialAccumulator = InitialAccumulator,
             Beta1 = Beta1,
             Beta2 = Beta2,
             Epsilon = Epsilon,
@@ -127,7 +144,7 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
             WriteVerbose($"Optimizer: {Network.OptimizerSettings}");
         }
         WriteObject(Network);
-    });
+    }, Network);
 }
 
 /// <summary>Overrides the loss inferred from the output layer.</summary>

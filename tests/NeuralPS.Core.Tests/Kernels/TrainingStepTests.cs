@@ -6,7 +6,11 @@ using Xunit;
 
 namespace NeuralPS.Core.Tests.Kernels;
 
-/// <summary>What the fast paths promise about whole training steps: same bits on any thread count, no allocation.</summary>
+/// <summary>
+/// What the fast paths promise about whole training steps: same bits on any thread count, no allocation.
+/// Not run beside other tests: the allocation count is process-wide.
+/// </summary>
+[Collection(nameof(TrainingStepTests))]
 public class TrainingStepTests
 {
     private static Dataset W1Like(int rows, int seed)
@@ -70,10 +74,22 @@ public class TrainingStepTests
             optimizer.Step(net.Parameters, ws.Gradients, 1e-3f);
         }
 
-        for (int s = 0; s < 1500; s++) Step(s);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int s = 0; s < 300; s++) Step(s);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Equal(0, allocated);
+        for (int s = 0; s < 200; s++) Step(s);   // warm-up: buffers, worker threads, tiered compilation
+        // The calling thread must allocate nothing at all. The process-wide count also sees the test host's own
+        // threads, which add a few hundred bytes now and then; an allocation in the step itself, on a worker,
+        // would add at least 24 bytes × 300 steps to every round.
+        long quietestHere = long.MaxValue, quietestTotal = long.MaxValue;
+        for (int round = 0; round < 5; round++)
+        {
+            long total = GC.GetTotalAllocatedBytes(precise: true), here = GC.GetAllocatedBytesForCurrentThread();
+            for (int s = 0; s < 300; s++) Step(s);
+            quietestHere = Math.Min(quietestHere, GC.GetAllocatedBytesForCurrentThread() - here);
+            quietestTotal = Math.Min(quietestTotal, GC.GetTotalAllocatedBytes(precise: true) - total);
+        }
+        Assert.Equal(0, quietestHere);
+        Assert.True(quietestTotal < 300 * 24, $"{quietestTotal} bytes allocated over 300 steps");
     }
 }
+
+[CollectionDefinition(nameof(TrainingStepTests), DisableParallelization = true)]
+public class TrainingStepCollection { }

@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using Xunit;
+
+namespace NeuralPS.Tests;
+
+/// <summary>Every cmdlet walked through wrong input: a stable ErrorId, a category, a target, and a message that says what to do.</summary>
+public class ErrorTests : IClassFixture<PowerShellSession>
+{
+    private readonly PowerShellSession _ps;
+
+    public ErrorTests(PowerShellSession ps) => _ps = ps;
+
+    private const string Iris4 = "New-Network 4 -Seed 1 | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax";
+
+    [Theory]
+    // New-Network
+    [InlineData("New-Network 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "InputSize")]
+    // Add-DenseLayer
+    [InlineData("New-Network 4 | Add-DenseLayer 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Units")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2", "LayerAfterSoftmax", ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation Sigmoidal", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "Relu")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 -L2 -1", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "L2")]
+    // Add-DropoutLayer
+    [InlineData("New-Network 4 | Add-DropoutLayer 1.5", "InvalidDropoutRate", ErrorCategory.InvalidArgument, "at least 0 and below 1")]
+    // Add-BatchNormLayer
+    [InlineData("New-Network 4 | Add-BatchNormLayer -Momentum 2", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Momentum")]
+    // Add-NormalizationLayer
+    [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", "NormalizationNotFirst", ErrorCategory.InvalidOperation, "must be the first layer")]
+    // Set-Optimizer
+    [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
+    [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", "NesterovWithoutMomentum", ErrorCategory.InvalidArgument, "-Momentum 0.9")]
+    [InlineData("New-Network 4 | Set-Optimizer Adam -LearningRate -1", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "LearningRate")]
+    // Set-Loss
+    [InlineData("New-Network 4 | Set-Loss CrossEntropy", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "CategoricalCrossEntropy")]
+    // Invoke-Training
+    [InlineData("New-Network 2 | Invoke-Training -Data (Get-SampleDataset Xor)", "NoLayers", ErrorCategory.InvalidOperation, "Add-DenseLayer")]
+    [InlineData("New-Network 3 | Add-DenseLayer 3 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 3 inputs but the training data has 4 features")]
+    [InlineData("New-Network 4 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", "ShapeMismatch", ErrorCategory.InvalidData, "Add-DenseLayer 3 -Activation Softmax")]
+    [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -ValidationData (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "validation data")]
+    [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Epochs")]
+    [InlineData(Iris4 + " | Invoke-Training -Data 'iris.csv'", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "to type \"NeuralPS.Core.Data.Dataset\"")]
+    // Test-Network
+    [InlineData("Test-Network (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Test-Network (New-Network 4) (Get-SampleDataset Iris)", "NoLayers", ErrorCategory.InvalidOperation, "Add some first")]
+    // Invoke-Prediction
+    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -Data (Get-SampleDataset Xor)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Invoke-Prediction -Network (New-Network 2) -InputObject @(1, 2)", "NoLayers", ErrorCategory.InvalidOperation, "Add some first")]
+    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
+    [InlineData("[pscustomobject]@{ a = 1 } | Invoke-Prediction (" + Iris4 + ")", "NoFeatureNames", ErrorCategory.InvalidOperation, "pass rows of numbers instead")]
+    // Get-SampleDataset
+    [InlineData("Get-SampleDataset Mnist", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Xor,Iris,Moons")]
+    [InlineData("Get-SampleDataset Moons -Samples 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Samples")]
+    // Split-Dataset
+    [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", "InvalidSplit", ErrorCategory.InvalidArgument, "add up to less than 1")]
+    [InlineData("Get-SampleDataset Iris | Split-Dataset -TestFraction 1.5", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "TestFraction")]
+    // ConvertTo-Dataset, ConvertFrom-Dataset, Import-Dataset
+    [InlineData("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species", "MissingLabel", ErrorCategory.InvalidArgument, "no property 'Species'")]
+    [InlineData("@() | ConvertTo-Dataset -Label Species", "EmptyDataset", ErrorCategory.InvalidData, "No records were given")]
+    [InlineData("'iris' | ConvertFrom-Dataset", "InputObjectNotBound", ErrorCategory.InvalidArgument, "input object cannot be bound")]
+    [InlineData("Import-Dataset no-such-file.csv -Label y", "FileNotFound", ErrorCategory.ObjectNotFound, "no-such-file.csv")]
+    // Export-Network, Import-Network, Export-TrainingChart
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName())", "ModelFileExists", ErrorCategory.InvalidOperation, "Use -Force")]
+    [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", "ModelFileCorrupt", ErrorCategory.InvalidData, "")]
+    [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", "UnknownChartFormat", ErrorCategory.InvalidArgument, ".png or .svg")]
+    public void WrongInputIsAClearError(string script, string errorId, ErrorCategory category, string message)
+    {
+        ErrorRecord error = _ps.Fail(script);
+        Assert.Equal(errorId, error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(category, error.CategoryInfo.Category);
+        Assert.Contains(message, error.Exception.Message);
+        if (error.Exception is NeuralPS.Core.NeuralPSException) Assert.NotNull(error.TargetObject);
+    }
+
+    /// <summary>The walk covers every exported cmdlet: a new cmdlet needs a wrong-input case above.</summary>
+    [Fact]
+    public void EveryExportedCmdletIsWalkedThroughWrongInput()
+    {
+        var scripts = typeof(ErrorTests).GetMethod(nameof(WrongInputIsAClearError))!
+            .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>()
+            .SelectMany(a => a.GetData(null!)).Select(row => (string)row[0]).ToList();
+        var cmdlets = _ps.Run("(Get-Command -Module NeuralPS -CommandType Cmdlet).Name").Select(n => n.ToString()).ToList();
+        var missing = cmdlets.Where(c => !scripts.Any(s => System.Text.RegularExpressions.Regex.IsMatch(s, $@"(^|[|(;]\s*){c}\b"))).ToList();
+        Assert.True(missing.Count == 0, "no wrong-input case for: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void ABadRecordIsANonTerminatingErrorAndTheOthersArePredicted()
+    {
+        var output = _ps.Run("""
+            $net = New-Network 4 -Seed 1 | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
+            $null = $net | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 2
+            [pscustomobject]@{ SepalLength = 5.1; SepalWidth = 3.5; PetalLength = 1.4; PetalWidth = 0.2 },
+            [pscustomobject]@{ SepalLength = 5.1; SepalWidth = 3.5; PetalLength = 1.4 },
+            [pscustomobject]@{ SepalLength = 5.1; SepalWidth = 'wide'; PetalLength = 1.4; PetalWidth = 0.2 },
+            [pscustomobject]@{ SepalLength = 6.9; SepalWidth = 3.1; PetalLength = 5.7; PetalWidth = 2.2 } | Invoke-Prediction $net
+            """, out var errors);
+        Assert.Equal(2, output.Count);
+        Assert.Equal(2, errors.Count);
+        Assert.Equal("MissingFeature", errors[0].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorCategory.InvalidData, errors[0].CategoryInfo.Category);
+        Assert.Contains("Record 2 has no property 'PetalWidth'", errors[0].Exception.Message);
+        Assert.NotNull(errors[0].TargetObject);
+        Assert.Equal("InvalidData", errors[1].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Contains("Record 3, property 'SepalWidth': 'wide' is not a number", errors[1].Exception.Message);
+    }
+
+    [Fact]
+    public void EngineErrorsNameTheCmdletInTheirFullyQualifiedId()
+    {
+        ErrorRecord error = _ps.Fail("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer");
+        Assert.Equal("NormalizationNotFirst,NeuralPS.Cmdlets.AddNormalizationLayerCommand", error.FullyQualifiedErrorId);
+        Assert.Equal("Add-NormalizationLayer", error.InvocationInfo.MyCommand.Name);
+    }
+}

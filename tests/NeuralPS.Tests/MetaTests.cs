@@ -1,0 +1,133 @@
+using System.Management.Automation;
+using Xunit;
+
+namespace NeuralPS.Tests;
+
+/// <summary>
+/// What every exported cmdlet must have (as platyPS checks its own): an approved verb, [OutputType], a HelpMessage on
+/// every parameter, and help with a synopsis, a description, every parameter described, outputs and at least two
+/// examples. It walks whatever the module exports when it runs, so a new cmdlet without help fails here by name.
+/// </summary>
+public class MetaTests : IClassFixture<PowerShellSession>
+{
+    private readonly PowerShellSession _ps;
+
+    public MetaTests(PowerShellSession ps) => _ps = ps;
+
+    /// <summary>The checks, in PowerShell; one line per problem found.</summary>
+    internal const string MetaScript = """
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        $verbs = (Get-Verb).Verb
+        foreach ($c in Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object Name) {
+            $n = $c.Name
+            if ($c.Verb -notin $verbs) { "${n}: '$($c.Verb)' is not an approved verb" }
+            if ($c.OutputType.Count -eq 0) { "${n}: no [OutputType]" }
+            $help = Get-Help $n -Full
+            if ($help -is [string] -or -not $help.description) { "${n}: no help (no MAML, or no DESCRIPTION)"; continue }
+            if (-not $help.Synopsis -or $help.Synopsis.Trim().StartsWith($n)) { "${n}: no SYNOPSIS in help" }
+            $examples = @($help.examples.example)
+            if ($examples.Count -lt 2) { "${n}: $($examples.Count) example(s) in help, at least 2 needed" }
+            foreach ($e in $examples) { if (-not "$($e.code)".Trim()) { "${n}: an example without code" } }
+            if (-not $help.returnValues.returnValue) { "${n}: no OUTPUTS in help" }
+            foreach ($p in $c.Parameters.Values | Where-Object Name -notin $common) {
+                foreach ($set in $p.ParameterSets.GetEnumerator()) {
+                    if (-not $set.Value.HelpMessage) { "${n}: -$($p.Name) has no HelpMessage (parameter set $($set.Key))" }
+                }
+                $described = @($help.parameters.parameter) | Where-Object name -eq $p.Name
+                if (-not $described) { "${n}: -$($p.Name) is missing from help" }
+                elseif (-not (($described.description | ForEach-Object Text) -join '').Trim()) { "${n}: -$($p.Name) has no description in help" }
+            }
+        }
+        """;
+
+    [Fact]
+    public void EveryExportedCmdletHasHelpExamplesOutputTypeAnApprovedVerbAndHelpMessages()
+    {
+        var problems = _ps.Run(MetaScript).Select(p => p.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void TheModuleExportsCmdlets()
+    {
+        var names = _ps.Run("(Get-Command -Module NeuralPS).Name").Select(p => p.ToString()).ToList();
+        Assert.Contains("Invoke-Training", names);
+        Assert.True(names.Count >= 12, string.Join(", ", names));
+    }
+
+    [Fact]
+    public void EveryCmdletInTheAssemblyIsExportedByTheManifest()
+    {
+        var missing = _ps.Run("""
+            $exported = (Get-Command -Module NeuralPS -CommandType Cmdlet).Name
+            $assembly = (Get-Module NeuralPS).ImplementingAssembly
+            foreach ($t in $assembly.GetExportedTypes()) {
+                $a = $t.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
+                if ($a -and "$($a.VerbName)-$($a.NounName)" -notin $exported) { "$($a.VerbName)-$($a.NounName)" }
+            }
+            """).Select(p => p.ToString()).ToList();
+        Assert.True(missing.Count == 0, "not in CmdletsToExport: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void GetHelpShowsExamplesForEveryCmdletAndTheAboutTopic()
+    {
+        var counts = _ps.Run("Get-Command -Module NeuralPS -CommandType Cmdlet | ForEach-Object { '{0}={1}' -f $_.Name, @((Get-Help $_.Name -Examples).examples.example).Count }");
+        Assert.All(counts, c => Assert.DoesNotMatch("=[01]$", c.ToString()));
+        string about = _ps.Run("Get-Help about_NeuralPS | Out-String")[0].ToString();
+        foreach (string topic in new[] { "workflow", "-Seed", "-ThreadCount", "BatchSize", "EpochResult" })
+            Assert.Contains(topic, about, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void HelpSyntaxComesFromTheCmdletAndParameterDetailsAreRight()
+    {
+        var help = _ps.Run("Get-Help Invoke-Training -Parameter Network")[0];
+        Assert.Equal("true", help.Properties["required"].Value?.ToString());
+        Assert.Contains("ByValue", help.Properties["pipelineInput"].Value?.ToString());
+        string epochs = _ps.Run("Get-Help Invoke-Training -Parameter Epochs | Out-String")[0].ToString();
+        Assert.Contains("10", epochs);
+        string syntax = _ps.Run("(Get-Help Add-DenseLayer).syntax | Out-String -Width 200")[0].ToString();
+        Assert.Contains("Relu", syntax);
+        Assert.Contains("[-Units] <Int32>", syntax);
+    }
+
+    [Fact]
+    public void TheManifestPassesTestModuleManifestAndIsComplete()
+    {
+        var manifest = _ps.Run($"Test-ModuleManifest -Path '{PowerShellSession.ManifestPath}' -ErrorAction Stop")[0];
+        Assert.Equal("NeuralPS", manifest.Properties["Name"].Value);
+        Assert.Equal("7.4", manifest.Properties["PowerShellVersion"].Value?.ToString());
+        Assert.Contains("Core", ((IEnumerable<string>)manifest.Properties["CompatiblePSEditions"].Value!).ToList());
+        Assert.False(string.IsNullOrWhiteSpace(manifest.Properties["Description"].Value?.ToString()));
+        Assert.False(string.IsNullOrWhiteSpace(manifest.Properties["Author"].Value?.ToString()));
+        Assert.NotNull(manifest.Properties["ProjectUri"].Value);
+        Assert.NotNull(manifest.Properties["LicenseUri"].Value);
+        Assert.False(string.IsNullOrWhiteSpace(manifest.Properties["ReleaseNotes"].Value?.ToString()));
+        Assert.NotEmpty((System.Collections.ICollection)manifest.Properties["Tags"].Value!);
+        var data = _ps.Run($"Import-PowerShellDataFile '{PowerShellSession.ManifestPath}'")[0].BaseObject as System.Collections.Hashtable;
+        Assert.NotNull(data);
+        Assert.IsType<object[]>(data!["CmdletsToExport"]); // explicit, no wildcard
+        Assert.DoesNotContain("*", (object[])data["CmdletsToExport"]!);
+        Assert.NotNull(data["FormatsToProcess"]);
+        // The assembly's version is the manifest's.
+        string version = _ps.Run("(Get-Module NeuralPS).ImplementingAssembly.GetName().Version.ToString(3)")[0].ToString();
+        Assert.Equal(manifest.Properties["Version"].Value?.ToString(), version);
+    }
+
+    [Fact]
+    public void ThePublishableFolderImportsWithItsHelp()
+    {
+        string version = _ps.Run($"(Import-PowerShellDataFile '{PowerShellSession.ManifestPath}').ModuleVersion")[0].ToString();
+        string folder = Path.Combine(PowerShellSession.RepoRoot, "out", "NeuralPS", version);
+        string manifest = Path.Combine(folder, "NeuralPS.psd1");
+        Assert.True(File.Exists(manifest), $"{manifest} was not assembled by the build");
+        foreach (string file in new[] { "bin/NeuralPS.dll", "bin/NeuralPS.Core.dll", "NeuralPS.Format.ps1xml", "en-US/NeuralPS.dll-Help.xml", "en-US/about_NeuralPS.help.txt" })
+            Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} missing from {folder}");
+        using var published = new PowerShellSession(manifest);
+        Assert.Equal(version, published.Run($"(Test-ModuleManifest '{manifest}' -ErrorAction Stop).Version.ToString()")[0].ToString());
+        Assert.Equal(folder.TrimEnd('/'), published.Run("(Get-Module NeuralPS).ModuleBase")[0].ToString().TrimEnd('/'));
+        Assert.True((int)published.Run("@((Get-Help New-Network -Examples).examples.example).Count")[0].BaseObject >= 2);
+        Assert.Contains("Network 'network'", published.Run("New-Network 2 | Out-String")[0].ToString());
+    }
+}

@@ -1,0 +1,115 @@
+# The module as a shell citizen: manifest, publishable folder, tab completion, Ctrl+C, progress, lint.
+BeforeAll {
+    $script:root = Join-Path -Path $PSScriptRoot -ChildPath '..'
+    $script:manifestPath = Join-Path -Path $root -ChildPath 'NeuralPS.psd1'
+    Import-Module $manifestPath -Force
+}
+
+Describe 'The manifest' {
+    It 'passes Test-ModuleManifest and is complete' {
+        $manifest = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
+        $manifest.PowerShellVersion | Should -Be ([version] '7.4')
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.Description | Should -Not -BeNullOrEmpty
+        $manifest.Author | Should -Not -BeNullOrEmpty
+        $manifest.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
+        $manifest.ReleaseNotes | Should -Not -BeNullOrEmpty
+        $manifest.Tags | Should -Contain 'PSEdition_Core'
+        $manifest.ExportedCmdlets.Keys | Should -Contain 'Invoke-Training'
+    }
+
+    It 'exports every cmdlet explicitly, no wildcards' {
+        $data = Import-PowerShellDataFile -Path $manifestPath
+        $data.CmdletsToExport | Should -Not -Contain '*'
+        $data.FunctionsToExport.Count | Should -Be 0
+        $data.AliasesToExport.Count | Should -Be 0
+        (Get-Command -Module NeuralPS).Count | Should -Be $data.CmdletsToExport.Count
+    }
+
+    It 'has the version of the assembly' {
+        $version = (Get-Module -Name NeuralPS).Version
+        (Get-Module -Name NeuralPS).ImplementingAssembly.GetName().Version.ToString(3) | Should -Be $version.ToString(3)
+    }
+}
+
+Describe 'The publishable folder' {
+    It 'holds the manifest, bin, the format file and en-US help, and imports in a fresh pwsh' {
+        $version = (Import-PowerShellDataFile -Path $manifestPath).ModuleVersion
+        $folder = Join-Path -Path $root -ChildPath "out/NeuralPS/$version"
+        foreach ($file in 'NeuralPS.psd1', 'bin/NeuralPS.dll', 'NeuralPS.Format.ps1xml', 'en-US/NeuralPS.dll-Help.xml', 'en-US/about_NeuralPS.help.txt') {
+            Join-Path -Path $folder -ChildPath $file | Should -Exist
+        }
+        $result = & pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/NeuralPS.psd1' -ErrorAction Stop; (Get-Module NeuralPS).ModuleBase; @((Get-Help New-Network).examples.example).Count"
+        $LASTEXITCODE | Should -Be 0
+        (Resolve-Path -Path $result[0]).Path | Should -Be (Resolve-Path -Path $folder).Path
+        [int] $result[1] | Should -BeGreaterOrEqual 2
+    }
+}
+
+Describe 'Tab completion' {
+    It 'completes <Line> with <Expected>' -ForEach @(
+        @{ Line = 'New-Network 2 | Add-DenseLayer 8 -Activation re'; Expected = @('Relu') }
+        @{ Line = 'New-Network 2 | Add-DenseLayer 8 -Initializer glo'; Expected = @('GlorotNormal', 'GlorotUniform') }
+        @{ Line = 'New-Network 2 | Set-Optimizer ad'; Expected = @('AdaGrad', 'Adam', 'AdamW') }
+        @{ Line = 'New-Network 2 | Set-Optimizer Adam -Schedule re'; Expected = @('ReduceOnPlateau') }
+        @{ Line = 'New-Network 2 | Set-Loss mean'; Expected = @('MeanAbsoluteError', 'MeanSquaredError') }
+        @{ Line = 'Get-SampleDataset sp'; Expected = @('Spirals') }
+    ) {
+        (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText | Should -Be $Expected
+    }
+}
+
+Describe 'Stopping training (Ctrl+C)' {
+    It 'ends within a batch, keeps only whole epochs, and the network trains on' {
+        $big = Get-SampleDataset Moons -Samples 100000 -Seed 1
+        $net = New-Network 2 -Seed 1 | Add-DenseLayer 64 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid
+        $ps = [powershell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddParameter('Name', $manifestPath).AddStatement()
+        $null = $ps.AddCommand('Invoke-Training').AddParameter('Network', $net).AddParameter('Data', $big).AddParameter('Epochs', 1000).AddParameter('BatchSize', 32)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]] $null, $output)
+        $deadline = [datetime]::UtcNow.AddMinutes(2)
+        while ($output.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        Start-Sleep -Milliseconds 200
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(30)) | Should -BeTrue
+        $clock.Stop()
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $output.Count | Should -BeGreaterOrEqual 1
+        $net.History.Count | Should -Be $output.Count
+        $clock.Elapsed | Should -BeLessThan ($output[0].Duration / 2 + [timespan]::FromMilliseconds(200))
+        $ps.Dispose()
+
+        $more = $net | Invoke-Training -Data (Get-SampleDataset Moons -Samples 500 -Seed 2) -Epochs 2
+        $more.Epoch | Should -Be @(($net.History.Count - 1), $net.History.Count)
+        (Test-Network $net (Get-SampleDataset Moons -Samples 500 -Seed 3)).Accuracy | Should -BeGreaterThan 0.8
+    }
+}
+
+Describe 'Progress' {
+    It 'reports epoch, batch, running loss and time left' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$manifestPath'; New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid | Invoke-Training -Data (Get-SampleDataset Moons -Samples 20000 -Seed 1) -Epochs 4 -BatchSize 16 | Out-Null")
+        $null = $ps.Invoke()
+        $updates = @($ps.Streams.Progress | Where-Object -Property RecordType -EQ -Value 'Processing')
+        $updates.Count | Should -BeGreaterThan 0
+        $updates[0].StatusDescription | Should -Match '^Epoch \d+/4, batch \d+/1250, loss \d'
+        $updates[0].SecondsRemaining | Should -BeGreaterOrEqual 0
+        $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
+        $ps.Dispose()
+    }
+}
+
+Describe 'PSScriptAnalyzer' -Skip:(-not (Test-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1'))) {
+    It 'finds no warning in the manifest, the examples and the Pester files, with the default rules and PSGallery''s' {
+        Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1')
+        $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName
+        $findings = foreach ($path in $paths) {
+            Invoke-ScriptAnalyzer -Path $path -Severity Warning, Error
+            Invoke-ScriptAnalyzer -Path $path -Settings PSGallery -Severity Warning, Error
+        }
+        $findings | ForEach-Object { '{0}:{1} {2} {3}' -f $_.ScriptName, $_.Line, $_.RuleName, $_.Message } | Should -BeNullOrEmpty
+    }
+}
