@@ -1,5 +1,5 @@
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
     $script:csv = Join-Path $TestDrive 'iris.csv'
     Get-SampleDataset Iris | ConvertFrom-Dataset | Export-Csv -Path $csv
 }
