@@ -43,7 +43,7 @@ public sealed class DatasetBuilder
     private readonly ColumnStore[] _columns; // features in order, then the label
     private int _rows;
 
-    /// <summary>A builder for the given feature columns and label column.</summary>
+    /// <summary>A builder for the given feature columns and label column. Column indices in Add are the features in order, then the label.</summary>
     public DatasetBuilder(IReadOnlyList<string> features, string label, DatasetBuildOptions? options = null)
     {
         _options = options ?? new DatasetBuildOptions();
@@ -78,12 +78,6 @@ public sealed class DatasetBuilder
         bool labelText = fixedEncoding is not null ? fixedEncoding.Task == DatasetTask.Classification : _options.Classification;
         _columns[^1] = new ColumnStore(label, labelText, "-Classification");
     }
-
-    /// <summary>Number of columns a row has: the features, then the label (index <see cref="LabelColumn"/>).</summary>
-    public int ColumnCount => _columns.Length;
-
-    /// <summary>The index of the label among the columns.</summary>
-    public int LabelColumn => _features.Length;
 
     /// <summary>Rows added so far.</summary>
     public int Rows => _rows;
