@@ -38,6 +38,8 @@ internal sealed class MarkdownHelp
     public List<HelpType> Outputs { get; } = new();
     public List<string> Notes { get; } = new();
     public List<(string Text, string Uri)> Links { get; } = new();
+    /// <summary>Sections written twice (the later one wins): usually two merges that both added a parameter.</summary>
+    public List<string> Duplicates { get; } = new();
 
     public static MarkdownHelp Parse(string path)
     {
@@ -94,6 +96,7 @@ internal sealed class MarkdownHelp
             case "DESCRIPTION": Description.AddRange(Paragraphs(lines)); break;
             case "NOTES": Notes.AddRange(Paragraphs(lines)); break;
             case "EXAMPLES" when sub.Length > 0: Examples.Add(Example(sub, lines)); break;
+            case "EXAMPLES" or "PARAMETERS" or "INPUTS" or "OUTPUTS" when sub.Length == 0: break;
             case "PARAMETERS" when sub.StartsWith('-'):
             {
                 string name = sub[1..].Trim();
@@ -104,6 +107,7 @@ internal sealed class MarkdownHelp
                         DefaultValues[name] = line["Default value:".Length..].Trim();
                     else kept.Add(line);
                 }
+                if (Parameters.ContainsKey(name)) Duplicates.Add("-" + name);
                 Parameters[name] = Paragraphs(kept);
                 ParameterOrder.Add(name);
                 break;

@@ -63,6 +63,7 @@ foreach (CmdletModel cmdlet in cmdlets)
         Warn(path, $"{cmdlet.Name} has no help source, so Get-Help shows only its syntax. Write one: `dotnet build/HelpGen/bin/Release/net10.0/HelpGen.dll scaffold --assembly module/bin/NeuralPS.dll --help module/help` writes a skeleton to fill in.");
         continue;
     }
+    foreach (string duplicate in help.Duplicates) Warn(path, $"{cmdlet.Name}: {duplicate} is described twice; the second description is used.");
     if (help.Synopsis.Count == 0) Warn(path, $"{cmdlet.Name}: no SYNOPSIS.");
     if (help.Description.Count == 0) Warn(path, $"{cmdlet.Name}: no DESCRIPTION.");
     if (help.Examples.Count < 2) Warn(path, $"{cmdlet.Name}: {help.Examples.Count} example(s); write at least two.");
