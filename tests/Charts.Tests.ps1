@@ -3,11 +3,9 @@
 param()
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
-    $script:iris = Get-SampleDataset Iris
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
+    $iris = Get-SampleDataset Iris
     function New-IrisNetwork {
-        [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Builds an object in memory; changes no system state.')]
-        param()
         New-Network 4 -Name iris-chart -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |
             Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
     }
@@ -29,7 +27,7 @@ Describe 'Export-TrainingChart in a real pwsh session' {
 
         # The font ScottPlot resolved for the chart's text is the DejaVu Sans file shipped in module/fonts,
         # registered under a name no system font has, so no installed font can stand in for it.
-        $moduleFont = Join-Path $PSScriptRoot '..' 'module' 'fonts' 'DejaVuSans.ttf' | Resolve-Path
+        $moduleFont = Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'module', 'fonts', 'DejaVuSans.ttf' | Resolve-Path
         $chart.FontFamily | Should -Be 'DejaVu Sans'
         $chart.FontFile | Should -Be $moduleFont.Path
         $fontName = [NeuralPS.Charts.PngChartRenderer]::FontName
@@ -113,7 +111,7 @@ Describe 'Export-TrainingChart in a real pwsh session' {
         It 'refuses an unwritable path' {
             $net = New-IrisNetwork
             $null = $net | Invoke-Training -Data $iris -Epochs 2
-            $missing = Join-Path $TestDrive 'no-such-folder' 'chart.png'
+            $missing = Join-Path -Path $TestDrive -ChildPath 'no-such-folder' -AdditionalChildPath 'chart.png'
             { $net | Export-TrainingChart $missing -ErrorAction Stop } | Should -Throw -ErrorId 'DirectoryNotFound*' -ExpectedMessage '*does not exist*'
             Test-Path (Join-Path $TestDrive 'no-such-folder') | Should -BeFalse
             $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'a-folder.svg')

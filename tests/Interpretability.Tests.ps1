@@ -3,7 +3,7 @@
 param()
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
 
     # Ten features, of which only Signal1 and Signal2 decide the class.
     function New-SignalDataset([int] $Rows, [int] $Seed) {

@@ -62,6 +62,13 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName())", "ModelFileExists", ErrorCategory.InvalidOperation, "Use -Force")]
     [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", "ModelFileCorrupt", ErrorCategory.InvalidData, "")]
     [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", "UnknownChartFormat", ErrorCategory.InvalidArgument, ".png or .svg")]
+    // Show-TrainingHistory, Get-FeatureImportance, Get-Attribution, Get-LayerStatistics
+    [InlineData("1, 2 | Show-TrainingHistory", "UnsupportedInput", ErrorCategory.InvalidArgument, "not a Int32")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Show-TrainingHistory", "NeverTrained", ErrorCategory.InvalidOperation, "Train it first")]
+    [InlineData("Get-FeatureImportance (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", "NotAClassifier", ErrorCategory.InvalidArgument, "-Class needs a classifier")]
+    [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
     public void WrongInputIsAClearError(string script, string errorId, ErrorCategory category, string message)
     {
         ErrorRecord error = _ps.Fail(script);

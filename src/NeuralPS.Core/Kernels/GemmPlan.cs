@@ -97,7 +97,7 @@ internal readonly unsafe struct GemmPlan
                             int rows = Math.Min(mr, mc - ir), i = ic + ir;
                             float* cp = _c + (nint)i * n + jc + jr;
                             _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rows, bp, ldb, kc, cp, n, cols, load);
-                            if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, nr, _bias == null ? null : _bias + jc + jr, _relu);
+                            if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, _bias == null ? null : _bias + jc + jr, _relu);
                         }
                     }
                 }
