@@ -41,7 +41,7 @@
             Tags         = @('MachineLearning', 'NeuralNetwork', 'DeepLearning', 'Training', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://github.com/neuralps/NeuralPS'
-            ReleaseNotes = 'First release: dense networks, PyTorch-matched optimizers, datasets, evaluation and prediction from the pipeline.'
+            ReleaseNotes = '0.1.0, the first release: dense, dropout, batch-norm and normalization layers; optimizers that match PyTorch (SGD, AdaGrad, RMSprop, Adam, AdamW, NAdam, L-BFGS) with schedules and clipping; datasets from objects, CSV and IDX files; training that streams one object per epoch with progress and Ctrl+C; evaluation, prediction in the user''s labels, model files and ONNX export, charts; Get-Help for every cmdlet and about_NeuralPS.'
         }
     }
 }

@@ -1,5 +1,9 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
     $iris = Get-SampleDataset Iris
     function New-IrisNetwork {
         New-Network 4 -Name iris-chart -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |
@@ -23,7 +27,7 @@ Describe 'Export-TrainingChart in a real pwsh session' {
 
         # The font ScottPlot resolved for the chart's text is the DejaVu Sans file shipped in module/fonts,
         # registered under a name no system font has, so no installed font can stand in for it.
-        $moduleFont = Join-Path $PSScriptRoot '..' 'module' 'fonts' 'DejaVuSans.ttf' | Resolve-Path
+        $moduleFont = Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'module', 'fonts', 'DejaVuSans.ttf' | Resolve-Path
         $chart.FontFamily | Should -Be 'DejaVu Sans'
         $chart.FontFile | Should -Be $moduleFont.Path
         $fontName = [NeuralPS.Charts.PngChartRenderer]::FontName
@@ -107,7 +111,7 @@ Describe 'Export-TrainingChart in a real pwsh session' {
         It 'refuses an unwritable path' {
             $net = New-IrisNetwork
             $null = $net | Invoke-Training -Data $iris -Epochs 2
-            $missing = Join-Path $TestDrive 'no-such-folder' 'chart.png'
+            $missing = Join-Path -Path $TestDrive -ChildPath 'no-such-folder' -AdditionalChildPath 'chart.png'
             { $net | Export-TrainingChart $missing -ErrorAction Stop } | Should -Throw -ErrorId 'DirectoryNotFound*' -ExpectedMessage '*does not exist*'
             Test-Path (Join-Path $TestDrive 'no-such-folder') | Should -BeFalse
             $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'a-folder.svg')

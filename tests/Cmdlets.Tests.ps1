@@ -202,6 +202,19 @@ Describe 'Test-Network' {
         $text -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
     }
 
+    It 'numbers the confusion matrix columns when ten long class names do not fit 80 columns' {
+        $names = 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'
+        $records = for ($i = 0; $i -lt 200; $i++) { [pscustomobject]@{ A = $i % 10; B = ($i * 7) % 13; Item = $names[$i % 10] } }
+        $data = $records | ConvertTo-Dataset -Label Item
+        $ten = New-Network 2 -Seed 1 | Add-DenseLayer 10 -Activation Softmax
+        $null = $ten | Invoke-Training -Data $data -Epochs 1
+        $lines = Test-Network $ten $data | Out-String -Width 80 -Stream
+        $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $lines | Should -Contain ($lines | Where-Object { $_ -match '^actual \\ predicted\s+1\s+2\s+3' })
+        ($lines | Where-Object { $_ -match '^\s*10 Trouser' }) | Should -Not -BeNullOrEmpty
+        (Test-Network $ten $data).ConfusionMatrix.ToString() | Should -Match 'Ankle boot\s+Bag\s+Coat'
+    }
+
     It 'evaluates regression with MSE and R squared' {
         $data = Get-SampleDataset Regression -Seed 1
         $reg = New-Network 3 -Seed 1 | Add-DenseLayer 16 -Activation Tanh | Add-DenseLayer 1 | Set-Optimizer Adam 0.01

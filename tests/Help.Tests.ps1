@@ -42,6 +42,11 @@ Describe '<Name>' -ForEach $cmdlets {
         foreach ($example in $help.examples.example) { "$($example.code)".Trim() | Should -Not -BeNullOrEmpty }
     }
 
+    It 'is called by name in a Pester test of its own' {
+        $own = Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | Where-Object -Property Name -NotLike 'Help*'
+        $own | Select-String -Pattern "\b$Name\b" -SimpleMatch:$false | Should -Not -BeNullOrEmpty
+    }
+
     It 'documents its outputs' {
         $help.returnValues.returnValue | Should -Not -BeNullOrEmpty
     }

@@ -1,16 +1,20 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeDiscovery {
     # ONNX Runtime's managed assembly and its Linux native library, as the ONNX test project's build leaves them.
-    $script:ortAssembly = Get-ChildItem (Join-Path $PSScriptRoot 'NeuralPS.Onnx.Tests' 'bin' '*' 'net10.0' 'linux-x64' 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
+    $script:ortAssembly = Get-ChildItem (Join-Path -Path $PSScriptRoot -ChildPath 'NeuralPS.Onnx.Tests' -AdditionalChildPath 'bin', '*', 'net10.0', 'linux-x64', 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
         Sort-Object LastWriteTime | Select-Object -Last 1
     $script:noRuntime = -not ($IsLinux -and $ortAssembly -and [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64')
     # Export-Network -Format Onnx is wired to the exporter where the module has that cmdlet.
-    $module = Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -PassThru -Force
+    $module = Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -PassThru -Force
     $script:noExportNetwork = -not $module.ExportedCmdlets.ContainsKey('Export-Network')
 }
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
-    $ortAssembly = Get-ChildItem (Join-Path $PSScriptRoot 'NeuralPS.Onnx.Tests' 'bin' '*' 'net10.0' 'linux-x64' 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
+    $ortAssembly = Get-ChildItem (Join-Path -Path $PSScriptRoot -ChildPath 'NeuralPS.Onnx.Tests' -AdditionalChildPath 'bin', '*', 'net10.0', 'linux-x64', 'Microsoft.ML.OnnxRuntime.dll') -ErrorAction Ignore |
         Sort-Object LastWriteTime | Select-Object -Last 1
     if ($ortAssembly) { Add-Type -Path $ortAssembly.FullName }
 
@@ -35,7 +39,7 @@ Describe 'ONNX export loaded by ONNX Runtime in pwsh' {
     It 'answers as Invoke-Prediction does on every Iris row' -Skip:$noRuntime {
         $path = Join-Path $TestDrive 'iris.onnx'
         [NeuralPS.Core.Onnx.OnnxExporter]::Write($net, $path)
-        $onnx = Invoke-OnnxModel $path $iris.Features $iris.Rows
+        $onnx = Invoke-OnnxModel -Path $path -Values $iris.Features -Rows $iris.Rows
         $onnx.Length | Should -Be (3 * $iris.Rows)
         $predicted = Invoke-Prediction -Network $net -Data $iris -IncludeProbabilities
         for ($r = 0; $r -lt $iris.Rows; $r++) {
@@ -61,7 +65,7 @@ Describe 'ONNX export loaded by ONNX Runtime in pwsh' {
     It 'is written by Export-Network -Format Onnx' -Skip:($noRuntime -or $noExportNetwork) {
         $path = Join-Path $TestDrive 'exported.onnx'
         Export-Network -Network $net -Path $path -Format Onnx
-        $onnx = Invoke-OnnxModel $path $iris.Features $iris.Rows
+        $onnx = Invoke-OnnxModel -Path $path -Values $iris.Features -Rows $iris.Rows
         $engine = $net.Predict($iris.Features, $iris.Rows)
         for ($i = 0; $i -lt $engine.Length; $i++) { [math]::Abs($onnx[$i] - $engine[$i]) | Should -BeLessOrEqual 1e-5 }
     }

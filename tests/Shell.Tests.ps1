@@ -103,12 +103,12 @@ Describe 'Progress' {
 }
 
 Describe 'PSScriptAnalyzer' -Skip:(-not (Test-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1'))) {
-    It 'finds nothing in the manifest, the examples and the Pester files' {
+    It 'finds no warning in the manifest, the examples and the Pester files, with the default rules and PSGallery''s' {
         Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1')
         $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName
         $findings = foreach ($path in $paths) {
-            Invoke-ScriptAnalyzer -Path $path
-            Invoke-ScriptAnalyzer -Path $path -Settings PSGallery
+            Invoke-ScriptAnalyzer -Path $path -Severity Warning, Error
+            Invoke-ScriptAnalyzer -Path $path -Settings PSGallery -Severity Warning, Error
         }
         $findings | ForEach-Object { '{0}:{1} {2} {3}' -f $_.ScriptName, $_.Line, $_.RuleName, $_.Message } | Should -BeNullOrEmpty
     }

@@ -1,5 +1,9 @@
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '', Justification = 'Pester: BeforeAll variables are read in the It blocks.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers that only build objects in memory.')]
+param()
+
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '..' 'NeuralPS.psd1') -Force
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
     $net = New-Network 4 -Name iris-history -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu |
         Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
     $null = $net | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 20 -ValidationSplit 0.2

@@ -24,7 +24,7 @@ pester=$(ls -d "$HOME"/.nuget/packages/pester/5.*/tools/Pester.psd1 2>/dev/null 
 pester_files=$(ls tests/*.Tests.ps1 2>/dev/null | wc -l)
 if command -v pwsh >/dev/null && [ -n "$pester" ]; then
   counts=$(pwsh -NoProfile -NonInteractive -Command "
-    $ProgressPreference = 'SilentlyContinue'
+    \$ProgressPreference = 'SilentlyContinue'
     Import-Module '$pester' -MinimumVersion 5.0
     \$c = New-PesterConfiguration
     \$c.Run.Path = './tests'

@@ -59,8 +59,9 @@ foreach (CmdletModel cmdlet in cmdlets)
     if (File.Exists(path)) help = MarkdownHelp.Parse(path);
     else
     {
-        Warn(path, $"{cmdlet.Name} has no help source; Get-Help shows only its syntax and parameter help messages. Run `dotnet run --project build/HelpGen -- scaffold --assembly module/bin/NeuralPS.dll --help module/help` and fill it in.");
-        help = MarkdownHelp.Parse(WriteTemp(Scaffold.Markdown(cmdlet)));
+        // Left out of the MAML, so Get-Help falls back to the syntax PowerShell makes up (better than placeholders).
+        Warn(path, $"{cmdlet.Name} has no help source, so Get-Help shows only its syntax. Write one: `dotnet build/HelpGen/bin/Release/net10.0/HelpGen.dll scaffold --assembly module/bin/NeuralPS.dll --help module/help` writes a skeleton to fill in.");
+        continue;
     }
     if (help.Synopsis.Count == 0) Warn(path, $"{cmdlet.Name}: no SYNOPSIS.");
     if (help.Description.Count == 0) Warn(path, $"{cmdlet.Name}: no DESCRIPTION.");
@@ -70,8 +71,14 @@ foreach (CmdletModel cmdlet in cmdlets)
         if (!cmdlet.Parameters.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
             Warn(path, $"{cmdlet.Name}: the markdown describes -{name}, which the cmdlet does not have.");
     foreach (ParameterModel p in cmdlet.Parameters)
-        if (p.Name is not ("WhatIf" or "Confirm") && !help.Parameters.ContainsKey(p.Name))
+    {
+        if (p.Name is "WhatIf" or "Confirm") continue;
+        if (!help.Parameters.TryGetValue(p.Name, out var described) || described.Count == 0)
             Warn(path, $"{cmdlet.Name}: -{p.Name} is not described in the markdown (its HelpMessage is used).");
+        // The markdown may say more than the HelpMessage (the text a prompt shows), but it starts by saying the same.
+        else if (p.HelpMessage is string message && !Normalize(described[0]).StartsWith(Normalize(message).TrimEnd('.'), StringComparison.Ordinal))
+            Warn(path, $"{cmdlet.Name}: the description of -{p.Name} does not start with its HelpMessage \"{message}\".");
+    }
     pairs.Add((cmdlet, help));
 }
 
@@ -91,9 +98,4 @@ foreach (string dir in outDirs)
 Console.WriteLine($"HelpGen: {cmdlets.Count} cmdlets, {abouts.Count} about topic(s) -> {string.Join(", ", outDirs)}{(warnings > 0 ? $" ({warnings} warnings)" : "")}");
 return 0;
 
-static string WriteTemp(string text)
-{
-    string path = Path.Combine(Path.GetTempPath(), $"helpgen-{Guid.NewGuid():N}.md");
-    File.WriteAllText(path, text);
-    return path;
-}
+static string Normalize(string text) => string.Join(' ', MarkdownHelp.Inline(text).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));

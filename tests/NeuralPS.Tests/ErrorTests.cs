@@ -53,6 +53,22 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Split-Dataset
     [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", "InvalidSplit", ErrorCategory.InvalidArgument, "add up to less than 1")]
     [InlineData("Get-SampleDataset Iris | Split-Dataset -TestFraction 1.5", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "TestFraction")]
+    // ConvertTo-Dataset, ConvertFrom-Dataset, Import-Dataset
+    [InlineData("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species", "MissingLabel", ErrorCategory.InvalidArgument, "no property 'Species'")]
+    [InlineData("@() | ConvertTo-Dataset -Label Species", "EmptyDataset", ErrorCategory.InvalidData, "No records were given")]
+    [InlineData("'iris' | ConvertFrom-Dataset", "InputObjectNotBound", ErrorCategory.InvalidArgument, "input object cannot be bound")]
+    [InlineData("Import-Dataset no-such-file.csv -Label y", "FileNotFound", ErrorCategory.ObjectNotFound, "no-such-file.csv")]
+    // Export-Network, Import-Network, Export-TrainingChart
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName())", "ModelFileExists", ErrorCategory.InvalidOperation, "Use -Force")]
+    [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", "ModelFileCorrupt", ErrorCategory.InvalidData, "")]
+    [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", "UnknownChartFormat", ErrorCategory.InvalidArgument, ".png or .svg")]
+    // Show-TrainingHistory, Get-FeatureImportance, Get-Attribution, Get-LayerStatistics
+    [InlineData("1, 2 | Show-TrainingHistory", "UnsupportedInput", ErrorCategory.InvalidArgument, "not a Int32")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Show-TrainingHistory", "NeverTrained", ErrorCategory.InvalidOperation, "Train it first")]
+    [InlineData("Get-FeatureImportance (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", "NotAClassifier", ErrorCategory.InvalidArgument, "-Class needs a classifier")]
+    [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
     public void WrongInputIsAClearError(string script, string errorId, ErrorCategory category, string message)
     {
         ErrorRecord error = _ps.Fail(script);
@@ -60,6 +76,18 @@ public class ErrorTests : IClassFixture<PowerShellSession>
         Assert.Equal(category, error.CategoryInfo.Category);
         Assert.Contains(message, error.Exception.Message);
         if (error.Exception is NeuralPS.Core.NeuralPSException) Assert.NotNull(error.TargetObject);
+    }
+
+    /// <summary>The walk covers every exported cmdlet: a new cmdlet needs a wrong-input case above.</summary>
+    [Fact]
+    public void EveryExportedCmdletIsWalkedThroughWrongInput()
+    {
+        var scripts = typeof(ErrorTests).GetMethod(nameof(WrongInputIsAClearError))!
+            .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>()
+            .SelectMany(a => a.GetData(null!)).Select(row => (string)row[0]).ToList();
+        var cmdlets = _ps.Run("(Get-Command -Module NeuralPS -CommandType Cmdlet).Name").Select(n => n.ToString()).ToList();
+        var missing = cmdlets.Where(c => !scripts.Any(s => System.Text.RegularExpressions.Regex.IsMatch(s, $@"(^|[|(;]\s*){c}\b"))).ToList();
+        Assert.True(missing.Count == 0, "no wrong-input case for: " + string.Join(", ", missing));
     }
 
     [Fact]

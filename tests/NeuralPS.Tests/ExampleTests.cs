@@ -16,6 +16,32 @@ public class ExampleTests
         Directory.GetFiles(Path.Combine(PowerShellSession.RepoRoot, "examples"), "*.ps1")
             .OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
 
+    [Fact]
+    public void TheHostRunsACommandAndPrintsPlainTextWhenRedirected()
+    {
+        var (exitCode, output, errors) = RunHost("-Command", "Get-Help New-Network -Examples; New-Network 3 -Seed 1 | Add-DenseLayer 2; Get-SampleDataset Iris | Split-Dataset | Format-Table Name, Rows");
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("Example 1", output);
+        Assert.Contains("Network 'network'  (inputs: 3, seed: 1)", output);
+        Assert.Contains("Iris (train)", output);
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+        Assert.True(RunHost("-Command", "Get-SampleDataset Nope").ExitCode == 1);
+        Assert.True(RunHost("no-such-script.ps1").ExitCode == 2);
+    }
+
+    private static (int ExitCode, string Output, string Errors) RunHost(params string[] arguments)
+    {
+        string hostDll = Path.Combine(PowerShellSession.RepoRoot, "src", "NeuralPS.Host", "bin", Configuration, "net10.0", "NeuralPS.Host.dll");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = PowerShellSession.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(hostDll);
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "the host did not finish in 5 minutes");
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+
     [Theory]
     [MemberData(nameof(Examples))]
     public void RunsThroughTheHost(string example)
@@ -35,6 +61,6 @@ public class ExampleTests
         Assert.True(process.ExitCode == 0, $"{example} exited {process.ExitCode}\n{output}\n{errors}");
         Assert.False(string.IsNullOrWhiteSpace(output), $"{example} printed nothing");
         // Redirected output is plain text: no ANSI escapes in a log.
-        Assert.DoesNotContain("\u001b[", output);
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
     }
 }

@@ -43,7 +43,7 @@ public sealed class DatasetBuilder
     private readonly ColumnStore[] _columns; // features in order, then the label
     private int _rows;
 
-    /// <summary>A builder for the given feature columns and label column.</summary>
+    /// <summary>A builder for the given feature columns and label column. Column indices in Add are the features in order, then the label.</summary>
     public DatasetBuilder(IReadOnlyList<string> features, string label, DatasetBuildOptions? options = null)
     {
         _options = options ?? new DatasetBuildOptions();
@@ -78,12 +78,6 @@ public sealed class DatasetBuilder
         bool labelText = fixedEncoding is not null ? fixedEncoding.Task == DatasetTask.Classification : _options.Classification;
         _columns[^1] = new ColumnStore(label, labelText, "-Classification");
     }
-
-    /// <summary>Number of columns a row has: the features, then the label (index <see cref="LabelColumn"/>).</summary>
-    public int ColumnCount => _columns.Length;
-
-    /// <summary>The index of the label among the columns.</summary>
-    public int LabelColumn => _features.Length;
 
     /// <summary>Rows added so far.</summary>
     public int Rows => _rows;
@@ -202,7 +196,7 @@ public sealed class DatasetBuilder
         for (int c = 0; c < _features.Length; c++)
         {
             ColumnStore store = _columns[c];
-            ColumnKind kind = store.Kind(_options, Row);
+            ColumnKind kind = store.Kind(_options);
             columns[c] = new FeatureColumn
             {
                 Name = store.Name,
@@ -211,7 +205,7 @@ public sealed class DatasetBuilder
             };
         }
         ColumnStore label = _columns[^1];
-        ColumnKind labelKind = label.Kind(_options, Row);
+        ColumnKind labelKind = label.Kind(_options);
         bool classification = labelKind != ColumnKind.Numeric;
         return new FeatureEncoding
         {
@@ -302,7 +296,7 @@ public sealed class DatasetBuilder
             return Enumerable.Range(0, _numbers.Count).Select(TextAt);
         }
 
-        public ColumnKind Kind(DatasetBuildOptions options, string where)
+        public ColumnKind Kind(DatasetBuildOptions options)
         {
             if (ForceText) return ColumnKind.Categorical;
             bool sawText = FirstTextRow >= 0;

@@ -8,14 +8,14 @@ internal readonly unsafe struct KernelSpec
     public readonly int MR, NR;
     /// <summary>(a, rs, ks, rows, b, ldb, kc, c, ldc, cols, load): see <see cref="MicroKernels"/>.</summary>
     public readonly delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
-    /// <summary>(c, ldc, rows, cols, NR, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
-    public readonly delegate*<float*, nint, int, int, int, float*, bool, void> Epilogue;
+    /// <summary>(c, ldc, rows, cols, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
+    public readonly delegate*<float*, nint, int, int, float*, bool, void> Epilogue;
 
     /// <summary>(dst, src, lds, kc, cols, NR): kc rows of cols floats into a zero-padded panel NR wide.</summary>
     public readonly delegate*<float*, float*, nint, int, int, int, void> PackRows;
 
     private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> kernel,
-        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
+        delegate*<float*, nint, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
     {
         MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows;
     }
@@ -38,7 +38,7 @@ internal readonly unsafe struct KernelSpec
     private static KernelSpec For<S, TV>(int m, int n, bool wide) where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;
-        delegate*<float*, nint, int, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
+        delegate*<float*, nint, int, int, float*, bool, void> epilogue = &TileEpilogue<S, TV>;
         delegate*<float*, float*, nint, int, int, int, void> pack = &PackRowsOf<S, TV>;
         // One row (a single prediction, the XOR step): no rows to waste, as many columns as registers allow.
         if (m == 1)
@@ -67,7 +67,7 @@ internal readonly unsafe struct KernelSpec
     }
 
     /// <summary>C = C + bias (per column), then max(C, 0) if asked, over rows × cols (masked at the right edge).</summary>
-    private static void TileEpilogue<S, TV>(float* c, nint ldc, int rows, int cols, int width, float* bias, bool relu)
+    private static void TileEpilogue<S, TV>(float* c, nint ldc, int rows, int cols, float* bias, bool relu)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;

@@ -94,7 +94,12 @@ internal sealed class SgdOptimizer : Optimizer
             else
             {
                 float keep = 1f - (float)Settings.Dampening;
-                for (int i = 0; i < v.Length; i++) v[i] = momentum * v[i] + keep * g[i];
+                int i = 0;
+                // Vectors then the scalar tail, with the scalar formula's operations in the same order: same bits.
+                if (Vector.IsHardwareAccelerated)
+                    for (; i <= v.Length - Vector<float>.Count; i += Vector<float>.Count)
+                        (momentum * new Vector<float>(v[i..]) + keep * new Vector<float>(g[i..])).CopyTo(v[i..]);
+                for (; i < v.Length; i++) v[i] = momentum * v[i] + keep * g[i];
             }
             if (Settings.Nesterov) TensorPrimitives.MultiplyAdd(v, momentum, g, g);
             else v.CopyTo(g);
@@ -122,7 +127,16 @@ internal sealed class AdaGradOptimizer : Optimizer
         AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
         float eps = (float)Settings.EffectiveEpsilon;
         Span<float> sum = _sum;
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var gi = new Vector<float>(g[i..]);
+                Vector<float> si = new Vector<float>(sum[i..]) + gi * gi;
+                si.CopyTo(sum[i..]);
+                (new Vector<float>(p[i..]) - lr * gi / (Vector.SquareRoot(si) + new Vector<float>(eps))).CopyTo(p[i..]);
+            }
+        for (; i < p.Length; i++)
         {
             sum[i] += g[i] * g[i];
             p[i] -= lr * g[i] / (MathF.Sqrt(sum[i]) + eps);
@@ -150,7 +164,28 @@ internal sealed class RmsPropOptimizer : Optimizer
         AddWeightDecay(g, p, Settings.EffectiveWeightDecay);
         float rho = (float)Settings.Rho, oneMinusRho = (float)(1 - Settings.Rho), eps = (float)Settings.EffectiveEpsilon, mu = (float)Settings.Momentum;
         bool centered = Settings.Centered;
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var gi = new Vector<float>(g[i..]);
+                Vector<float> v = rho * new Vector<float>(_square, i) + oneMinusRho * gi * gi;
+                v.CopyTo(_square, i);
+                if (centered)
+                {
+                    Vector<float> m = rho * new Vector<float>(_mean, i) + oneMinusRho * gi;
+                    m.CopyTo(_mean, i);
+                    v -= m * m;
+                }
+                Vector<float> update = gi / (Vector.SquareRoot(v) + new Vector<float>(eps));
+                if (mu != 0)
+                {
+                    update = mu * new Vector<float>(_momentum, i) + update;
+                    update.CopyTo(_momentum, i);
+                }
+                (new Vector<float>(p[i..]) - lr * update).CopyTo(p[i..]);
+            }
+        for (; i < p.Length; i++)
         {
             float v = _square[i] = rho * _square[i] + oneMinusRho * g[i] * g[i];
             if (centered)

@@ -77,5 +77,5 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
         Dataset data = builder.Build();
         WriteVerbose($"{data}; encoding: {data.Encoding}");
         WriteObject(data);
-    });
+    }, _records);
 }
