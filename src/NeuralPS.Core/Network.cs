@@ -70,9 +70,15 @@ public sealed class Network
     public OptimizerSettings OptimizerSettings
     {
         get => _optimizerSettings;
-        set { _optimizerSettings = value; Optimizer = null; }
+        set { _optimizerSettings = value; Optimizer = null; Schedule = null; ScheduleStart = History.Count; }
     }
     private OptimizerSettings _optimizerSettings = new();
+
+    /// <summary>The learning-rate schedule's progress (null until training starts or after the settings change).</summary>
+    internal LearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>How many epochs the network had trained when its optimizer was set: where the schedule starts.</summary>
+    internal int ScheduleStart { get; private set; }
 
     /// <summary>The live optimizer (null until training starts or after the settings change).</summary>
     public Optimizer? Optimizer { get; internal set; }
@@ -244,6 +250,7 @@ public sealed class Network
         copy.SetParameters(_parameters);
         for (int i = 0; i < _layers.Count; i++) _layers[i].State.AsSpan().CopyTo(copy._layers[i].State);
         copy.History.AddRange(History);
+        copy.ScheduleStart = ScheduleStart;
         return copy;
     }
 

@@ -92,6 +92,35 @@ public class GoldenTests
         float[] expectedPredictions = Flatten(root.GetProperty("predictionsAfter"));
         Assert.Equal(expectedPredictions.Length, predictions.Length);
         for (int i = 0; i < predictions.Length; i++) Close(expectedPredictions[i], predictions[i], $"{file}: prediction {i}");
+
+        // When the steps make whole passes over the data, the Trainer itself (no shuffling) must arrive at the same
+        // place: its batching, partial last batch, penalty, clipping and update are the ones compared above.
+        int batches = (samples + batchSize - 1) / batchSize;
+        if (steps % batches == 0)
+        {
+            var trained = new Network(inputs, file, seed: 1);
+            foreach (Layer layer in net.Layers) trained.Add(layer switch
+            {
+                DenseLayer d => new DenseLayer(d.Units, d.Activation, Initializer.Zeros, d.L1, d.L2),
+                BatchNormLayer b => new BatchNormLayer(b.Activation, b.Momentum, b.Epsilon),
+                _ => throw new NotSupportedException(layer.Kind),
+            });
+            trained.LossOverride = net.LossOverride;
+            trained.OptimizerSettings = net.OptimizerSettings;
+            LoadLayers(trained, root.GetProperty("initial"));
+            bool sparse = targetWidth == 1 && trained.OutputSize > 1;
+            var data = new Dataset(x, inputs, y, targetWidth, sparse ? DatasetTask.Classification : DatasetTask.Regression,
+                classNames: sparse ? Enumerable.Range(0, trained.OutputSize).Select(c => c.ToString()).ToArray() : null);
+            var results = new Trainer(trained, data, null,
+                new TrainingOptions { Epochs = steps / batches, BatchSize = batchSize, Shuffle = false }).Run().ToList();
+            Assert.Equal(steps / batches, results.Count);
+            CompareLayers(trained, trained.Parameters, root.GetProperty("final"), file + ": final through the Trainer", gradients: false);
+            // the epoch loss is the batch losses weighted by their rows
+            double last = 0;
+            for (int b = 0; b < batches; b++)
+                last += expectedLosses[steps - batches + b] * Math.Min(batchSize, samples - b * batchSize);
+            Close(last / samples, results[^1].Loss, $"{file}: loss of the last epoch through the Trainer");
+        }
     }
 
     /// <summary>The first feature in the case that the engine does not have, or null.</summary>

@@ -214,6 +214,47 @@ public class TrainingControlTests
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], results[i].LearningRate, 1e-12);
     }
 
+    public static IEnumerable<object[]> PersistentSchedules() => new[]
+    {
+        new object[] { new ScheduleSettings { Kind = ScheduleKind.Step, StepSize = 2, Gamma = 0.5 } },
+        new object[] { new ScheduleSettings { Kind = ScheduleKind.Exponential, Gamma = 0.7 } },
+        new object[] { new ScheduleSettings { Kind = ScheduleKind.Cosine, TMax = 5, MinLearningRate = 0.001 } },
+        new object[] { new ScheduleSettings { Kind = ScheduleKind.ReduceOnPlateau, Patience = 0, Factor = 0.5 } },
+    };
+
+    /// <summary>Like the optimizer's moments, the schedule carries on: 3 epochs and 3 more are 6 epochs, bit for bit.</summary>
+    [Theory]
+    [MemberData(nameof(PersistentSchedules))]
+    public void SchedulesCarryOnAcrossTrainingRuns(ScheduleSettings schedule)
+    {
+        Dataset data = Regression(40, 1);
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9, Schedule = schedule };
+        var once = RegressionNet(settings: settings);
+        var whole = Train(once, data, new TrainingOptions { Epochs = 6, BatchSize = 8 });
+        var twice = RegressionNet(settings: settings);
+        var parts = Train(twice, data, new TrainingOptions { Epochs = 3, BatchSize = 8 })
+            .Concat(Train(twice, data, new TrainingOptions { Epochs = 3, BatchSize = 8 })).ToList();
+        Assert.Equal(whole.Select(r => r.LearningRate), parts.Select(r => r.LearningRate));
+        Assert.NotEqual(whole[0].LearningRate, whole[^1].LearningRate);
+        Assert.Equal(once.Parameters, twice.Parameters);
+
+        // setting the optimizer again starts the schedule again
+        twice.OptimizerSettings = settings;
+        Assert.Equal(0.05, Train(twice, data, new TrainingOptions { Epochs = 1, BatchSize = 8 })[0].LearningRate);
+    }
+
+    [Fact]
+    public void CosineWithoutTMaxAnnealsOverEachRun()
+    {
+        var net = RegressionNet(settings: new OptimizerSettings
+        {
+            Kind = OptimizerKind.Sgd, LearningRate = 0.05, Schedule = new ScheduleSettings { Kind = ScheduleKind.Cosine },
+        });
+        double[] expected = Enumerable.Range(0, 4).Select(e => 0.05 * (1 + Math.Cos(Math.PI * e / 4)) / 2).ToArray();
+        Assert.Equal(expected, Train(net, Regression(40, 1), new TrainingOptions { Epochs = 4 }).Select(r => r.LearningRate));
+        Assert.Equal(expected, Train(net, Regression(40, 1), new TrainingOptions { Epochs = 4 }).Select(r => r.LearningRate));
+    }
+
     [Fact]
     public void ReduceOnPlateauCutsTheRateAfterPatienceEpochsWithoutImprovement()
     {

@@ -134,6 +134,10 @@ public class PredictionTests : IDisposable
         double truth = Math.Sin(1.0) + 0.5 * 0.25 - 0.1;
         Assert.InRange(value, truth - 0.3, truth + 0.3);
         Assert.Equal(1, results[2].Properties["Row"].Value);
+
+        ErrorRecord text = _ps.Fail("Invoke-Prediction -Network $reg -InputObject @(0.5, 'x', 0.1)");
+        Assert.Equal("InvalidData", Id(text));
+        Assert.Contains("value 2: 'x' is not a number", text.Exception.Message);
     }
 
     [Fact]

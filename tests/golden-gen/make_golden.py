@@ -472,6 +472,10 @@ def random_case(index, r):
         samples = max(samples, batch + 4)
         while 0 < samples % batch < 4:
             samples += 1
+    if r.random() < 0.5:
+        # whole passes over the data: the golden test then also trains the case through the Trainer
+        passes = -(-samples // batch)
+        steps = passes * max(1, round(steps / passes))
     if name != "sgd":
         # See bn_relu_momentum_partial: with a piecewise-linear activation (linear, ReLU, leaky ReLU, ELU on its
         # positive side) right before batch norm, the bias feeding it has a gradient that is zero in exact

@@ -105,7 +105,8 @@ public sealed class Trainer
         int batches = (rows + batchSize - 1) / batchSize;
         int[] order = Enumerable.Range(0, rows).ToArray();
         var lastGood = new Snapshot(net);
-        var schedule = new LearningRateSchedule(settings, _options.Epochs);
+        LearningRateSchedule schedule = net.Schedule ??= new LearningRateSchedule(settings);
+        schedule.StartRun(net.History.Count - net.ScheduleStart, _options.Epochs);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
         StopReason = null;
         int lastEpoch = net.History.Count + _options.Epochs;

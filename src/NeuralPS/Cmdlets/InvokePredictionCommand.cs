@@ -91,7 +91,15 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
                 $"Record {_recordNumber} has {list.Count} values but the network expects {Network.InputSize} inputs.", list);
         var row = new float[list.Count];
-        for (int i = 0; i < row.Length; i++) row[i] = LanguagePrimitives.ConvertTo<float>(list[i]);
+        for (int i = 0; i < row.Length; i++)
+        {
+            try { row[i] = LanguagePrimitives.ConvertTo<float>(list[i]); }
+            catch (PSInvalidCastException)
+            {
+                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                    $"Record {_recordNumber}, value {i + 1}: '{list[i]}' is not a number.", list);
+            }
+        }
         return row;
     }
 
