@@ -47,6 +47,63 @@ public class MetaTests : IClassFixture<PowerShellSession>
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    /// <summary>
+    /// Every example in the help runs (as tests/HelpExamples.Tests.ps1 checks in pwsh): a cmdlet's examples in order, in
+    /// one scope, in a folder holding what their text assumes (iris.csv, iris.npsm, models/, a trained $net and its
+    /// $train/$test split).
+    /// </summary>
+    [Fact]
+    public void EveryHelpExampleRuns()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "neuralps-help-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var failures = _ps.Run($$"""
+                $ErrorActionPreference = 'Stop'
+                $ProgressPreference = 'SilentlyContinue'
+                $seed = Join-Path '{{folder}}' 'seed'
+                $null = New-Item $seed -ItemType Directory
+                Push-Location $seed
+                Get-SampleDataset Iris | ConvertFrom-Dataset | Export-Csv iris.csv
+                $model = New-Network 4 -Seed 42 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
+                $null = $model | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 20
+                $model | Export-Network iris.npsm
+                $null = New-Item models -ItemType Directory
+                $model | Export-Network models/first.npsm
+                $model | Export-Network models/second.npsm
+                Pop-Location
+                $fashion = Test-Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+                foreach ($command in Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object Name) {
+                    $dir = Join-Path '{{folder}}' $command.Name
+                    Copy-Item $seed $dir -Recurse
+                    if ($command.Name -eq 'Export-Network') { Remove-Item (Join-Path $dir 'iris.npsm') }
+                    Push-Location $dir
+                    try {
+                        & {
+                            $train, $test = Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -Stratify -Seed 42
+                            $net = New-Network 4 -Seed 42 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu |
+                                Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam 0.01
+                            $null = $net | Invoke-Training -Data $train -Epochs 30 -BatchSize 16
+                            foreach ($example in (Get-Help $command.Name).examples.example) {
+                                $code = "$($example.code)"
+                                if ($code -match '/usr/share/datasets/' -and -not $fashion) { continue }
+                                try { $null = . ([scriptblock]::Create($code)) 3>&1 4>&1 5>&1 6>&1 | Out-String }
+                                catch { '{0}, {1}: {2}' -f $command.Name, $example.title.Trim('- '), $_.Exception.Message }
+                            }
+                        }
+                    }
+                    finally { Pop-Location }
+                }
+                """).Select(f => f.ToString()).ToList();
+            Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public void TheModuleExportsCmdlets()
     {
