@@ -226,6 +226,24 @@ public class InterpretabilityTests
         }
     }
 
+    [Fact]
+    public void LbfgsTrainingRecordsGradientNormsToo()
+    {
+        Dataset data = SignalData(rows: 64, features: 3, seed: 2);
+        var net = new Network(3, "lbfgs", seed: 1);
+        net.Add(new DenseLayer(4, Activation.Tanh));
+        net.Add(new DropoutLayer(0f));
+        net.Add(new DenseLayer(2, Activation.Softmax));
+        net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Lbfgs, LearningRate = 1, MaxIterations = 5 };
+        foreach (EpochResult _ in new Trainer(net, data, null, new TrainingOptions { Epochs = 1 }).Run()) { }
+        Assert.Equal(3, net.LastGradientNorms.Length);
+        Assert.True(net.LastGradientNorms[0] > 0 && net.LastGradientNorms[2] > 0);
+        LayerStatistics[] stats = LayerStatistics.Compute(net, null);
+        Assert.Null(stats[1].GradientNorm); // dropout: no parameters
+        Assert.Equal(net.LastGradientNorms[2], stats[2].GradientNorm);
+        Assert.All(stats, s => Assert.Null(s.ActivationMean)); // no data, no activations
+    }
+
     // ---- helpers ----
 
     private static void Train(Network net, Dataset data, int epochs)

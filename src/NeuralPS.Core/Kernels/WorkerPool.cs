@@ -1,6 +1,6 @@
 namespace NeuralPS.Core.Kernels;
 
-/// <summary>A piece of work the pool splits: part <c>part</c> of <c>parts</c>, each part on one thread.</summary>
+/// <summary>A piece of work the pool splits: part <c>part</c> of <c>parts</c>, each part run exactly once.</summary>
 internal interface IPoolWork
 {
     void Execute(int part, int parts);
@@ -8,10 +8,13 @@ internal interface IPoolWork
 
 /// <summary>
 /// The engine's threads. One pool per network workspace (no static pool: networks train side by side in parallel
-/// runspaces), sized by -ThreadCount. The calling thread always runs part 0, so a pool of 1 runs everything inline
+/// runspaces), sized by -ThreadCount. The calling thread always takes part, so a pool of 1 runs everything inline
 /// and creates no thread. Workers are persistent: a call publishes one work object (no delegate or task is
 /// allocated), workers spin briefly for the next call, then block; after a long idle spell a worker ends, and the
 /// next call starts it again, so a forgotten network does not keep threads alive.
+/// Part i is meant for worker i, but whoever claims it first runs it: when the machine is busy and a worker is
+/// not scheduled, the caller runs that part itself instead of waiting a time slice for it. Which thread runs a part
+/// never changes its result (a part's scratch belongs to the part, not the thread).
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -23,11 +26,12 @@ public sealed class WorkerPool : IDisposable
     private readonly object _gate = new();
     private readonly Thread?[] _workers;
     private readonly float[]?[] _scratch;
+    private readonly int[] _claimed;   // per part: 0 open, 1 taken (reset before each call is published)
     private IPoolWork? _work;
     private int _parts;
-    private int _generation;   // bumped (under _gate) once per call; workers run when it moves
-    private int _pending;      // workers still running the current call
-    private int _sleepers;     // workers blocked on _gate
+    private int _completed;            // parts finished in the current call
+    private int _generation;           // bumped (under _gate) once per call; workers look for work when it moves
+    private int _sleepers;             // workers blocked on _gate
     private bool _disposed;
 
     /// <summary>A pool of <paramref name="threadCount"/> threads, the caller's included.</summary>
@@ -36,6 +40,7 @@ public sealed class WorkerPool : IDisposable
         ThreadCount = Math.Max(1, threadCount);
         _workers = new Thread?[ThreadCount - 1];
         _scratch = new float[ThreadCount][];
+        _claimed = new int[ThreadCount];
     }
 
     /// <summary>Threads that share the work, the caller included.</summary>
@@ -46,14 +51,14 @@ public sealed class WorkerPool : IDisposable
     private GemmJob? _gemmJob;
 
     /// <summary>
-    /// Scratch memory for one participant, pinned and kept between calls (it grows only when a larger product first
-    /// needs it). Only that participant touches it during a call.
+    /// Scratch memory for one part, pinned and kept between calls (it grows only when a larger product first
+    /// needs it). Only the thread running that part touches it during a call.
     /// </summary>
-    internal unsafe float* Scratch(int participant, int floats)
+    internal unsafe float* Scratch(int part, int floats)
     {
-        float[]? buffer = _scratch[participant];
+        float[]? buffer = _scratch[part];
         if (buffer is null || buffer.Length < floats)
-            _scratch[participant] = buffer = GC.AllocateUninitializedArray<float>(Math.Max(floats, 4096), pinned: true);
+            _scratch[part] = buffer = GC.AllocateUninitializedArray<float>(Math.Max(floats, 4096), pinned: true);
         return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref buffer[0]);
     }
 
@@ -67,9 +72,12 @@ public sealed class WorkerPool : IDisposable
             return;
         }
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // Publish in this order (x64 and ARM64 see it through the lock and the interlocked resets): the work, then
+        // open parts, then the generation, so a worker that claims a part always finds this call's work.
         _work = work;
         _parts = parts;
-        Volatile.Write(ref _pending, parts - 1);
+        Volatile.Write(ref _completed, 0);
+        for (int i = 0; i < parts; i++) Volatile.Write(ref _claimed[i], 0);
         lock (_gate)
         {
             int seen = _generation;
@@ -79,10 +87,16 @@ public sealed class WorkerPool : IDisposable
             if (_sleepers > 0) Monitor.PulseAll(_gate);
         }
         Exception? failure = null;
-        try { work.Execute(0, parts); }
-        catch (Exception e) { failure = e; }
+        for (int part = 0; part < parts; part++)
+        {
+            // Part 0 first, then any part whose worker has not started it yet.
+            if (Interlocked.Exchange(ref _claimed[part], 1) != 0) continue;
+            try { work.Execute(part, parts); }
+            catch (Exception e) { failure ??= e; }
+            Interlocked.Increment(ref _completed);
+        }
         var spinner = new SpinWait();
-        while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _completed) < parts) spinner.SpinOnce(sleep1Threshold: -1);
         _work = null;
         if (failure is not null) throw failure;
     }
@@ -119,11 +133,11 @@ public sealed class WorkerPool : IDisposable
             }
             seen = Volatile.Read(ref _generation);
             if (_disposed) return;
-            // A worker beyond this call's parts sits it out (the caller waits only for parts - 1 workers).
-            if (index >= _parts) continue;
+            // Claim this worker's part, unless the call has fewer parts or the caller already took it.
+            if (index >= Volatile.Read(ref _parts) || Interlocked.Exchange(ref _claimed[index], 1) != 0) continue;
             try { _work!.Execute(index, _parts); }
             catch { /* the work records its own failures; the pool must keep running */ }
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Increment(ref _completed);
         }
     }
 

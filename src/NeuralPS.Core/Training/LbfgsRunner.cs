@@ -85,6 +85,8 @@ internal sealed class LbfgsRunner
                     stopping.KeepCurrentWeights();
                     throw new TrainingDivergedException(epoch, 1, double.NaN);
                 }
+                // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
+                Interpretability.GradientNorms.Record(net, ws.Gradients);
                 var (loss, accuracy) = Evaluator.Evaluate(net, data);
                 EpochResult result = _trainer.Finish(epoch, loss, accuracy, net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows);
                 bool stop = stopping.ShouldStop(result);

@@ -68,7 +68,7 @@ public static class PngChartRenderer
         float panelWidth = (float)width / chart.Panels.Count;
         for (int i = 0; i < chart.Panels.Count; i++)
         {
-            Plot plot = Build(chart.Panels[i]);
+            Plot plot = Build(chart.Panels[i], (int)panelWidth);
             plot.Font.Set(FontName);
             plot.Legend.FontName = FontName;
             // Each panel is drawn on a surface of its own (ScottPlot clears the canvas it renders on), then placed.
@@ -86,14 +86,14 @@ public static class PngChartRenderer
         return new RenderedPng(data.ToArray(), family, fontFile);
     }
 
-    private static Plot Build(ChartPanel panel)
+    private static Plot Build(ChartPanel panel, int widthHint)
     {
         var plot = new Plot();
         plot.Title(panel.Title, size: 15);
         switch (panel)
         {
             case LinePanel line: Lines(plot, line); break;
-            case HeatmapPanel heatmap: Heatmap(plot, heatmap); break;
+            case HeatmapPanel heatmap: Heatmap(plot, heatmap, widthHint); break;
             case BarPanel bars: Bars(plot, bars); break;
         }
         return plot;
@@ -119,18 +119,24 @@ public static class PngChartRenderer
         plot.ShowLegend(rising ? Alignment.LowerRight : Alignment.UpperRight);
     }
 
-    private static void Heatmap(Plot plot, HeatmapPanel panel)
+    private static void Heatmap(Plot plot, HeatmapPanel panel, int widthHint)
     {
         int rows = panel.RowNames.Length, columns = panel.ColumnNames.Length;
-        var intensities = new double[rows, columns];
         int max = Math.Max(1, panel.Counts.Cast<int>().Max());
+        var scale = new WhiteToBlue();
+        // One rectangle per cell, (r, c) centred on x = c, y = rows - 1 - r: row 0 (the first class) at the top.
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++) intensities[r, c] = panel.Counts[r, c];
-        var heatmap = plot.Add.Heatmap(intensities);
-        heatmap.Colormap = new WhiteToBlue();
-        heatmap.ManualRange = new ScottPlot.Range(0, max);
-        // Cell (r, c) is centred on x = c, y = rows - 1 - r: row 0 (the first class) at the top.
-        heatmap.Extent = new CoordinateRect(-0.5, columns - 0.5, -0.5, rows - 0.5);
+            for (int c = 0; c < columns; c++)
+            {
+                double y = rows - 1 - r;
+                var cell = plot.Add.Rectangle(c - 0.5, c + 0.5, y - 0.5, y + 0.5);
+                cell.FillColor = scale.GetColor((double)panel.Counts[r, c] / max);
+                cell.LineColor = Colors.White;
+                cell.LineWidth = 1;
+            }
+        var frame = plot.Add.Rectangle(-0.5, columns - 0.5, -0.5, rows - 0.5);
+        frame.FillColor = Colors.Transparent;
+        frame.LineColor = Colors.Gray;
         float fontSize = (float)Math.Clamp(160.0 / Math.Max(rows, columns), 8, 18);
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++)
@@ -141,7 +147,10 @@ public static class PngChartRenderer
                 text.LabelFontName = FontName;
                 text.LabelFontColor = panel.Counts[r, c] > max / 2.0 ? Colors.White : Colors.Black;
             }
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), panel.ColumnNames);
+        // Column names that would run into each other are shortened (the rows keep theirs in full).
+        int maxChars = Math.Max(3, (int)((widthHint - 120) / (double)columns / 7.5));
+        string[] columnLabels = panel.ColumnNames.Select(n => n.Length <= maxChars ? n : n[..(maxChars - 1)] + "…").ToArray();
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), columnLabels);
         plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(), panel.RowNames);
         plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
         plot.XLabel(panel.XLabel, size: 13);

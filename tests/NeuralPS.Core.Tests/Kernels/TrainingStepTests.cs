@@ -78,20 +78,43 @@ public class TrainingStepTests
         // Counted per thread (the caller and each pool worker), since the process-wide count also sees the test
         // host's own threads.
         var probe = new AllocationProbe(threads);
+        long[] before = new long[threads];
+        int[] threadIds = new int[threads];
         ws.Pool.Run(probe, threads);
-        long[] before = (long[])probe.Bytes.Clone();
+        probe.Bytes.CopyTo(before, 0);
+        probe.Threads.CopyTo(threadIds, 0);
         for (int s = 0; s < 300; s++) Step(s);
         ws.Pool.Run(probe, threads);
+        Assert.Equal(threads, threadIds.Distinct().Count());
+        Assert.Equal(threadIds, probe.Threads);
         for (int t = 0; t < threads; t++) Assert.Equal(before[t], probe.Bytes[t]);
     }
 }
 
-/// <summary>Reads each pool thread's allocation counter (part i runs on thread i).</summary>
+/// <summary>
+/// Reads each pool thread's allocation counter. Part 0 (the caller) waits until every other part has started, so
+/// each part runs on its own worker rather than being taken over by the caller.
+/// </summary>
 internal sealed class AllocationProbe : NeuralPS.Core.Kernels.IPoolWork
 {
     public readonly long[] Bytes;
-    public AllocationProbe(int threads) => Bytes = new long[threads];
-    public void Execute(int part, int parts) => Bytes[part] = GC.GetAllocatedBytesForCurrentThread();
+    public readonly int[] Threads;
+    private int _started;
+
+    public AllocationProbe(int threads) => (Bytes, Threads) = (new long[threads], new int[threads]);
+
+    public void Execute(int part, int parts)
+    {
+        if (part == 0)
+        {
+            long deadline = Environment.TickCount64 + 10_000;   // no Stopwatch: the probe itself must not allocate
+            while (Volatile.Read(ref _started) < parts - 1 && Environment.TickCount64 < deadline) Thread.Yield();
+            _started = 0;
+        }
+        else Interlocked.Increment(ref _started);
+        Threads[part] = Environment.CurrentManagedThreadId;
+        Bytes[part] = GC.GetAllocatedBytesForCurrentThread();
+    }
 }
 
 [CollectionDefinition(nameof(TrainingStepTests), DisableParallelization = true)]
