@@ -78,8 +78,9 @@ public class TrainingStepTests
         // Counted per thread (the caller and each pool worker), since the process-wide count also sees the test
         // host's own threads.
         var probe = new AllocationProbe(threads);
+        long[] before = new long[threads];   // allocated before the first reading: a Clone() after it is counted
         ws.Pool.Run(probe, threads);
-        long[] before = (long[])probe.Bytes.Clone();
+        probe.Bytes.CopyTo(before, 0);
         for (int s = 0; s < 300; s++) Step(s);
         ws.Pool.Run(probe, threads);
         for (int t = 0; t < threads; t++) Assert.Equal(before[t], probe.Bytes[t]);
