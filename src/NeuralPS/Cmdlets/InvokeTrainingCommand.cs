@@ -131,7 +131,8 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         public void Report(BatchProgress p)
         {
             if (_firstEpoch < 0) _firstEpoch = p.Epoch;
-            if (_sinceLast.Elapsed < Interval) return;
+            // The first batch is reported at once (the bar appears even when training is quick), then every Interval.
+            if (_last is not null && _sinceLast.Elapsed < Interval) return;
             _sinceLast.Restart();
             long total = (long)(p.Epochs - _firstEpoch + 1) * p.Batches;
             long done = (long)(p.Epoch - _firstEpoch) * p.Batches + p.Batch;
