@@ -40,11 +40,12 @@ internal readonly unsafe struct GemmPlan
         int mr = _kernel.MR, nr = _kernel.NR;
         int unitsM = (m + mr - 1) / mr, unitsN = (n + nr - 1) / nr;
         Parts = Math.Max(1, Math.Min(threads, Math.Max(unitsM, unitsN)));
-        // Split the side that leaves the least padding per thread; with B packed prefer columns, so threads
-        // pack disjoint parts of B.
+        // Which side to split: with B packed, columns (threads pack disjoint parts of B); with many rows, rows
+        // (each thread streams only its share of A, the larger operand: 784×128×128 and 512×784×128 at 2 threads);
+        // otherwise the side that leaves the least padding per thread.
         long workM = (long)((unitsM + Parts - 1) / Parts) * mr * n;
         long workN = (long)m * ((unitsN + Parts - 1) / Parts) * nr;
-        _splitM = Parts > 1 && (_packB ? workM < workN : workM <= workN);
+        _splitM = Parts > 1 && (_packB ? workM < workN : m > 256 || workM <= workN);
         int ncMax = Math.Min(Nc, ((n + nr - 1) / nr) * nr);
         // A (and Aᵀ) is read in place: packing a deep Aᵀ into k-major panels measured slower here (784×128×512:
         // 78 GFLOP/s packed, 90 in place), the micro-kernel's six broadcasts a step hide the strided rows.
