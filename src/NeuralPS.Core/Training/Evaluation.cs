@@ -100,9 +100,9 @@ public sealed class Evaluation
     /// <summary>Evaluates <paramref name="network"/> on <paramref name="data"/>.</summary>
     public static Evaluation Compute(Network network, Dataset data)
     {
-        (double loss, double? accuracy) = Evaluator.Evaluate(network, data);
-        float[] outputs = network.Predict(data.Features, data.Rows);
         int width = network.OutputSize;
+        var outputs = new float[data.Rows * width];
+        (double loss, double? accuracy) = Evaluator.Evaluate(network, data, outputs);
         if (data.Task == DatasetTask.Classification)
         {
             int classes = data.ClassCount;

@@ -95,7 +95,13 @@ public static class Evaluator
     }
 
     /// <summary>Mean loss (penalty included) and accuracy (null where it does not apply) over the dataset.</summary>
-    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data)
+    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data) => Evaluate(network, data, Span<float>.Empty);
+
+    /// <summary>
+    /// The same, also keeping the outputs [rows, OutputSize] of that one inference pass in <paramref name="outputs"/>
+    /// (unless empty), so that a caller needing both does not run the network twice.
+    /// </summary>
+    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data, Span<float> outputs)
     {
         EnsureCompatible(network, data);
         (float[] targets, int targetWidth) = TargetsFor(network, data);
@@ -108,6 +114,7 @@ public static class Evaluator
         {
             int rows = Math.Min(ws.BatchSize, data.Rows - start);
             ReadOnlySpan<float> y = ws.Forward(data.Features.AsSpan(start * inputs, rows * inputs), rows, training: false);
+            if (!outputs.IsEmpty) y[..(rows * width)].CopyTo(outputs.Slice(start * width, rows * width));
             ReadOnlySpan<float> t = targets.AsSpan(start * targetWidth, rows * targetWidth);
             lossSum += ws.LossOnly(t, targetWidth, rows) * rows;
             correct += CountCorrect(y, t, targetWidth, rows, width, out int n);
