@@ -99,6 +99,7 @@ public sealed class Trainer
         OptimizerSettings settings = net.OptimizerSettings;
         net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
         Optimizer optimizer = net.Optimizer;
+        optimizer.Pool = ws.Pool; // a large update splits across the same threads as the products
         (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
         bool hasAccuracy = Evaluator.HasAccuracy(net, data);
         int inputs = net.InputSize, width = net.OutputSize;

@@ -85,8 +85,6 @@ internal sealed class Workspace : IDisposable
         int last = _network.Layers.Count - 1;
         Layer output = _network.Layers[last];
         Activation outputActivation = output.Activation;
-        // The update that follows these gradients may split across the same threads.
-        if (_network.Optimizer is { } optimizer) optimizer.Pool = Pool;
         LossKind lossKind = _network.Loss;
         int width = output.OutputSize;
         Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);

@@ -62,6 +62,7 @@ public class TrainingStepTests
         net.ThreadCount = threads;
         Workspace ws = net.GetWorkspace(batch);
         Optimizer optimizer = net.Optimizer = Optimizer.Create(net.OptimizerSettings, net.ParameterCount);
+        optimizer.Pool = ws.Pool; // as the Trainer does: the update splits across the pool
 
         void Step(int s)
         {
