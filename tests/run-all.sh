@@ -23,7 +23,10 @@ done
 pester=$(ls -d "$HOME"/.nuget/packages/pester/5.*/tools/Pester.psd1 2>/dev/null | sort -V | tail -n 1)
 pester_files=$(ls tests/*.Tests.ps1 2>/dev/null | wc -l)
 if command -v pwsh >/dev/null && [ -n "$pester" ]; then
-  counts=$(pwsh -NoProfile -NonInteractive -Command "
+  # Output to a file first, then to stderr: `tee /dev/stderr` would reopen a redirected log at offset 0 and
+  # write over what came before it.
+  mkdir -p "$results"
+  pwsh -NoProfile -NonInteractive -Command "
     \$ProgressPreference = 'SilentlyContinue'
     Import-Module '$pester' -MinimumVersion 5.0
     \$c = New-PesterConfiguration
@@ -31,7 +34,9 @@ if command -v pwsh >/dev/null && [ -n "$pester" ]; then
     \$c.Run.PassThru = \$true
     \$c.Output.Verbosity = 'Detailed'
     \$r = Invoke-Pester -Configuration \$c
-    'PESTER {0} {1} {2}' -f \$r.PassedCount, \$r.FailedCount, (\$r.SkippedCount + \$r.NotRunCount)" | tee /dev/stderr | grep '^PESTER ' | tail -n 1)
+    'PESTER {0} {1} {2}' -f \$r.PassedCount, \$r.FailedCount, (\$r.SkippedCount + \$r.NotRunCount)" > "$results/pester.log" 2>&1
+  cat "$results/pester.log" >&2
+  counts=$(grep -a '^PESTER ' "$results/pester.log" | tail -n 1)
   if [ -n "$counts" ]; then
     read -r _ p f s <<<"$counts"
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
