@@ -32,6 +32,7 @@
         'Get-FeatureImportance'
         'Get-Attribution'
         'Get-LayerStatistics'
+        'Invoke-Sweep'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -11,7 +11,8 @@ namespace NeuralPS.Core.Charts;
 public static class SvgChartWriter
 {
     /// <summary>The colours of the series, in order (training blue, validation orange, …).</summary>
-    public static readonly string[] Palette = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b" };
+    /// <remarks>Read-only: statics are shared by every runspace in the process, so none may be changed.</remarks>
+    public static IReadOnlyList<string> Palette { get; } = Array.AsReadOnly(new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b" });
 
     /// <summary>The font family named in the document.</summary>
     public const string FontFamily = "DejaVu Sans, Verdana, Arial, sans-serif";
@@ -68,7 +69,7 @@ public static class SvgChartWriter
         for (int s = 0; s < panel.Series.Count; s++)
         {
             ChartSeries series = panel.Series[s];
-            svg.Append(Invariant, $"<polyline class=\"series\" data-series=\"{Escape(series.Name)}\" fill=\"none\" stroke=\"{Palette[s % Palette.Length]}\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"");
+            svg.Append(Invariant, $"<polyline class=\"series\" data-series=\"{Escape(series.Name)}\" fill=\"none\" stroke=\"{Palette[s % Palette.Count]}\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"");
             for (int i = 0; i < series.X.Length; i++)
                 svg.Append(Invariant, $"{(i > 0 ? " " : "")}{Px(series.X[i]):0.##},{Py(series.Y[i]):0.##}");
             svg.Append("\"/>\n");
@@ -110,7 +111,7 @@ public static class SvgChartWriter
         for (int i = 0; i < series.Count; i++)
         {
             double y = best.Y + 13 + 18 * i;
-            svg.Append(Invariant, $"<line x1=\"{best.X + 6:0.##}\" y1=\"{y - 4:0.##}\" x2=\"{best.X + 26:0.##}\" y2=\"{y - 4:0.##}\" stroke=\"{Palette[i % Palette.Length]}\" stroke-width=\"2\"/>");
+            svg.Append(Invariant, $"<line x1=\"{best.X + 6:0.##}\" y1=\"{y - 4:0.##}\" x2=\"{best.X + 26:0.##}\" y2=\"{y - 4:0.##}\" stroke=\"{Palette[i % Palette.Count]}\" stroke-width=\"2\"/>");
             Text(svg, best.X + 31, y, series[i].Name, "start");
         }
         svg.Append("</g>\n");

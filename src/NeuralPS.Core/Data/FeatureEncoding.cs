@@ -165,9 +165,11 @@ public sealed class FeatureEncoding
 
     private int CategoryIndex(int c, string text)
     {
-        _categoryIndex ??= Columns.Select(col => col.Categories
-            .Select((v, i) => (v, i)).ToDictionary(p => p.v, p => p.i, StringComparer.Ordinal)).ToArray();
-        return _categoryIndex[c].TryGetValue(text, out int i) ? i : -1;
+        // One encoding is shared by the networks trained on one dataset, which may predict on several threads at once
+        // (parallel runspaces of a sweep): the index is built once and published whole.
+        Dictionary<string, int>[] index = LazyInitializer.EnsureInitialized(ref _categoryIndex, () => Columns.Select(col => col.Categories
+            .Select((v, i) => (v, i)).ToDictionary(p => p.v, p => p.i, StringComparer.Ordinal)).ToArray());
+        return index[c].TryGetValue(text, out int i) ? i : -1;
     }
 
     /// <inheritdoc />

@@ -6,7 +6,8 @@ namespace NeuralPS.Core.Data;
 public static class SampleDatasets
 {
     /// <summary>The names Get-SampleDataset accepts.</summary>
-    public static readonly string[] Names = { "Xor", "Iris", "Moons", "Circles", "Spirals", "Regression" };
+    /// <remarks>Read-only: statics are shared by every runspace in the process, so none may be changed.</remarks>
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "Xor", "Iris", "Moons", "Circles", "Spirals", "Regression" });
 
     /// <summary>A sample by name (case-insensitive). Generators use <paramref name="samples"/>, <paramref name="noise"/> and <paramref name="seed"/>.</summary>
     public static Dataset Get(string name, int samples = 0, double noise = double.NaN, long seed = 0)

@@ -36,7 +36,7 @@ public static class ModelFile
     private static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'M', 0x0D, 0x0A, 0x1A };
     private const int HeaderLength = 20, ChecksumLength = 32;
 
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         Converters = { new JsonStringEnumConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

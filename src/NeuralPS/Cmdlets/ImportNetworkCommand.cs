@@ -7,23 +7,30 @@ namespace NeuralPS.Cmdlets;
 /// <summary>
 /// Loads a network saved by Export-Network: it predicts exactly as the saved one did and goes on training where it
 /// stopped. A truncated, damaged or foreign file is refused with the error ModelFileCorrupt (ModelFileVersion for a
-/// file from a newer NeuralPS).
+/// file from a newer NeuralPS). -Bytes takes the same contents from memory: the Model of an Invoke-Sweep result, which
+/// binds by property name, so a sweep's best result pipes straight in.
 /// </summary>
-[Cmdlet(VerbsData.Import, "Network")]
+[Cmdlet(VerbsData.Import, "Network", DefaultParameterSetName = "Path")]
 [OutputType(typeof(Network))]
 public sealed class ImportNetworkCommand : NeuralPSCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, HelpMessage = "The model file to read.")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path", HelpMessage = "The model file to read.")]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Bytes", HelpMessage = "The contents of a model file, as bytes (the Model property of an Invoke-Sweep result).")]
+    [Alias("Model")]
+    [ValidateNotNull]
+    public byte[] Bytes { get; set; } = Array.Empty<byte>();
 
     protected override void ProcessRecord()
     {
         try
         {
-            Network network = ModelFile.Read(GetUnresolvedProviderPathFromPSPath(Path));
-            WriteVerbose($"Loaded '{network.Name}' ({network.ParameterCount} parameters, {network.History.Count} epochs) from {Path}.");
+            bool fromBytes = ParameterSetName == "Bytes";
+            Network network = fromBytes ? ModelFile.FromBytes(Bytes, "the model bytes") : ModelFile.Read(GetUnresolvedProviderPathFromPSPath(Path));
+            WriteVerbose($"Loaded '{network.Name}' ({network.ParameterCount} parameters, {network.History.Count} epochs) from {(fromBytes ? $"{Bytes.Length} bytes" : Path)}.");
             WriteObject(network);
         }
         catch (NeuralPSException e)

@@ -1,0 +1,80 @@
+using System.Collections.Specialized;
+using NeuralPS.Core;
+using NeuralPS.Core.Serialization;
+
+namespace NeuralPS.Sweep;
+
+/// <summary>
+/// What one run of a sweep did: its settings, its metrics at the last and at the best epoch, where and how long it
+/// ran, and the trained model as the bytes of a model file (Import-Network takes them, by property name).
+/// Plain values only, so that results survive Export-Clixml and another remoting hop.
+/// </summary>
+public sealed class SweepResult
+{
+    /// <summary>The run's number: its place (1-based) among the sweep's points, whatever order runs finish in.</summary>
+    public int Run { get; init; }
+
+    /// <summary>The settings of the run: one value per grid key, or the settings object given.</summary>
+    public OrderedDictionary Settings { get; init; } = new();
+
+    /// <summary>The settings as one line, "LearningRate=0.01, Units=8".</summary>
+    public string SettingsText => SweepPoint.Describe(Settings);
+
+    /// <summary>Epochs trained in this run (fewer than asked when early stopping ended it).</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Training loss of the last epoch.</summary>
+    public double Loss { get; init; }
+
+    /// <summary>Training accuracy of the last epoch (null for regression).</summary>
+    public double? Accuracy { get; init; }
+
+    /// <summary>Validation loss of the last epoch (null without validation data).</summary>
+    public double? ValidationLoss { get; init; }
+
+    /// <summary>Validation accuracy of the last epoch (null without validation data, or for regression).</summary>
+    public double? ValidationAccuracy { get; init; }
+
+    /// <summary>The epoch with the lowest validation loss (training loss without validation data), counted in this run.</summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>Training loss at <see cref="BestEpoch"/>.</summary>
+    public double BestLoss { get; init; }
+
+    /// <summary>Training accuracy at <see cref="BestEpoch"/>.</summary>
+    public double? BestAccuracy { get; init; }
+
+    /// <summary>Validation loss at <see cref="BestEpoch"/>: the lowest the run reached.</summary>
+    public double? BestValidationLoss { get; init; }
+
+    /// <summary>Validation accuracy at <see cref="BestEpoch"/>.</summary>
+    public double? BestValidationAccuracy { get; init; }
+
+    /// <summary>Wall time of the run where it ran: building the network and training it.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>The computer the run trained on.</summary>
+    public string ComputerName { get; init; } = "";
+
+    /// <summary>The worker it ran in: "Runspace 2" locally, or the PSSession's name and computer.</summary>
+    public string Session { get; init; } = "";
+
+    /// <summary>The process it trained in.</summary>
+    public int ProcessId { get; init; }
+
+    /// <summary>How many times the run was started: more than 1 when a session broke under it and it was run again.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The trained network as the bytes of a model file (Export-Network's format).</summary>
+    public byte[] Model { get; init; } = Array.Empty<byte>();
+
+    /// <summary>The model file written with -OutputFolder, else null.</summary>
+    public string? ModelPath { get; internal set; }
+
+    /// <summary>The trained network, rebuilt from <see cref="Model"/>.</summary>
+    public Network ToNetwork() => ModelFile.FromBytes(Model, $"the model of sweep run {Run}");
+
+    /// <inheritdoc />
+    public override string ToString() => $"Run {Run} ({SettingsText}): loss {Loss:G5}" +
+        (ValidationLoss is double v ? $", validation loss {v:G5}" : "") + (ValidationAccuracy is double a ? $", validation accuracy {a:P2}" : "");
+}
