@@ -221,8 +221,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
                         messages.Add($"Invoke-Sweep: {worker.Label} broke during {point.Label} ({MessageOf(e)}). The run starts again on another session, if one is left; this session takes no more runs.");
                         return;
                     default:
-                        ErrorRecord? inner = (e as IContainsErrorRecord)?.ErrorRecord;
-                        messages.Add(Errors.Create("SweepRunFailed", inner?.CategoryInfo.Category ?? ErrorCategory.NotSpecified,
+                        messages.Add(Errors.Create("SweepRunFailed", CategoryOf(e),
                             $"Invoke-Sweep: {point.Label} failed on {worker.Label}: {MessageOf(e)}", point.Settings));
                         queue.Done();
                         break;
@@ -237,6 +236,14 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         Exception inner = (e as IContainsErrorRecord)?.ErrorRecord?.Exception ?? e;
         while (inner is MethodInvocationException or System.Reflection.TargetInvocationException && inner.InnerException is not null) inner = inner.InnerException!;
         return inner.Message;
+    }
+
+    /// <summary>The category of what went wrong: the engine error's, or the error record's (one from a remote session).</summary>
+    private static ErrorCategory CategoryOf(Exception e)
+    {
+        ErrorRecord? record = (e as IContainsErrorRecord)?.ErrorRecord;
+        return (record?.Exception ?? e).GetBaseException() is NeuralPSException engine ? Errors.From(engine).CategoryInfo.Category
+            : record?.CategoryInfo.Category ?? ErrorCategory.NotSpecified;
     }
 
     /// <summary>Runs a step that can fail on the user's input, as a terminating error.</summary>

@@ -26,10 +26,11 @@ public static class SweepRun
         $data = Get-Variable -Name $DataVariable -Scope Global -ValueOnly
         if ($null -ne $data.ValidationData) { $Training.ValidationData = $data.ValidationData }
         $built = & ([scriptblock]::Create($NetworkScript)) $Settings
-        $network = [NeuralPS.Sweep.SweepRun]::NetworkFrom(@($built))
+        # A .NET method's exception comes wrapped ("Exception calling ..."); thrown bare, its own message crosses remoting.
+        try { $network = [NeuralPS.Sweep.SweepRun]::NetworkFrom(@($built)) } catch { throw $_.Exception.GetBaseException() }
         $epochsBefore = $network.History.Count
         $null = $network | Invoke-Training -Data $data.Data @Training
-        [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed)
+        try { [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed) } catch { throw $_.Exception.GetBaseException() }
         """;
 
     /// <summary>Identifies the build of NeuralPS loaded here, so that a sweep can tell whether a session runs the same one.</summary>
@@ -41,7 +42,7 @@ public static class SweepRun
         var networks = output.Select(o => o is PSObject p ? p.BaseObject : o).OfType<Network>().ToList();
         if (networks.Count == 1) return networks[0];
         string got = output.Length == 0 ? "nothing"
-            : string.Join(", ", output.Select(o => (o is PSObject p ? p.BaseObject : o)?.GetType().Name ?? "$null").Distinct());
+            : "objects of type " + string.Join(", ", output.Select(o => (o is PSObject p ? p.BaseObject : o)?.GetType().Name ?? "$null").Distinct());
         throw new NeuralPSException("InvalidNetworkScript", ErrorKind.InvalidOperation,
             $"The -Network script must write exactly one network, but wrote {(networks.Count > 1 ? $"{networks.Count} networks" : got)}. " +
             "End it with the network, for example: New-Network 4 -Seed $Settings.Seed | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam.");
