@@ -264,6 +264,22 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
         finally { $doomed | Remove-PSSession -ErrorAction Ignore }
     }
 
+    It 'runs examples/sweep-remote.ps1 against this sshd' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        $example = Join-Path $PSScriptRoot '..' 'examples' 'sweep-remote.ps1'
+        $run = Invoke-Bounded -TimeoutSeconds 180 -Script {
+            param($Example, $Connect)
+            & $Example -HostName $Connect.HostName -Port $Connect.Port -UserName $Connect.UserName -KeyFilePath $Connect.KeyFilePath `
+                -SshOptions $Connect.Options -SessionsPerHost 2 -Epochs 5 | Out-String
+            'open sessions: {0}' -f @(Get-PSSession | Where-Object State -EQ 'Opened').Count
+        } -Parameters @{ Example = $example; Connect = $connect }
+        $run.Errors | Should -BeNullOrEmpty
+        $text = $run.Output -join "`n"
+        $text | Should -BeLike '*Sweeping 12 runs over 2 sessions*'
+        $text | Should -BeLike '*Best: run * on *validation loss*'
+        $text | Should -BeLike '*open sessions: 0' -Because 'the example removes the sessions it opened'
+    }
+
     # Last: it breaks one of the four sessions.
     It 'still gives 12 results, with a warning, when one session is killed mid-sweep' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }

@@ -69,6 +69,12 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", "NotAClassifier", ErrorCategory.InvalidArgument, "-Class needs a classifier")]
     [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Invoke-Sweep
+    [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", "EmptyGrid", ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
+    [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", "EmptyGrid", ErrorCategory.InvalidArgument, "'Units' has no values")]
+    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { 'no network' } -Data (Get-SampleDataset Xor) -Epochs 1", "SweepRunFailed", ErrorCategory.InvalidOperation, "run 1 (Seed=1) failed on local runspace 1: The -Network script must write exactly one network")]
+    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { New-Network 3 | Add-DenseLayer 1 -Activation Sigmoid } -Data (Get-SampleDataset Xor) -Epochs 1", "SweepRunFailed", ErrorCategory.InvalidData, "expects 3 inputs but the training data has 2 features")]
+    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { New-Network 2 } -Data (Get-SampleDataset Xor) -Session $null", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Session")]
     public void WrongInputIsAClearError(string script, string errorId, ErrorCategory category, string message)
     {
         ErrorRecord error = _ps.Fail(script);

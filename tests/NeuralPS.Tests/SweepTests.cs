@@ -1,0 +1,124 @@
+using System.Collections;
+using System.Management.Automation;
+using NeuralPS.Core;
+using NeuralPS.Core.Data;
+using NeuralPS.Core.Serialization;
+using Xunit;
+
+namespace NeuralPS.Tests;
+
+/// <summary>
+/// Invoke-Sweep in local runspaces, as a user's session runs it (the runs train in runspaces of the test process, each
+/// importing the module itself), and the byte formats a sweep sends to remote sessions. Sweeps over SSH sessions are
+/// tested in tests/Sweep.Tests.ps1 against a real sshd.
+/// </summary>
+public class SweepTests : IClassFixture<PowerShellSession>
+{
+    private readonly PowerShellSession _ps;
+
+    public SweepTests(PowerShellSession ps) => _ps = ps;
+
+    private const string Sweep = """
+        $train, $test = Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -Stratify -Seed 3
+        Invoke-Sweep -Grid ([ordered]@{ LearningRate = 0.05, 0.005; Units = 4, 12; Seed = 1, 2 }) -Network {
+            New-Network 4 -Seed $Settings.Seed | Add-NormalizationLayer | Add-DenseLayer $Settings.Units -Activation Tanh |
+                Add-DropoutLayer 0.1 | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam -LearningRate $Settings.LearningRate
+        } -Data $train -ValidationData $test -Epochs 15 -BatchSize 8 -ThrottleLimit {0}
+        """;
+
+    [Fact]
+    public void EightRunsInParallelGiveTheBitsOfTheSameRunsInSequence()
+    {
+        Dictionary<int, PSObject> parallel = _ps.Run(Sweep.Replace("{0}", "8")).ToDictionary(r => (int)r.Properties["Run"].Value);
+        Dictionary<int, PSObject> sequence = _ps.Run(Sweep.Replace("{0}", "1")).ToDictionary(r => (int)r.Properties["Run"].Value);
+        Assert.Equal(Enumerable.Range(1, 8), parallel.Keys.Order());
+        Assert.Equal(Enumerable.Range(1, 8), sequence.Keys.Order());
+        Assert.True(parallel.Values.Select(r => r.Properties["Session"].Value).Distinct().Count() > 1, "the runs did not run in parallel");
+        Assert.Single(sequence.Values.Select(r => r.Properties["Session"].Value).Distinct());
+        var weights = new HashSet<string>();
+        foreach (int run in parallel.Keys)
+        {
+            Network a = ModelFile.FromBytes((byte[])parallel[run].Properties["Model"].Value);
+            Network b = ModelFile.FromBytes((byte[])sequence[run].Properties["Model"].Value);
+            Assert.Equal(b.Parameters, a.Parameters); // float equality: the same bits, not close
+            Assert.Equal(b.History.Select(e => e.Loss), a.History.Select(e => e.Loss));
+            Assert.Equal(b.History.Select(e => e.ValidationLoss), a.History.Select(e => e.ValidationLoss));
+            weights.Add(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Parameters.AsSpan()).ToArray()));
+        }
+        Assert.Equal(8, weights.Count); // every point trained a different network, so equal pairs are not trivially equal
+    }
+
+    [Fact]
+    public void ASettingNamedLikeATrainingOptionSetsItForItsRunAndResultsCarryTheBestEpoch()
+    {
+        var results = _ps.Run("""
+            @{ Seed = 1; Epochs = 4 }, @{ Seed = 1; Epochs = 40; Patience = 2 } | Invoke-Sweep -Network {
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 8 -Activation Tanh | Add-DenseLayer 1 -Activation Sigmoid | Set-Optimizer Adam 0.3
+            } -Data (Get-SampleDataset Moons -Samples 100 -Seed 1) -ValidationData (Get-SampleDataset Moons -Samples 100 -Seed 2) -EarlyStopping -Epochs 12
+            """).OrderBy(r => (int)r.Properties["Run"].Value).ToList();
+        Assert.Equal(4, (int)results[0].Properties["Epochs"].Value);
+        int epochs = (int)results[1].Properties["Epochs"].Value, best = (int)results[1].Properties["BestEpoch"].Value;
+        Assert.InRange(epochs, 3, 39); // patience 2 stopped it before its 40 epochs
+        Assert.Equal(epochs - 2, best);
+        Network net = ModelFile.FromBytes((byte[])results[1].Properties["Model"].Value);
+        Assert.Equal((double)results[1].Properties["BestValidationLoss"].Value, net.History[best - 1].ValidationLoss);
+        Assert.Equal(net.History.Min(e => e.ValidationLoss), (double)results[1].Properties["BestValidationLoss"].Value);
+    }
+
+    [Fact]
+    public void AFailedRunIsAnErrorNamingItsSettingsAndTheOtherRunsGoOn()
+    {
+        var output = _ps.Run("""
+            Invoke-Sweep -Grid ([ordered]@{ Seed = 1, 2, 3 }) -Network {
+                if ($Settings.Seed -eq 2) { throw 'no network for seed 2' }
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 1 -Activation Sigmoid
+            } -Data (Get-SampleDataset Xor) -Epochs 2 -ThrottleLimit 3
+            """, out var errors);
+        Assert.Equal(new[] { 1, 3 }, output.Select(r => (int)r.Properties["Run"].Value).Order());
+        ErrorRecord error = Assert.Single(errors);
+        Assert.Equal("SweepRunFailed", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Contains("run 2 (Seed=2) failed on local runspace", error.Exception.Message);
+        Assert.Contains("no network for seed 2", error.Exception.Message);
+        Assert.Equal(2, ((IDictionary)error.TargetObject)["Seed"]);
+    }
+
+    [Fact]
+    public void ImportNetworkTakesModelBytesAndRefusesDamagedOnes()
+    {
+        var loaded = _ps.Run("""
+            $r = Invoke-Sweep -Grid @{ Seed = 7 } -Network { New-Network 2 -Seed 7 | Add-DenseLayer 1 -Activation Sigmoid } -Data (Get-SampleDataset Xor) -Epochs 3
+            ($r | Import-Network).History.Count
+            (Import-Network -Bytes $r.Model).Seed
+            $r.ToNetwork().Parameters.Count
+            """);
+        Assert.Equal(new object[] { 3, 7L, 3 }, loaded.Select(o => o.BaseObject).ToArray());
+        ErrorRecord error = _ps.Fail("Import-Network -Bytes ([byte[]](1, 2, 3))");
+        Assert.Equal("ModelFileCorrupt", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Contains("the model bytes", error.Exception.Message);
+    }
+
+    [Fact]
+    public void DatasetBytesRoundTripEveryPartOfADataset()
+    {
+        Dataset data = _ps.Run("""
+            [pscustomobject]@{ Size = 1.5; Color = 'red'; Ripe = $true; Fruit = 'apple' },
+            [pscustomobject]@{ Size = 2.5; Color = 'green'; Ripe = $false; Fruit = 'pear' } | ConvertTo-Dataset -Label Fruit
+            """).Select(o => o.BaseObject).OfType<Dataset>().Single();
+        Dataset back = DatasetBytes.FromBytes(DatasetBytes.ToBytes(data));
+        Assert.Equal(data.Features, back.Features);
+        Assert.Equal(data.Targets, back.Targets);
+        Assert.Equal(data.FeatureNames, back.FeatureNames);
+        Assert.Equal(data.ClassNames, back.ClassNames);
+        Assert.Equal(data.Task, back.Task);
+        Assert.Equal((data.Name, data.LabelName, data.TargetWidth), (back.Name, back.LabelName, back.TargetWidth));
+        Assert.Equal(data.Encoding!.FeatureNames, back.Encoding!.FeatureNames);
+        Assert.Equal(data.Encoding.ClassNames, back.Encoding.ClassNames);
+
+        byte[] bytes = DatasetBytes.ToBytes(SampleDatasets.Iris());
+        bytes[bytes.Length / 2] ^= 1;
+        var e = Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(bytes));
+        Assert.Equal("InvalidData", e.ErrorId);
+        Assert.Contains("checksum", e.Message);
+        Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(new byte[10]));
+    }
+}
