@@ -20,7 +20,7 @@ $build = {
         Set-Optimizer Adam -LearningRate $Settings.LearningRate
 }
 
-# 2 × 2 × 3 = 12 runs; each row appears as its run ends.
+# 2 x 2 x 3 = 12 runs; each row appears as its run ends.
 $grid = [ordered]@{ LearningRate = 0.03, 0.003; Units = 4, 16; Seed = 1, 2, 3 }
 $results = Invoke-Sweep -Grid $grid -Network $build -Data $train -ValidationData $test -Epochs $Epochs -BatchSize 16 `
     -ThrottleLimit $ThrottleLimit

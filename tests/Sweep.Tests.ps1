@@ -13,7 +13,8 @@ BeforeAll {
     $script:grid12 = [ordered]@{ LearningRate = 0.1, 0.01; Units = 4, 8; Seed = 1, 2, 3 }
 
     # Runs a script in a runspace of its own (the module imported there), so that it can be stopped like Ctrl+C and
-    # bounded by a timeout. $OnOutput sees each output object as it arrives, on this thread.
+    # bounded by a timeout. $WhileRunning is called every 50 ms with the output so far, the PowerShell and the seconds
+    # since the start, until it returns $true.
     function Invoke-Bounded {
         param([scriptblock] $Script, [hashtable] $Parameters = @{}, [int] $TimeoutSeconds = 120, [scriptblock] $WhileRunning)
         $state = [initialsessionstate]::CreateDefault2()
@@ -34,10 +35,11 @@ BeforeAll {
                     $ps.Stop()
                     throw "timed out after $TimeoutSeconds s"
                 }
-                if ($WhileRunning -and -not $stopped -and (& $WhileRunning $output $ps)) { $stopped = $true }
+                if ($WhileRunning -and -not $stopped -and (& $WhileRunning ([pscustomobject]@{ Output = $output; PowerShell = $ps; Seconds = $watch.Elapsed.TotalSeconds }))) { $stopped = $true }
                 Start-Sleep -Milliseconds 50
             }
-            try { $null = $ps.EndInvoke($handle) } catch [System.Management.Automation.PipelineStoppedException] { }
+            try { $null = $ps.EndInvoke($handle) }
+            catch [System.Management.Automation.PipelineStoppedException] { Write-Verbose -Message 'stopped, as the test asked' }
             [pscustomobject]@{
                 Output   = @($output)
                 Warnings = @($ps.Streams.Warning | ForEach-Object Message)
@@ -51,7 +53,7 @@ BeforeAll {
         }
     }
 
-    function Get-Weights([byte[]] $Model) { , (Import-Network -Bytes $Model).Parameters }
+    function Get-ModelParameter([byte[]] $Model) { , (Import-Network -Bytes $Model).Parameters }
 }
 
 Describe 'Invoke-Sweep in local runspaces' {
@@ -93,10 +95,10 @@ Describe 'Invoke-Sweep in local runspaces' {
             $s = $sequence | Where-Object Run -EQ $p.Run
             $p.Loss | Should -Be $s.Loss
             $p.ValidationLoss | Should -Be $s.ValidationLoss
-            [System.Linq.Enumerable]::SequenceEqual([float[]](Get-Weights $p.Model), [float[]](Get-Weights $s.Model)) | Should -BeTrue
+            [System.Linq.Enumerable]::SequenceEqual([float[]](Get-ModelParameter $p.Model), [float[]](Get-ModelParameter $s.Model)) | Should -BeTrue
         }
         # Different settings really train differently, so the comparison above can fail.
-        (Get-Weights ($parallel | Where-Object Run -EQ 1).Model) -join ',' | Should -Not -Be ((Get-Weights ($parallel | Where-Object Run -EQ 2).Model) -join ',')
+        (Get-ModelParameter ($parallel | Where-Object Run -EQ 1).Model) -join ',' | Should -Not -Be ((Get-ModelParameter ($parallel | Where-Object Run -EQ 2).Model) -join ',')
     }
 
     It 'takes settings from the pipeline, lets a setting set a training option, and writes models to -OutputFolder' {
@@ -107,7 +109,7 @@ Describe 'Invoke-Sweep in local runspaces' {
         $results.Epochs | Should -Be @(3, 6)
         $results[0].ValidationLoss | Should -BeNullOrEmpty
         $results.ModelPath | Should -Be @((Join-Path $folder 'run-1.npsm'), (Join-Path $folder 'run-2.npsm'))
-        (Import-Network $results[1].ModelPath).Parameters -join ',' | Should -Be ((Get-Weights $results[1].Model) -join ',')
+        (Import-Network $results[1].ModelPath).Parameters -join ',' | Should -Be ((Get-ModelParameter $results[1].Model) -join ',')
     }
 
     It 'refuses a grid with no points' {
@@ -143,11 +145,23 @@ Describe 'Invoke-Sweep in local runspaces' {
                 New-Network 4 -Seed $Settings.Seed | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
             } -Data $Data -Epochs 1000000 -ThrottleLimit 2
         } -Parameters @{ Data = $train } -WhileRunning {
-            param($output, $ps)
-            if ($watch.Elapsed.TotalSeconds -gt 2) { $ps.BeginStop($null, $null); $true }
+            param($Run)
+            if ($Run.Seconds -gt 2) { $Run.PowerShell.BeginStop($null, $null); $true }
         }
         $run.Output.Count | Should -Be 0
         $run.Seconds | Should -BeLessThan 30
+    }
+}
+
+Describe 'about_NeuralPS_Scaling' {
+    It 'explains sweeps here and over SSH, and leaves its place to MPI' {
+        $about = Get-Help -Name about_NeuralPS_Scaling | Out-String
+        $about | Should -Match 'Invoke-Sweep'
+        $about | Should -Match '-ThrottleLimit'
+        $about | Should -Match 'Subsystem powershell .*pwsh -sshs'
+        $about | Should -Match 'SweepRunNotRun'
+        $about | Should -Match 'Ctrl\+C'
+        $about | Should -Match 'DATA-PARALLEL TRAINING WITH MPI'
     }
 }
 
@@ -171,7 +185,7 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
             ConnectingTimeout = 30000
         }
         $script:sessions = @(1..4 | ForEach-Object { New-PSSession @connect -ErrorAction Stop })
-        $script:remotePids = @(foreach ($s in $sessions) { Invoke-Command -Session $s { $PID } })
+        $script:remotePids = @(foreach ($s in $sessions) { Invoke-Command -Session $s { [System.Environment]::ProcessId } })
     }
 
     AfterAll {
@@ -199,7 +213,7 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
         $prediction.Prediction | Should -Be 'setosa'
         # A remote run gives the bits of the same run here.
         $local = $best.Settings | Invoke-Sweep -Network $build -Data $train -ValidationData $validation -Epochs 30 -BatchSize 16
-        (Get-Weights $local.Model) -join ',' | Should -Be ((Get-Weights $best.Model) -join ',')
+        (Get-ModelParameter $local.Model) -join ',' | Should -Be ((Get-ModelParameter $best.Model) -join ',')
         # The sessions are left usable, without the sweep's data.
         Invoke-Command -Session $sessions { @(Get-Variable -Name 'NeuralPSSweep_*' -Scope Global).Count } | Should -Be @(0, 0, 0, 0)
     }
@@ -211,13 +225,13 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
         $run = Invoke-Bounded -TimeoutSeconds 120 -Script {
             param($Data, $Sessions, $Marks)
             Invoke-Sweep -Grid @{ Seed = 1..8; Marks = $Marks } -Network {
-                $null = New-Item -Path (Join-Path $Settings.Marks $PID) -ItemType File -Force
+                $null = New-Item -Path (Join-Path $Settings.Marks ([System.Environment]::ProcessId)) -ItemType File -Force
                 New-Network 4 -Seed $Settings.Seed | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
             } -Data $Data -Epochs 1000000 -Session $Sessions
         } -Parameters @{ Data = $train; Sessions = $sessions; Marks = $marks } -WhileRunning {
-            param($output, $ps)
+            param($Run)
             # Stopped once every session is training a run.
-            if (@(Get-ChildItem $marks).Count -ge 4) { $ps.BeginStop($null, $null); $true }
+            if (@(Get-ChildItem $marks).Count -ge 4) { $Run.PowerShell.BeginStop($null, $null); $true }
         }
         @(Get-ChildItem $marks).Count | Should -Be 4
         $run.Output.Count | Should -Be 0
@@ -288,10 +302,10 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
             param($Grid, $Build, $Data, $Validation, $Sessions)
             Invoke-Sweep -Grid $Grid -Network ([scriptblock]::Create($Build)) -Data $Data -ValidationData $Validation -Epochs 300 -BatchSize 16 -Session $Sessions
         } -Parameters @{ Grid = $grid12; Build = $build.ToString(); Data = $train; Validation = $validation; Sessions = $sessions } -WhileRunning {
-            param($output, $ps)
+            param($Run)
             # At the first result the other three sessions are training: kill one of them.
-            if ($output.Count -gt 0) {
-                $first = $output[0].Session
+            if ($Run.Output.Count -gt 0) {
+                $first = $Run.Output[0].Session
                 $script:victim = @($sessions | Where-Object Name -NE $first)[0]
                 Stop-Process -Id $remotePids[[array]::IndexOf($sessions, $script:victim)] -Force
                 $true

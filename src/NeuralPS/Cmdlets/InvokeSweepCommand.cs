@@ -21,7 +21,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     private readonly object _stopLock = new();
     private List<SweepWorker> _workers = new();
     private RunQueue? _queue;
-    private bool _stopping;
+    private volatile bool _stopping;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Grid", HelpMessage = "Settings and their values, one run per combination: @{ LearningRate = 0.1, 0.01; Units = 8, 16 }.")]
     public IDictionary Grid { get; set; } = null!;
@@ -193,8 +193,10 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     /// <summary>One worker's thread: prepare, then take runs until none is left, the session breaks or the sweep stops.</summary>
     private static void Work(SweepWorker worker, SweepContext context, RunQueue queue, BlockingCollection<object> messages)
     {
+        // Every exception is caught and reported: one escaping a thread would end the user's process, and a run neither
+        // done nor given back would keep the other workers waiting for it.
         try { worker.Prepare(context); }
-        catch (Exception e) when (e is RuntimeException or NeuralPSException or IOException or InvalidOperationException)
+        catch (Exception e)
         {
             if (worker.Classify(e) != RunFailure.Stopped)
                 messages.Add(Errors.Create("SessionSetupFailed", ErrorCategory.ResourceUnavailable,
@@ -210,7 +212,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
                 messages.Add(SweepRun.ToResult(point, outcome, worker.Name));
                 queue.Done();
             }
-            catch (Exception e) when (e is RuntimeException or NeuralPSException or InvalidOperationException or InvalidCastException)
+            catch (Exception e)
             {
                 switch (worker.Classify(e))
                 {

@@ -81,7 +81,7 @@ internal sealed class SweepPoint
         object value = input is PSObject pso ? pso.BaseObject : input;
         if (value is IDictionary dictionary)
             foreach (DictionaryEntry e in dictionary) settings[e.Key.ToString()!] = Unwrap(e.Value);
-        else if (value is PSCustomObject || input is PSObject { BaseObject: not (string or ValueType) })
+        else if (value is not (string or ValueType))
             foreach (PSPropertyInfo p in PSObject.AsPSObject(input).Properties) settings[p.Name] = Unwrap(p.Value);
         if (settings.Count == 0)
             throw new NeuralPSException("InvalidSettings", ErrorKind.InvalidArgument,

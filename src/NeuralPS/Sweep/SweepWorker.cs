@@ -241,16 +241,15 @@ internal sealed class RemoteWorker : SweepWorker
     {
         if (IsBroken) return;
         try { Invoke(CleanupScript, new Hashtable { ["DataVariable"] = context.DataVariable }, evenIfStopped: true); }
-        catch (RuntimeException) { } // the session broke or is busy; the variables go with it
+        catch (Exception e) when (e is RuntimeException or InvalidOperationException) { } // broke or still busy: nothing to do
     }
 
     private void Send(byte[] bytes, string name)
     {
-        for (int at = 0; at < bytes.Length || at == 0; at += ChunkSize)
+        for (int at = 0; at < bytes.Length; at += ChunkSize)
         {
             byte[] chunk = bytes.AsSpan(at, Math.Min(ChunkSize, bytes.Length - at)).ToArray();
             Invoke(ChunkScript, new Hashtable { ["Name"] = name, ["Chunk"] = chunk, ["Total"] = bytes.Length });
-            if (bytes.Length == 0) break;
         }
     }
 }
