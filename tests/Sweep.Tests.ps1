@@ -259,6 +259,23 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
             Should -Throw -ErrorId 'NoSessionAvailable*' -ExpectedMessage '*none of the 1 sessions given can run the sweep*'
     }
 
+    It 'leaves out a session that has another NeuralPS loaded, saying why, and runs on the others' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        $other = New-PSSession @connect -ErrorAction Stop
+        try {
+            # A module of that name that is not this build: it cannot be replaced in that session.
+            Invoke-Command -Session $other { New-Module -Name NeuralPS -ScriptBlock { } | Import-Module }
+            $results = Invoke-Sweep -Grid @{ Seed = 1, 2; Units = 4; LearningRate = 0.01 } -Network $build -Data $train -Epochs 2 `
+                -Session $other, $sessions[0] -ErrorVariable failures -ErrorAction SilentlyContinue
+            @($results).Count | Should -Be 2
+            $results | ForEach-Object { $_.Session | Should -Be $sessions[0].Name }
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'SessionSetupFailed*'
+            $failures[0].Exception.Message | Should -BeLike "*session '$($other.Name)' (127.0.0.1) could not be prepared*a different build*Open a new session*"
+        }
+        finally { Remove-PSSession $other }
+    }
+
     It 'gives an error for each run left when every session breaks' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
         $doomed = @(1..2 | ForEach-Object { New-PSSession @connect -ErrorAction Stop })

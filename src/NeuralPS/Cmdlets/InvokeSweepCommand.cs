@@ -200,7 +200,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         {
             if (worker.Classify(e) != RunFailure.Stopped)
                 messages.Add(Errors.Create("SessionSetupFailed", ErrorCategory.ResourceUnavailable,
-                    $"Invoke-Sweep: {worker.Label} could not be prepared for the sweep, and runs no run: {MessageOf(e)}", worker.Name));
+                    $"Invoke-Sweep: {worker.Label} could not be prepared for the sweep and takes no runs: {MessageOf(e)}", worker.Name));
             return;
         }
         while (queue.TryTake(out SweepPoint point))

@@ -230,7 +230,7 @@ internal sealed class RemoteWorker : SweepWorker
         }
         else if (status != "ready")
             throw new NeuralPSException("SessionModuleMismatch", ErrorKind.InvalidOperation,
-                $"{Label} has {status} than this one ({ModulePackage.Version}, build {ModulePackage.BuildId}), and a loaded module cannot be replaced. " +
+                $"it has {status} than this one ({ModulePackage.Version}, build {ModulePackage.BuildId}), and a loaded module cannot be replaced. " +
                 "Open a new session for the sweep, or run the sweep from the same NeuralPS.");
         Send(context.DataBytes, context.DataVariable + "_Data");
         if (context.ValidationBytes is byte[] validation) Send(validation, context.DataVariable + "_ValidationData");
