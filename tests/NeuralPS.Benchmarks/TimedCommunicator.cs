@@ -15,7 +15,12 @@ internal sealed class TimedCommunicator(ICommunicator inner) : ICommunicator
     public int Size => inner.Size;
 
     /// <summary>Seconds spent in collectives since the last call, and the count restarts.</summary>
-    public double TakeSeconds() => (double)Interlocked.Exchange(ref _ticks, 0) / Stopwatch.Frequency;
+    public double TakeSeconds()
+    {
+        double seconds = (double)_ticks / Stopwatch.Frequency;
+        _ticks = 0;
+        return seconds;
+    }
 
     public void Broadcast(Span<byte> data, CancellationToken cancellation)
     {

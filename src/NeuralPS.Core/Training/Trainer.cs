@@ -20,9 +20,10 @@ public sealed class Trainer
 
     /// <summary>
     /// Prepares training. With <see cref="TrainingOptions.ValidationSplit"/> and no validation data, a seeded
-    /// random fraction of the rows is held out.
+    /// random fraction of the rows is held out. <paramref name="cancellation"/> stops the wait for the other ranks
+    /// when a distributed training agrees on that split.
     /// </summary>
-    public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options)
+    public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options, CancellationToken cancellation = default)
     {
         _network = network;
         _options = options;
@@ -45,7 +46,7 @@ public sealed class Trainer
                 throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
                     $"ValidationSplit is a fraction below 1; {options.ValidationSplit} was given.");
             // Distributed: every rank must hold out the same rows, also when each network drew its own random seed.
-            long splitSeed = _parallel?.AgreeOnSeed(network.Seed, CancellationToken.None) ?? network.Seed;
+            long splitSeed = _parallel?.AgreeOnSeed(network.Seed, cancellation) ?? network.Seed;
             (train, validation) = SplitForValidation(train, options.ValidationSplit, splitSeed);
         }
         if (validation is not null) Evaluator.EnsureCompatible(network, validation, "validation data");

@@ -130,7 +130,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         };
         try
         {
-            var trainer = new Trainer(Network, Data, ValidationData, options);
+            var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
             var progress = new ProgressReporter(this, Network.Name);
             if (rank0) trainer.BatchCompleted = progress.Report;
             if (rank0)
