@@ -162,7 +162,7 @@ Describe 'Invoke-Training -Distributed' {
             $job = Invoke-MpiJob -Ranks $Ranks -Script $trainScript -Arguments $out
             $job.ExitCode | Should -Be 0 -Because $job.Output
             $results = Read-Rank -Folder $out -Ranks $Ranks
-            Write-Host ("    {0} ranks: job {1:N1} s; pwsh + module start per rank {2}; 40 epochs {3}" -f $Ranks, $job.Seconds,
+            Write-Information -InformationAction Continue -MessageData ("    {0} ranks: job {1:N1} s; pwsh + module start per rank {2}; 40 epochs {3}" -f $Ranks, $job.Seconds,
                 (($results | ForEach-Object { '{0:N2} s' -f $_.StartSeconds }) -join ', '), (($results | ForEach-Object { '{0:N2} s' -f $_.TrainSeconds }) -join ', '))
 
             $results.Size | Sort-Object -Unique | Should -Be $Ranks
@@ -280,7 +280,7 @@ Describe 'Invoke-Training -Distributed' {
             & kill -INT $rank0
             $job.WaitForExit(20000) | Should -BeTrue -Because 'the stop ends the job within seconds'
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-            Write-Host ('    Ctrl+C to the end of the job: {0:N2} s' -f $clock.Elapsed.TotalSeconds)
+            Write-Information -InformationAction Continue -MessageData ('    Ctrl+C to the end of the job: {0:N2} s' -f $clock.Elapsed.TotalSeconds)
             $job.ExitCode | Should -Not -Be 0
             $job.ExitCode | Should -Not -Be 124
             $output = (Get-Content -Raw "$folder/out.txt") + (Get-Content -Raw "$folder/err.txt")

@@ -101,7 +101,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             // would leave the other ranks waiting forever in their next reduce: end the whole job, saying why.
             string what = e is NeuralPSException n ? $"{n.ErrorId}: {n.Message}" : e is PipelineStoppedException
                 ? "the pipeline was stopped" : $"{e.GetType().Name}: {e.Message}";
-            mpi.Abort($"NeuralPS rank {mpi.Rank} of {mpi.Size}: Invoke-Training -Distributed failed: {what} Ending the MPI job.", 1);
+            mpi.Abort($"NeuralPS rank {mpi.Rank} of {mpi.Size}: Invoke-Training -Distributed failed: {what.TrimEnd('.')}. Ending the MPI job.", 1);
             throw;
         }
         finally
@@ -132,10 +132,12 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         {
             var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
             var progress = new ProgressReporter(this, Network.Name);
-            if (rank0) trainer.BatchCompleted = progress.Report;
             if (rank0)
+            {
+                trainer.BatchCompleted = progress.Report;
                 WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}" +
                     (mpi is null ? "." : $", distributed over {mpi.Size} MPI ranks."));
+            }
             foreach (EpochResult result in trainer.Run(_stop.Token))
             {
                 if (!rank0) continue;
