@@ -27,6 +27,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private const int MaxErrorString = 256; // MPI_MAX_ERROR_STRING
     private static readonly nint InPlace = 1; // MPI_IN_PLACE is (void*)1 in Open MPI
 
+    // Static on purpose: MPI is initialized once per process, so its world communicator is the process's, shared by
+    // every runspace (Acquire keeps two trainings from using it at once).
     private static readonly object Gate = new();
     private static MpiCommunicator? _world;
 
