@@ -1,11 +1,14 @@
 // The NeuralPS side of ../shared/bench/compare.py: the workloads of peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
 //   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps [--batch B] [--epochs E] [--seed S] [--rep R]
+//   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
 using NeuralPS.Benchmarks;
 
 var options = new BenchOptions();
-for (int i = 0; i + 1 < args.Length; i += 2)
+for (int i = 0; i < args.Length; i += 2)
 {
+    if (args[i] == "--distributed") { options.Distributed = true; i--; continue; } // a flag: no value follows
+    if (i + 1 == args.Length) { Console.Error.WriteLine($"{args[i]} needs a value"); return 2; }
     string value = args[i + 1];
     switch (args[i])
     {
@@ -38,5 +41,6 @@ namespace NeuralPS.Benchmarks
         public int Threads = 1, Batch = 128, Epochs = 4, Rep;
         public long Seed;
         public string Work = "w1";
+        public bool Distributed;
     }
 }

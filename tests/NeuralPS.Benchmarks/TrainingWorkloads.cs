@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Distributed;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Training;
@@ -40,11 +41,15 @@ internal static class TrainingWorkloads
     {
         Dataset train = Load("train");
         Network net = Build(options.Seed);
+        // --distributed: one rank of an MPI job (each rank runs --threads threads); --batch is the global batch.
+        TimedCommunicator? mpi = options.Distributed ? new TimedCommunicator(MpiCommunicator.Join()) : null;
+        bool print = mpi is null || mpi.Rank == 0;
         var trainer = new Trainer(net, train, null, new TrainingOptions
         {
-            Epochs = options.Epochs, BatchSize = options.Batch, Seed = options.Seed, ThreadCount = options.Threads,
+            Epochs = options.Epochs, BatchSize = options.Batch, Seed = options.Seed, ThreadCount = options.Threads, Communicator = mpi,
         });
         var times = new List<double>();
+        var shares = new List<double>();
         int epoch = 0;
         var clock = Stopwatch.StartNew();
         foreach (EpochResult _ in trainer.Run())
@@ -52,15 +57,24 @@ internal static class TrainingWorkloads
             double seconds = clock.Elapsed.TotalSeconds;
             epoch++;
             if (epoch > 1) times.Add(seconds);
-            Output.Emit(("work", "w1"), ("batch", options.Batch), ("epoch", epoch), ("warmup", epoch == 1),
-                ("seconds", seconds), ("samples_per_s", train.Rows / seconds));
+            var fields = new List<(string, object?)> { ("work", "w1"), ("batch", options.Batch), ("epoch", epoch), ("warmup", epoch == 1),
+                ("seconds", seconds), ("samples_per_s", train.Rows / seconds) };
+            if (mpi is not null)
+            {
+                double reduce = mpi.TakeSeconds(); // the first epoch's includes the start-up broadcast of the network
+                if (epoch > 1) shares.Add(reduce / seconds);
+                fields.AddRange([("ranks", mpi.Size), ("allreduce_s", reduce), ("allreduce_share", reduce / seconds)]);
+            }
+            if (print) Output.Emit(fields.ToArray());
             clock.Restart();
         }
         double median = Output.Median(times);
-        Output.Emit(("work", "w1_summary"), ("batch", options.Batch), ("timed_epochs", times.Count), ("median_epoch_s", median),
+        var summary = new List<(string, object?)> { ("work", "w1_summary"), ("batch", options.Batch), ("timed_epochs", times.Count), ("median_epoch_s", median),
             ("samples_per_s", train.Rows / median), ("gflops_nominal", FlopsNominal(train.Rows) / median / 1e9),
-            ("gflops_gemm", FlopsGemm(train.Rows) / median / 1e9));
-        if (!withAccuracy) return;
+            ("gflops_gemm", FlopsGemm(train.Rows) / median / 1e9) };
+        if (mpi is not null) summary.AddRange([("ranks", mpi.Size), ("median_allreduce_share", Output.Median(shares))]);
+        if (print) Output.Emit(summary.ToArray());
+        if (!withAccuracy || !print) return;
 
         Dataset test = Load("test");
         double accuracy = Accuracy(net, test);

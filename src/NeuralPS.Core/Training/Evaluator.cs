@@ -104,23 +104,34 @@ public static class Evaluator
     public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data, Span<float> outputs)
     {
         EnsureCompatible(network, data);
+        (double lossSum, long correct, long total) = Sum(network, data, 0, data.Rows, outputs);
+        double loss = lossSum / data.Rows + network.Penalty();
+        return (loss, HasAccuracy(network, data) ? (double)correct / total : null);
+    }
+
+    /// <summary>
+    /// Summed loss (without the penalty), correct predictions and predictions counted over rows
+    /// [<paramref name="first"/>, first + <paramref name="count"/>): the parts of <see cref="Evaluate(Network, Dataset)"/>
+    /// that add up across shards of the data (distributed validation).
+    /// </summary>
+    internal static (double LossSum, long Correct, long Total) Sum(Network network, Dataset data, int first, int count, Span<float> outputs)
+    {
         (float[] targets, int targetWidth) = TargetsFor(network, data);
         const int chunk = 1024;
-        Workspace ws = network.GetWorkspace(Math.Min(chunk, data.Rows));
+        Workspace ws = network.GetWorkspace(Math.Max(1, Math.Min(chunk, count)));
         int width = network.OutputSize, inputs = network.InputSize;
         double lossSum = 0;
         long correct = 0, total = 0;
-        for (int start = 0; start < data.Rows; start += ws.BatchSize)
+        for (int start = first; start < first + count; start += ws.BatchSize)
         {
-            int rows = Math.Min(ws.BatchSize, data.Rows - start);
+            int rows = Math.Min(ws.BatchSize, first + count - start);
             ReadOnlySpan<float> y = ws.Forward(data.Features.AsSpan(start * inputs, rows * inputs), rows, training: false);
-            if (!outputs.IsEmpty) y[..(rows * width)].CopyTo(outputs.Slice(start * width, rows * width));
+            if (!outputs.IsEmpty) y[..(rows * width)].CopyTo(outputs.Slice((start - first) * width, rows * width));
             ReadOnlySpan<float> t = targets.AsSpan(start * targetWidth, rows * targetWidth);
             lossSum += ws.LossOnly(t, targetWidth, rows) * rows;
             correct += CountCorrect(y, t, targetWidth, rows, width, out int n);
             total += n;
         }
-        double loss = lossSum / data.Rows + network.Penalty();
-        return (loss, HasAccuracy(network, data) ? (double)correct / total : null);
+        return (lossSum, correct, total);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Distributed;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 
@@ -15,12 +16,14 @@ public sealed class Trainer
     private readonly Dataset _train;
     private readonly Dataset? _validation;
     private readonly TrainingOptions _options;
+    private readonly DataParallel? _parallel; // set when the ranks of an MPI job train this network together
 
     /// <summary>
     /// Prepares training. With <see cref="TrainingOptions.ValidationSplit"/> and no validation data, a seeded
-    /// random fraction of the rows is held out.
+    /// random fraction of the rows is held out. <paramref name="cancellation"/> stops the wait for the other ranks
+    /// when a distributed training agrees on that split.
     /// </summary>
-    public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options)
+    public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options, CancellationToken cancellation = default)
     {
         _network = network;
         _options = options;
@@ -29,12 +32,22 @@ public sealed class Trainer
         if (options.BatchSize < 0)
             throw new NeuralPSException("InvalidBatchSize", ErrorKind.InvalidArgument, $"BatchSize must be positive (0 = full batch); {options.BatchSize} was given.");
         Evaluator.EnsureCompatible(network, train, "training data");
+        if (options.Communicator is { } communicator)
+        {
+            if (network.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
+                throw new NeuralPSException("DistributedNotSupported", ErrorKind.InvalidOperation,
+                    "L-BFGS cannot train with -Distributed: it runs full-batch line searches that NeuralPS does not split across ranks. " +
+                    "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train L-BFGS in one process without -Distributed.");
+            _parallel = new DataParallel(communicator);
+        }
         if (validation is null && options.ValidationSplit > 0)
         {
             if (options.ValidationSplit >= 1)
                 throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
                     $"ValidationSplit is a fraction below 1; {options.ValidationSplit} was given.");
-            (train, validation) = SplitForValidation(train, options.ValidationSplit, network.Seed);
+            // Distributed: every rank must hold out the same rows, also when each network drew its own random seed.
+            long splitSeed = _parallel?.AgreeOnSeed(network.Seed, cancellation) ?? network.Seed;
+            (train, validation) = SplitForValidation(train, options.ValidationSplit, splitSeed);
         }
         if (validation is not null) Evaluator.EnsureCompatible(network, validation, "validation data");
         _train = train;
@@ -43,9 +56,6 @@ public sealed class Trainer
 
     /// <summary>Why the last run ended early (null if it ran every epoch).</summary>
     public string? StopReason { get; private set; }
-
-    /// <summary>Called after gradients are computed and before the update: the seam for summing gradients across processes.</summary>
-    public Action<float[]>? GradientsComputed { get; set; }
 
     /// <summary>Reports progress after every batch, on the training thread.</summary>
     public Action<BatchProgress>? BatchCompleted { get; set; }
@@ -99,6 +109,7 @@ public sealed class Trainer
         OptimizerSettings settings = net.OptimizerSettings;
         net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
         Optimizer optimizer = net.Optimizer;
+        _parallel?.Synchronize(net, data, _validation, _options, cancellation); // every rank starts from rank 0's network
         optimizer.Pool = ws.Pool; // a large update splits across the same threads as the products
         (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
         bool hasAccuracy = Evaluator.HasAccuracy(net, data);
@@ -134,9 +145,24 @@ public sealed class Trainer
                 {
                     if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
                     int start = b * batchSize, count = Math.Min(batchSize, rows - start);
-                    Gather(data.Features, inputs, targets, targetWidth, order, start, count, ws);
-                    ws.Forward(ws.Inputs, count, training: true);
-                    double loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count);
+                    // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce
+                    // below turns the slices' gradients and metrics into the whole batch's.
+                    (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
+                    Gather(data.Features, inputs, targets, targetWidth, order, first, shard, ws);
+                    double loss = 0;
+                    long batchCorrect = 0, batchCounted = 0;
+                    if (shard > 0)
+                    {
+                        ws.Forward(ws.Inputs, shard, training: true);
+                        loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
+                        if (hasAccuracy)
+                        {
+                            batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
+                            batchCounted = n;
+                        }
+                    }
+                    if (_parallel is not null)
+                        loss = _parallel.Reduce(ws.Gradients, shard, count, loss, ref batchCorrect, ref batchCounted, cancellation);
                     if (!double.IsFinite(loss))
                     {
                         lastGood.Restore();
@@ -145,20 +171,17 @@ public sealed class Trainer
                         throw new TrainingDivergedException(epoch, b + 1, loss);
                     }
                     lossSum += loss * count;
-                    if (hasAccuracy)
-                    {
-                        correct += Evaluator.CountCorrect(ws.Output(count), ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count, width, out int n);
-                        counted += n;
-                    }
-                    ws.Clip(settings.ClipNorm, settings.ClipValue);
-                    GradientsComputed?.Invoke(ws.Gradients);
+                    correct += batchCorrect;
+                    counted += batchCounted;
+                    ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
                     optimizer.Step(net.Parameters, ws.Gradients, lr);
                     BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
                 }
+                _parallel?.AverageLayerState(net, cancellation);
                 // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
                 Interpretability.GradientNorms.Record(net, ws.Gradients);
 
-                EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows);
+                EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows, cancellation);
                 // Weigh the epoch before handing it out: a consumer that stops here (Select-Object -First, Ctrl+C)
                 // must still have this epoch counted as a candidate for the best weights.
                 schedule.Advance(stopping.Monitored(result));
@@ -173,10 +196,12 @@ public sealed class Trainer
         }
     }
 
-    internal EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows)
+    internal EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows,
+        CancellationToken cancellation = default)
     {
         double? validationLoss = null, validationAccuracy = null;
-        if (_validation is not null) (validationLoss, validationAccuracy) = Evaluator.Evaluate(_network, _validation);
+        if (_validation is not null)
+            (validationLoss, validationAccuracy) = _parallel?.Evaluate(_network, _validation, cancellation) ?? Evaluator.Evaluate(_network, _validation);
         clock.Stop();
         var result = new EpochResult
         {

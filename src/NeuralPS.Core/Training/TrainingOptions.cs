@@ -38,4 +38,12 @@ public sealed class TrainingOptions
 
     /// <summary>With early stopping, put back the best epoch's weights when training ends, whatever ended it.</summary>
     public bool RestoreBestWeights { get; init; } = true;
+
+    /// <summary>
+    /// Train data-parallel with the other ranks of this communicator (an MPI job): each rank computes the gradient of
+    /// its slice of every global batch and the ranks sum them. Null: train in this process alone. A run that stops or
+    /// fails on one rank leaves the others waiting in their next collective: the caller ends the job then
+    /// (<see cref="Distributed.ICommunicator.Abort"/>), as Invoke-Training does.
+    /// </summary>
+    public Distributed.ICommunicator? Communicator { get; init; }
 }

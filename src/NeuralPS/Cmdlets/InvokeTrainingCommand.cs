@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Distributed;
 using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
@@ -71,8 +72,47 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Write the trained network at the end instead of the epoch results.")]
     public SwitchParameter PassThru { get; set; }
 
+    [Parameter(HelpMessage = "Train one network on every process of an MPI job (mpirun -np 4 pwsh -File train.ps1): each rank computes the gradient of its slice of every batch and the ranks sum them; rank 0 alone writes epoch results and progress.")]
+    public SwitchParameter Distributed { get; set; }
+
     protected override void ProcessRecord()
     {
+        MpiCommunicator? mpi = null;
+        IDisposable? lease = null;
+        if (Distributed)
+        {
+            try
+            {
+                mpi = MpiCommunicator.Join();
+                lease = mpi.Acquire();
+            }
+            catch (NeuralPSException e)
+            {
+                ThrowTerminatingError(Errors.From(e, Network));
+            }
+        }
+        try
+        {
+            Train(mpi);
+        }
+        catch (Exception e) when (mpi is not null)
+        {
+            // Any rank leaving a distributed training early (an error, Ctrl+C, a downstream Select-Object -First)
+            // would leave the other ranks waiting forever in their next reduce: end the whole job, saying why.
+            string what = e is NeuralPSException n ? $"{n.ErrorId}: {n.Message}" : e is PipelineStoppedException
+                ? "the pipeline was stopped" : $"{e.GetType().Name}: {e.Message}";
+            mpi.Abort($"NeuralPS rank {mpi.Rank} of {mpi.Size}: Invoke-Training -Distributed failed: {what.TrimEnd('.')}. Ending the MPI job.", 1);
+            throw;
+        }
+        finally
+        {
+            lease?.Dispose();
+        }
+    }
+
+    private void Train(MpiCommunicator? mpi)
+    {
+        bool rank0 = mpi is null || mpi.Rank == 0; // in an MPI job, rank 0 alone writes results, progress and messages
         var options = new TrainingOptions
         {
             Epochs = Epochs,
@@ -81,6 +121,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             ValidationSplit = ValidationSplit,
             Seed = Seed,
             ThreadCount = ThreadCount > 0 ? ThreadCount : null,
+            Communicator = mpi,
             Patience = EarlyStopping ? Patience : 0,
             MinDelta = MinDelta,
             Monitor = Monitor,
@@ -89,22 +130,33 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
         };
         try
         {
-            var trainer = new Trainer(Network, Data, ValidationData, options);
+            var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
             var progress = new ProgressReporter(this, Network.Name);
-            trainer.BatchCompleted = progress.Report;
-            WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}.");
+            if (rank0)
+            {
+                trainer.BatchCompleted = progress.Report;
+                WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}" +
+                    (mpi is null ? "." : $", distributed over {mpi.Size} MPI ranks."));
+            }
             foreach (EpochResult result in trainer.Run(_stop.Token))
             {
+                if (!rank0) continue;
                 if (!PassThru) WriteObject(result);
                 else WriteVerbose(result.ToString());
             }
             progress.Complete();
-            if (_stop.IsCancellationRequested) return;
-            if (trainer.StopReason is string reason) WriteVerbose(reason);
-            WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
+            if (_stop.IsCancellationRequested)
+            {
+                if (mpi is not null) throw new PipelineStoppedException(); // ends the job (see ProcessRecord)
+                return;
+            }
+            if (rank0 && trainer.StopReason is string reason) WriteVerbose(reason);
+            if (rank0) WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
+            // Every rank holds the same trained network; -PassThru gives it on every rank, so that one script can go
+            // on with it everywhere (the epoch results, which describe the job, come from rank 0 only).
             if (PassThru) WriteObject(Network);
         }
-        catch (NeuralPSException e)
+        catch (NeuralPSException e) when (mpi is null)
         {
             ThrowTerminatingError(Errors.From(e, Network));
         }
