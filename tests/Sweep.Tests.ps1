@@ -154,7 +154,7 @@ Describe 'Invoke-Sweep in local runspaces' {
 }
 
 Describe 'about_NeuralPS_Scaling' {
-    It 'explains sweeps here and over SSH, and leaves its place to MPI' {
+    It 'explains sweeps here and over SSH, and data-parallel training over MPI' {
         $about = Get-Help -Name about_NeuralPS_Scaling | Out-String
         $about | Should -Match 'Invoke-Sweep'
         $about | Should -Match '-ThrottleLimit'
@@ -162,6 +162,10 @@ Describe 'about_NeuralPS_Scaling' {
         $about | Should -Match 'SweepRunNotRun'
         $about | Should -Match 'Ctrl\+C'
         $about | Should -Match 'DATA-PARALLEL TRAINING WITH MPI'
+        $about | Should -Match 'mpirun -np 4 pwsh -NoProfile -File train.ps1'
+        $about | Should -Match 'OMPI_ALLOW_RUN_AS_ROOT'
+        $about | Should -Match 'MPI_Abort'
+        $about | Should -Not -Match '\(see below\)'
     }
 }
 
