@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
@@ -119,6 +120,7 @@ public sealed class LayerStatistics
 internal static class GradientNorms
 {
     /// <summary>Stores the L2 norm of each layer's slice of <paramref name="gradients"/> (one pass over the buffer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Record(Network network, ReadOnlySpan<float> gradients)
     {
         IReadOnlyList<Layer> layers = network.Layers;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace NeuralPS.Core.Kernels;
@@ -10,6 +11,7 @@ public static class ColumnSums
     /// Terms that cancel exactly (MAE's ±1/n when the signs balance) then give exactly 0, not float rounding noise
     /// that AdaGrad, RMSprop or Adam would divide by its own size and turn into a full step.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
     {
         if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NeuralPS.Core.Kernels;
 
 /// <summary>A piece of work the pool splits: part <c>part</c> of <c>parts</c>, each part run exactly once.</summary>
@@ -54,6 +55,7 @@ public sealed class WorkerPool : IDisposable
     /// Scratch memory for one part, pinned and kept between calls (it grows only when a larger product first
     /// needs it). Only the thread running that part touches it during a call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe float* Scratch(int part, int floats)
     {
         float[]? buffer = _scratch[part];
@@ -63,6 +65,7 @@ public sealed class WorkerPool : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in <paramref name="parts"/> parts (at most <see cref="ThreadCount"/>) and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Run(IPoolWork work, int parts)
     {
         parts = Math.Clamp(parts, 1, ThreadCount);

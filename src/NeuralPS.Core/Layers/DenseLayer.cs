@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Kernels;
 
@@ -46,6 +47,7 @@ public sealed class DenseLayer : Layer
         parameters[WeightCount..].Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
@@ -55,6 +57,7 @@ public sealed class DenseLayer : Layer
             false, context.Pool);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
     {
@@ -66,6 +69,7 @@ public sealed class DenseLayer : Layer
     }
 
     /// <summary>Adds the penalty gradients to <paramref name="gradients"/> (this layer's slice) and returns the penalty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal double AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients)
     {
         if (L1 == 0 && L2 == 0) return 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NeuralPS.Core.Training;
 
 using NeuralPS.Core.Data;
@@ -56,6 +57,7 @@ public static class Evaluator
         data.Task != DatasetTask.Regression || network.OutputActivation is Activation.Softmax or Activation.Sigmoid;
 
     /// <summary>Correct predictions in a batch of outputs [rows, width] against targets [rows, targetWidth].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int targetWidth, int rows, int width,
         out int total)
     {

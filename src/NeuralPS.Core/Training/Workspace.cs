@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
@@ -58,6 +59,7 @@ internal sealed class Workspace : IDisposable
     public ReadOnlySpan<float> Output(int rows) => _y[^1].AsSpan(0, rows * _network.OutputSize);
 
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
     {
         Context.DropoutRandom = _network.DropoutRandom;
@@ -80,6 +82,7 @@ internal sealed class Workspace : IDisposable
     /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
     /// into <see cref="Gradients"/>, regularization included. Returns the loss (penalty included).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int targetWidth, int rows)
     {
         int last = _network.Layers.Count - 1;
@@ -125,6 +128,7 @@ internal sealed class Workspace : IDisposable
     }
 
     /// <summary>Clips <see cref="Gradients"/> by global norm and by value, as the settings ask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Clip(double clipNorm, double clipValue)
     {
         Span<float> g = Gradients;
