@@ -47,14 +47,20 @@ public sealed class DenseLayer : Layer
         parameters[WeightCount..].Clear();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
+        => Forward(parameters, input, z, rows, context, relu: false);
+
+    /// <summary>
+    /// z = x·W + b, then max(z, 0) when <paramref name="relu"/>: the bias (and ReLU) are applied in the product's
+    /// epilogue, after the whole sum, while each tile of z is in registers (on whichever thread computes the tile).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z, int rows, ExecutionContext context, bool relu)
     {
         int n = OutputSize;
-        // The bias is added in the product's epilogue, after the whole sum, while each tile of z is in registers.
         Gemm.MultiplyBias(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], parameters.Slice(WeightCount, n), z,
-            false, context.Pool);
+            relu, context.Pool);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -196,7 +196,7 @@ public sealed class Trainer
         {
             if (cancellation.IsCancellationRequested) return (lossSum, correct, counted, true);
             int start = b * batchSize, count = Math.Min(batchSize, rows - start);
-            Gather(data.Features, inputs, targets, targetWidth, order, start, count, ws);
+            ws.Gather(data.Features, inputs, targets, targetWidth, order, start, count);
             ws.Forward(ws.Inputs, count, training: true);
             double loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count);
             if (!double.IsFinite(loss))
@@ -249,18 +249,6 @@ public sealed class Trainer
         random.Shuffle(order);
     }
 
-    /// <summary>Copies the shuffled rows of a batch straight into the workspace's preallocated buffers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count, Workspace ws)
-    {
-        Span<float> x = ws.Inputs, t = ws.Targets;
-        for (int i = 0; i < count; i++)
-        {
-            int row = order[start + i];
-            features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
-            targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
-        }
-    }
 }
 
 /// <summary>A copy of a network's parameters and layer state, to go back to.</summary>

@@ -13,6 +13,8 @@ internal sealed class Workspace : IDisposable
 {
     private readonly Network _network;
     private readonly float[][] _z, _y, _gradient, _scratch;
+    private readonly bool[] _fusedRelu;   // dense ReLU layers: y = max(x·W + b, 0) in the product's epilogue, z and y one buffer
+    private readonly GatherJob _gather = new();
 
     public Workspace(Network network, int batchSize)
     {
@@ -23,12 +25,15 @@ internal sealed class Workspace : IDisposable
         _y = new float[count][];
         _gradient = new float[count][];
         _scratch = new float[count][];
+        _fusedRelu = new bool[count];
         for (int i = 0; i < count; i++)
         {
             Layer layer = network.Layers[i];
             int size = BatchSize * layer.OutputSize;
             _z[i] = new float[size];
-            _y[i] = layer.Activation == Activation.Linear ? _z[i] : new float[size];
+            // A dense ReLU layer keeps only y: the derivative needs z > 0, which is y > 0.
+            _fusedRelu[i] = layer is DenseLayer && layer.Activation == Activation.Relu;
+            _y[i] = layer.Activation == Activation.Linear || _fusedRelu[i] ? _z[i] : new float[size];
             _gradient[i] = new float[size];
             _scratch[i] = new float[layer.ScratchLength(BatchSize)];
         }
@@ -58,6 +63,44 @@ internal sealed class Workspace : IDisposable
     /// <summary>The output of the last forward pass.</summary>
     public ReadOnlySpan<float> Output(int rows) => _y[^1].AsSpan(0, rows * _network.OutputSize);
 
+    // Batches at least this many floats are gathered by every thread of the pool (a share of the rows each).
+    private const int GatherSplitFloats = 64 * 1024;
+
+    /// <summary>
+    /// Copies the shuffled rows <paramref name="order"/>[start..start+count) of the data straight into
+    /// <see cref="Inputs"/> and <see cref="Targets"/>; a large batch is split across the pool by rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count)
+    {
+        GatherJob job = _gather;
+        job.Features = features; job.Inputs = inputs; job.Targets = targets; job.TargetWidth = targetWidth;
+        job.Order = order; job.Start = start; job.Count = count; job.X = Inputs; job.T = Targets;
+        if (Pool.ThreadCount == 1 || (long)count * inputs < GatherSplitFloats) job.Execute(0, 1);
+        else Pool.Run(job, Pool.ThreadCount);
+    }
+
+    private sealed class GatherJob : IPoolWork
+    {
+        public float[] Features = Array.Empty<float>(), Targets = Array.Empty<float>(), X = Array.Empty<float>(), T = Array.Empty<float>();
+        public int[] Order = Array.Empty<int>();
+        public int Inputs, TargetWidth, Start, Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int part, int parts)
+        {
+            int first = (int)((long)Count * part / parts), end = (int)((long)Count * (part + 1) / parts);
+            int inputs = Inputs, targetWidth = TargetWidth;
+            Span<float> x = X, t = T;
+            for (int i = first; i < end; i++)
+            {
+                int row = Order[Start + i];
+                Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
+                Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
+            }
+        }
+    }
+
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
@@ -70,9 +113,15 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> z = _z[i].AsSpan(0, size);
-            layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
             Span<float> y = _y[i].AsSpan(0, size);
-            if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
+            if (_fusedRelu[i])
+                // Bias and ReLU in the product's epilogue, in the tiles each thread computes: no pass of its own.
+                ((DenseLayer)layer).Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, y, rows, Context, relu: true);
+            else
+            {
+                layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
+                if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
+            }
             x = y;
         }
         return x;
