@@ -15,14 +15,29 @@ internal interface IPoolWork
 /// next call starts it again, so a forgotten network does not keep threads alive.
 /// Part i is meant for worker i, but whoever claims it first runs it: when the machine is busy and a worker is
 /// not scheduled, the caller runs that part itself instead of waiting a time slice for it. Which thread runs a part
-/// never changes its result (a part's scratch belongs to the part, not the thread).
+/// never changes its result (a part's scratch belongs to the part, not the thread). When a worker keeps being
+/// descheduled in the middle of its part (a loaded machine), the caller stops handing out parts for a while and runs
+/// them all itself: two threads then cost no more than one.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
     // Spinning keeps the hand-off between the many small products of a training step near 1 µs; blocking after
     // that keeps an idle network from burning a core the shell or another runspace needs.
     private const int SpinIterations = 20_000;
+    // The first spins only pause; after them each spin also yields the core (sched_yield), so that on a busy machine
+    // a waiting worker gives its time slice to whoever is runnable there (often the caller itself) instead of burning it.
+    private const int PauseIterations = 2_000;
     private const int IdleMilliseconds = 10_000;
+
+    // When the caller has had to wait this long for a part a worker had claimed (the worker was descheduled in the
+    // middle of it: other processes want the cores), the calls of the next spell run on the caller alone; then the
+    // pool tries its workers again. The spell doubles with each late call in a row (20 ms up to 1.3 s) and halves back
+    // after every 256 calls that were on time. Which thread runs a part never changes its result.
+    private static readonly long LateTicks = System.Diagnostics.Stopwatch.Frequency / 5_000;        // 200 µs
+    private static readonly long InlineSpellTicks = System.Diagnostics.Stopwatch.Frequency / 50;    // 20 ms
+    private const int MaxLateLevel = 7;
+    private long _inlineUntil;
+    private int _lateLevel, _onTime;
 
     private readonly object _gate = new();
     private readonly Thread?[] _workers;
@@ -75,6 +90,15 @@ public sealed class WorkerPool : IDisposable
             return;
         }
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_inlineUntil != 0)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() < _inlineUntil)
+            {
+                for (int part = 0; part < parts; part++) work.Execute(part, parts);
+                return;
+            }
+            _inlineUntil = 0;
+        }
         // Publish in this order (x64 and ARM64 see it through the lock and the interlocked resets): the work, then
         // open parts, then the generation, so a worker that claims a part always finds this call's work.
         _work = work;
@@ -90,6 +114,7 @@ public sealed class WorkerPool : IDisposable
             if (_sleepers > 0) Monitor.PulseAll(_gate);
         }
         Exception? failure = null;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int part = 0; part < parts; part++)
         {
             // Part 0 first, then any part whose worker has not started it yet.
@@ -98,10 +123,30 @@ public sealed class WorkerPool : IDisposable
             catch (Exception e) { failure ??= e; }
             Interlocked.Increment(ref _completed);
         }
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _completed) < parts) spinner.SpinOnce(sleep1Threshold: -1);
+        if (Volatile.Read(ref _completed) < parts)
+        {
+            long waiting = System.Diagnostics.Stopwatch.GetTimestamp();
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _completed) < parts) spinner.SpinOnce(sleep1Threshold: -1);
+            long now = System.Diagnostics.Stopwatch.GetTimestamp(), waited = now - waiting;
+            // Late: a long wait, and long against the caller's own share (a worker that merely started late on a
+            // large product is not late).
+            if (waited > LateTicks && waited > waiting - started)
+            {
+                _lateLevel = Math.Min(_lateLevel + 1, MaxLateLevel);
+                _onTime = 0;
+                _inlineUntil = now + (InlineSpellTicks << (_lateLevel - 1));
+            }
+            else OnTime();
+        }
+        else OnTime();
         _work = null;
         if (failure is not null) throw failure;
+    }
+
+    private void OnTime()
+    {
+        if (_lateLevel > 0 && ++_onTime >= 256) { _lateLevel--; _onTime = 0; }
     }
 
     // A method of its own: a lambda in Run would allocate its closure on every call, not only when a thread starts.
@@ -119,7 +164,12 @@ public sealed class WorkerPool : IDisposable
             int spins = 0;
             while (Volatile.Read(ref _generation) == seen)
             {
-                if (++spins < SpinIterations) { Thread.SpinWait(8); continue; }
+                if (++spins < SpinIterations)
+                {
+                    if (spins < PauseIterations) Thread.SpinWait(8);
+                    else Thread.Yield();
+                    continue;
+                }
                 lock (_gate)
                 {
                     Interlocked.Increment(ref _sleepers);
