@@ -80,8 +80,13 @@ public sealed class WorkerPool : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in <paramref name="parts"/> parts (at most <see cref="ThreadCount"/>) and returns when all are done.</summary>
+    internal void Run(IPoolWork work, int parts) => Run(work, parts, mayRunInline: true);
+
+    /// <summary>The same, handing the parts to the workers even during an inline spell (tests that must see each thread).</summary>
+    internal void RunOnWorkers(IPoolWork work, int parts) => Run(work, parts, mayRunInline: false);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void Run(IPoolWork work, int parts)
+    private void Run(IPoolWork work, int parts, bool mayRunInline)
     {
         parts = Math.Clamp(parts, 1, ThreadCount);
         if (parts == 1)
@@ -90,7 +95,7 @@ public sealed class WorkerPool : IDisposable
             return;
         }
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_inlineUntil != 0)
+        if (_inlineUntil != 0 && mayRunInline)
         {
             if (System.Diagnostics.Stopwatch.GetTimestamp() < _inlineUntil)
             {

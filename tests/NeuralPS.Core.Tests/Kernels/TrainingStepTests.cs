@@ -77,15 +77,16 @@ public class TrainingStepTests
 
         for (int s = 0; s < 200; s++) Step(s);   // warm-up: buffers, worker threads, tiered compilation
         // Counted per thread (the caller and each pool worker), since the process-wide count also sees the test
-        // host's own threads.
+        // host's own threads. RunOnWorkers: on a loaded machine the pool may be running every part on the caller
+        // for a while; the probe must reach each worker.
         var probe = new AllocationProbe(threads);
         long[] before = new long[threads];
         int[] threadIds = new int[threads];
-        ws.Pool.Run(probe, threads);
+        ws.Pool.RunOnWorkers(probe, threads);
         probe.Bytes.CopyTo(before, 0);
         probe.Threads.CopyTo(threadIds, 0);
         for (int s = 0; s < 300; s++) Step(s);
-        ws.Pool.Run(probe, threads);
+        ws.Pool.RunOnWorkers(probe, threads);
         Assert.Equal(threads, threadIds.Distinct().Count());
         Assert.Equal(threadIds, probe.Threads);
         for (int t = 0; t < threads; t++) Assert.Equal(before[t], probe.Bytes[t]);
