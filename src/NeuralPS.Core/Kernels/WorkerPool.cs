@@ -30,14 +30,15 @@ public sealed class WorkerPool : IDisposable
     private const int IdleMilliseconds = 10_000;
 
     // When the caller has had to wait this long for a part a worker had claimed (the worker was descheduled in the
-    // middle of it: other processes want the cores), the calls of the next spell run on the caller alone; then the
-    // pool tries its workers again. The spell doubles with each late call in a row (20 ms up to 1.3 s) and halves back
+    // middle of it: other processes want the cores) several times within a few dozen calls, the calls of the next
+    // spell run on the caller alone; then the pool tries its workers again. The spell doubles with each late call in a row (20 ms up to 1.3 s) and halves back
     // after every 256 calls that were on time. Which thread runs a part never changes its result.
     private static readonly long LateTicks = System.Diagnostics.Stopwatch.Frequency / 5_000;        // 200 µs
     private static readonly long InlineSpellTicks = System.Diagnostics.Stopwatch.Frequency / 50;    // 20 ms
     private const int MaxLateLevel = 7;
+    private const int LatePoints = 16, SpellScore = 40;   // a spell after three late calls within ~20 calls
     private long _inlineUntil;
-    private int _lateLevel, _onTime;
+    private int _lateLevel, _onTime, _lateScore;
 
     private readonly object _gate = new();
     private readonly Thread?[] _workers;
@@ -65,6 +66,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>The work item products reuse, so a multithreaded product allocates nothing.</summary>
     internal GemmJob GemmJob => _gemmJob ??= new GemmJob(this);
     private GemmJob? _gemmJob;
+
+    /// <summary>The work item split column sums reuse.</summary>
+    internal ColumnSumsJob ColumnSumsJob => _columnSumsJob ??= new ColumnSumsJob();
+    private ColumnSumsJob? _columnSumsJob;
 
     /// <summary>
     /// Scratch memory for one part, pinned and kept between calls (it grows only when a larger product first
@@ -138,9 +143,15 @@ public sealed class WorkerPool : IDisposable
             // large product is not late).
             if (waited > LateTicks && waited > waiting - started)
             {
-                _lateLevel = Math.Min(_lateLevel + 1, MaxLateLevel);
+                // One late call is a preemption that happens on any machine now and then, and costs less than a
+                // spell; several within a few dozen calls mean the cores are contended.
                 _onTime = 0;
-                _inlineUntil = now + (InlineSpellTicks << (_lateLevel - 1));
+                if ((_lateScore += LatePoints) >= SpellScore)
+                {
+                    _lateScore = 0;
+                    _lateLevel = Math.Min(_lateLevel + 1, MaxLateLevel);
+                    _inlineUntil = now + (InlineSpellTicks << (_lateLevel - 1));
+                }
             }
             else OnTime();
         }
@@ -151,6 +162,7 @@ public sealed class WorkerPool : IDisposable
 
     private void OnTime()
     {
+        if (_lateScore > 0) _lateScore--;
         if (_lateLevel > 0 && ++_onTime >= 256) { _lateLevel--; _onTime = 0; }
     }
 

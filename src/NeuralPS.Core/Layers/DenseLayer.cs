@@ -69,7 +69,7 @@ public sealed class DenseLayer : Layer
     {
         int n = OutputSize;
         Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
-        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n));
+        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n), context.Pool);
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
     }

@@ -150,7 +150,9 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> dz = _gradient[i].AsSpan(0, size);
-            if (!(i == last && fused) && layer.Activation != Activation.Linear)
+            if (_fusedRelu[i] && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
+                ReluBackward(_y[i], _gradient[i], size);
+            else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
             ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
@@ -164,6 +166,32 @@ internal sealed class Workspace : IDisposable
                 loss += dense.AddPenalty(parameters.AsSpan(dense.ParameterOffset, dense.ParameterCount),
                     Gradients.AsSpan(dense.ParameterOffset, dense.ParameterCount));
         return loss;
+    }
+
+    // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).
+    private const int ReluSplitFloats = 32 * 1024;
+    private readonly ReluJob _relu = new();
+
+    /// <summary>dy = y &gt; 0 ? dy : 0 over the first <paramref name="size"/> floats, split across the pool.</summary>
+    private void ReluBackward(float[] y, float[] dy, int size)
+    {
+        _relu.Y = y; _relu.Dy = dy; _relu.Size = size;
+        Pool.Run(_relu, Pool.ThreadCount);
+    }
+
+    private sealed class ReluJob : IPoolWork
+    {
+        public float[] Y = Array.Empty<float>(), Dy = Array.Empty<float>();
+        public int Size;
+
+        public void Execute(int part, int parts)
+        {
+            // Cut at multiples of 64 floats; elementwise, so the bits are those of one pass.
+            int blocks = (Size + 63) / 64;
+            int first = Math.Min(Size, part * blocks / parts * 64), end = Math.Min(Size, (part + 1) * blocks / parts * 64);
+            Span<float> dy = Dy.AsSpan(first, end - first);
+            ElementwiseBackward.Relu(Y.AsSpan(first, end - first), dy, dy);
+        }
     }
 
     /// <summary>Loss of the last forward pass without gradients (for evaluation).</summary>
