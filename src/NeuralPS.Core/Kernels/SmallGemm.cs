@@ -25,7 +25,8 @@ internal static unsafe class SmallGemm
     public static bool Takes(GemmPath path, GemmForm form, int m, int n, int k)
     {
         int w = path switch { GemmPath.Avx512 => 16, GemmPath.Avx2 => 8, GemmPath.Portable => 4, _ => 0 };
-        if (w == 0 || n > 2 * w || 2.0 * m * n * k > MaxFlops) return false;
+        // One row (a single prediction) has its own one-row kernels on the general path, which waste no rows.
+        if (w == 0 || m == 1 || n > 2 * w || 2.0 * m * n * k > MaxFlops) return false;
         int padded = n <= w ? w : 2 * w;
         return (form != GemmForm.NT && n == padded) || (long)k * padded <= MaxPacked;
     }

@@ -47,10 +47,11 @@ public class GemmTests
     public static IEnumerable<object[]> SmallCases()
     {
         // m, k, n: the tiny networks' layers (XOR 4×2×4, 4×4×1; regression 32×10×10, 10×32×10, 32×1×10), one and two
-        // vectors wide on every path (n = 1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32), k = 0 and 1, rows not a multiple of 4.
+        // vectors wide on every path (n = 1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32), k = 0 and 1, rows not a multiple of 4;
+        // m = 1 (a single prediction) is routed to the general path.
         int[][] shapes = { new[] { 1, 1, 1 }, new[] { 4, 2, 4 }, new[] { 4, 4, 1 }, new[] { 32, 10, 10 }, new[] { 10, 32, 10 },
             new[] { 32, 1, 10 }, new[] { 7, 13, 5 }, new[] { 5, 3, 17 }, new[] { 9, 20, 31 }, new[] { 6, 7, 32 }, new[] { 3, 0, 9 },
-            new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 } };
+            new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 }, new[] { 2, 200, 3 }, new[] { 3, 1, 1 } };
         foreach (GemmPath path in Enum.GetValues<GemmPath>())
             foreach (GemmForm form in Enum.GetValues<GemmForm>())
                 foreach (int[] s in shapes)
@@ -66,7 +67,9 @@ public class GemmTests
     public void TheSmallPathMatchesTheOracleAndTheBlockedPathBitForBit(GemmPath path, GemmForm form, int m, int k, int n)
     {
         if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
-        Assert.True(SmallGemm.Takes(path, form, m, n, k) || n > 8, $"{path} {form} {m}x{k}x{n} should take the small path");
+        // One row goes to the general path's one-row kernels (a single prediction); the rest of these shapes are small.
+        if (m == 1) Assert.False(SmallGemm.Takes(path, form, m, n, k), $"{path} {form} {m}x{k}x{n}: one row takes the one-row kernels");
+        else Assert.True(SmallGemm.Takes(path, form, m, n, k) || n > 8, $"{path} {form} {m}x{k}x{n} should take the small path");
         var random = new Random(m * 1000 + k * 10 + n + (int)form);
         float[] a = Fill(random, m * k), b = Fill(random, k * n), c0 = Fill(random, m * n), bias = Fill(random, n);
         double[] exact = GemmReference.MultiplyDouble(form, m, n, k, a, b);
