@@ -96,6 +96,9 @@ public static class Evaluator
         return best;
     }
 
+    /// <summary>Rows an evaluation runs through the network's workspace at a time.</summary>
+    internal const int Chunk = 1024;
+
     /// <summary>Mean loss (penalty included) and accuracy (null where it does not apply) over the dataset.</summary>
     public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data) => Evaluate(network, data, Span<float>.Empty);
 
@@ -107,8 +110,7 @@ public static class Evaluator
     {
         EnsureCompatible(network, data);
         (float[] targets, int targetWidth) = TargetsFor(network, data);
-        const int chunk = 1024;
-        Workspace ws = network.GetWorkspace(Math.Min(chunk, data.Rows));
+        Workspace ws = network.GetWorkspace(Math.Min(Chunk, data.Rows));
         int width = network.OutputSize, inputs = network.InputSize;
         double lossSum = 0;
         long correct = 0, total = 0;

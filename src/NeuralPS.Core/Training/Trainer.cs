@@ -96,7 +96,10 @@ public sealed class Trainer
         Dataset data = _train;
         int rows = data.Rows;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
-        Workspace ws = net.GetWorkspace(batchSize);
+        // Large enough for the validation passes too: they take up to Evaluator.Chunk rows at a time from the
+        // network's workspace, and a larger request would replace (and dispose, with its worker pool) the workspace
+        // this loop goes on using (2 threads, validation rows > batch size: ObjectDisposedException in epoch 2).
+        Workspace ws = net.GetWorkspace(_validation is null ? batchSize : Math.Max(batchSize, Math.Min(Evaluator.Chunk, _validation.Rows)));
         OptimizerSettings settings = net.OptimizerSettings;
         net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
         Optimizer optimizer = net.Optimizer;

@@ -51,6 +51,31 @@ public class TrainingStepTests
         }
     }
 
+    /// <summary>
+    /// Validation passes take up to 1024 rows at a time from the network's workspace; with more validation rows than
+    /// the batch size they used to replace (and dispose) the workspace training went on with: on 2 threads the next
+    /// epoch's first split product threw ObjectDisposedException.
+    /// </summary>
+    [Fact]
+    public void ValidationLargerThanTheBatchTrainsOnTwoThreadsAsOnOne()
+    {
+        Dataset train = W1Like(300, seed: 4), validation = W1Like(700, seed: 5);
+        float[]? first = null;
+        double? firstLoss = null;
+        for (int threads = 1; threads <= 2; threads++)
+        {
+            Network net = W1Network();
+            List<EpochResult> epochs = new Trainer(net, train, validation,
+                new TrainingOptions { Epochs = 3, BatchSize = 128, Seed = 3, ThreadCount = threads }).Run().ToList();
+            Assert.Equal(3, epochs.Count);
+            Assert.All(epochs, e => Assert.NotNull(e.ValidationLoss));
+            first ??= net.Parameters;
+            firstLoss ??= epochs[^1].ValidationLoss;
+            Assert.Equal(first, net.Parameters);
+            Assert.Equal(firstLoss, epochs[^1].ValidationLoss);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
