@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralPS.Core;
@@ -34,6 +35,7 @@ public static class ActivationFunctions
     private const float SoftplusThreshold = 20f; // as PyTorch: above it softplus(x) = x
 
     /// <summary>y = f(z), elementwise (row-wise for softmax). z and y may be the same buffer except for softmax.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(Activation kind, ReadOnlySpan<float> z, Span<float> y, int width)
     {
         switch (kind)
@@ -72,6 +74,7 @@ public static class ActivationFunctions
     /// <summary>
     /// dz = dy · f'(z), given the pre-activation z and the output y. dz may be the same buffer as dy.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Activation kind, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
     {
         switch (kind)
@@ -142,6 +145,7 @@ public static class ActivationFunctions
 internal static class ElementwiseBackward
 {
     /// <summary>dz = z &gt; 0 ? dy : 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu(ReadOnlySpan<float> z, ReadOnlySpan<float> dy, Span<float> dz)
     {
         int i = 0, w = System.Numerics.Vector<float>.Count;
@@ -156,6 +160,7 @@ internal static class ElementwiseBackward
     }
 
     /// <summary>dz = dy·y·(1 − y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
     {
         int i = 0, w = System.Numerics.Vector<float>.Count;
@@ -169,6 +174,7 @@ internal static class ElementwiseBackward
     }
 
     /// <summary>dz = dy·(1 − y²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tanh(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
     {
         int i = 0, w = System.Numerics.Vector<float>.Count;

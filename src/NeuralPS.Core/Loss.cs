@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralPS.Core;
@@ -44,6 +45,7 @@ public static class LossFunctions
     /// (skipped when <paramref name="grad"/> is empty). Targets are [rows, targetWidth]: the same width as
     /// the outputs, or width 1 with class indices for a softmax output.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Compute(LossKind loss, Activation output, ReadOnlySpan<float> z, ReadOnlySpan<float> y,
         ReadOnlySpan<float> targets, int targetWidth, int rows, int width, Span<float> grad)
     {
@@ -113,6 +115,7 @@ public static class LossFunctions
     private static float TargetAt(ReadOnlySpan<float> targets, int targetWidth, int row, int column) =>
         targetWidth == 1 ? ((int)targets[row] == column ? 1f : 0f) : targets[row * targetWidth + column];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> targets,
         int targetWidth, int rows, int width, Span<float> grad, bool wantGrad)
     {
@@ -151,6 +154,7 @@ public static class LossFunctions
         return total / rows;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> z, ReadOnlySpan<float> targets,
         int rows, int width, Span<float> grad, bool wantGrad)
     {

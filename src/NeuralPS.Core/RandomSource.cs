@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 namespace NeuralPS.Core;
 
@@ -73,6 +74,7 @@ public sealed class RandomSource
     }
 
     /// <summary>Fisher–Yates shuffle in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Shuffle(Span<int> items)
     {
         for (int i = items.Length - 1; i > 0; i--)

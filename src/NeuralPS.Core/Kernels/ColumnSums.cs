@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace NeuralPS.Core.Kernels;
@@ -10,15 +11,41 @@ public static class ColumnSums
     /// Terms that cancel exactly (MAE's ±1/n when the signs balance) then give exactly 0, not float rounding noise
     /// that AdaGrad, RMSprop or Adam would divide by its own size and turn into a full step.
     /// </summary>
-    public static void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums) => Strip(x, rows, cols, 0, cols, sums);
+
+    // Matrices of at least this many floats are summed by every thread of the pool, a strip of columns each.
+    private const int SplitFloats = 32 * 1024;
+
+    /// <summary>
+    /// The same, split across <paramref name="pool"/> by columns when large. Each column is the same sum in the same
+    /// order whichever thread takes it, so the bits do not depend on the thread count.
+    /// </summary>
+    internal static unsafe void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums, WorkerPool? pool)
     {
         if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");
-        int j = 0;
+        int w = Vector.IsHardwareAccelerated ? Vector<float>.Count : 1;
+        int parts = pool is null ? 1 : Math.Min(pool.ThreadCount, cols / w);
+        if (parts <= 1 || (long)rows * cols < SplitFloats) { Strip(x, rows, cols, 0, cols, sums); return; }
+        fixed (float* px = x, ps = sums)
+        {
+            ColumnSumsJob job = pool!.ColumnSumsJob;
+            job.X = px; job.Sums = ps; job.Rows = rows; job.Cols = cols; job.Width = w;
+            pool.Run(job, parts);
+        }
+    }
+
+    /// <summary>Columns [first, end) of the sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Strip(ReadOnlySpan<float> x, int rows, int cols, int first, int end, Span<float> sums)
+    {
+        if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");
+        int j = first;
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count, half = Vector<double>.Count;
             Span<double> strip = stackalloc double[w];
-            for (; j <= cols - w; j += w)
+            for (; j <= end - w; j += w)
             {
                 Vector<double> low = Vector<double>.Zero, high = Vector<double>.Zero;
                 for (int r = 0; r < rows; r++)
@@ -32,11 +59,25 @@ public static class ColumnSums
                 for (int k = 0; k < w; k++) sums[j + k] = (float)strip[k];
             }
         }
-        for (; j < cols; j++)
+        for (; j < end; j++)
         {
             double sum = 0;
             for (int r = 0; r < rows; r++) sum += x[r * cols + j];
             sums[j] = (float)sum;
         }
+    }
+}
+
+/// <summary>The pool's reusable work item for split column sums: strips of whole vectors, the remainder in the last.</summary>
+internal sealed unsafe class ColumnSumsJob : IPoolWork
+{
+    public float* X, Sums;
+    public int Rows, Cols, Width;
+
+    public void Execute(int part, int parts)
+    {
+        int units = Cols / Width;
+        int first = part * units / parts * Width, end = part == parts - 1 ? Cols : (part + 1) * units / parts * Width;
+        ColumnSums.Strip(new ReadOnlySpan<float>(X, Rows * Cols), Rows, Cols, first, end, new Span<float>(Sums, Cols));
     }
 }

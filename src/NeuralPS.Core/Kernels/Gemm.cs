@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralPS.Core.Kernels;
@@ -44,6 +45,16 @@ public static unsafe class Gemm
     internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate,
         ReadOnlySpan<float> bias, bool relu, WorkerPool? pool)
+        => Multiply(path, form, m, n, k, a, b, c, accumulate, bias, relu, pool, small: true);
+
+    /// <summary>
+    /// <paramref name="small"/>: whether a tiny product may take <see cref="SmallGemm"/> (tests turn it off to
+    /// compare the two routes bit for bit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate,
+        ReadOnlySpan<float> bias, bool relu, WorkerPool? pool, bool small)
     {
         CheckSizes(form, m, n, k, a.Length, b.Length, c.Length);
         if (m == 0 || n == 0) return;
@@ -63,6 +74,11 @@ public static unsafe class Gemm
         if (2.0 * m * n * k < InlineFlops) threads = 1;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
+            if (small && SmallGemm.Takes(path, form, m, n, k))
+            {
+                SmallGemm.Multiply(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu);
+                return;
+            }
             var plan = new GemmPlan(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu, threads);
             if (plan.Parts == 1)
             {

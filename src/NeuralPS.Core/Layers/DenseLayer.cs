@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Kernels;
 
@@ -48,24 +49,33 @@ public sealed class DenseLayer : Layer
 
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
+        => Forward(parameters, input, z, rows, context, relu: false);
+
+    /// <summary>
+    /// z = x·W + b, then max(z, 0) when <paramref name="relu"/>: the bias (and ReLU) are applied in the product's
+    /// epilogue, after the whole sum, while each tile of z is in registers (on whichever thread computes the tile).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z, int rows, ExecutionContext context, bool relu)
     {
         int n = OutputSize;
-        // The bias is added in the product's epilogue, after the whole sum, while each tile of z is in registers.
         Gemm.MultiplyBias(GemmForm.NN, rows, n, InputSize, input, parameters[..WeightCount], parameters.Slice(WeightCount, n), z,
-            false, context.Pool);
+            relu, context.Pool);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
     {
         int n = OutputSize;
         Gemm.Multiply(GemmForm.TN, InputSize, n, rows, input, dz, parameterGradients[..WeightCount], false, context.Pool);
-        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n));
+        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n), context.Pool);
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(GemmForm.NT, rows, InputSize, n, dz, parameters[..WeightCount], inputGradient, false, context.Pool);
     }
 
     /// <summary>Adds the penalty gradients to <paramref name="gradients"/> (this layer's slice) and returns the penalty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal double AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients)
     {
         if (L1 == 0 && L2 == 0) return 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NeuralPS.Core.Training;
 
 /// <summary>
@@ -30,6 +31,7 @@ internal sealed class EarlyStopping
 
     public double Monitored(EpochResult result) => _useValidation ? result.ValidationLoss ?? result.Loss : result.Loss;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ShouldStop(EpochResult result)
     {
         if (_options.Patience <= 0) return false;

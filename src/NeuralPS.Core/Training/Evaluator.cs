@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NeuralPS.Core.Training;
 
 using NeuralPS.Core.Data;
@@ -56,6 +57,7 @@ public static class Evaluator
         data.Task != DatasetTask.Regression || network.OutputActivation is Activation.Softmax or Activation.Sigmoid;
 
     /// <summary>Correct predictions in a batch of outputs [rows, width] against targets [rows, targetWidth].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int targetWidth, int rows, int width,
         out int total)
     {
@@ -94,6 +96,9 @@ public static class Evaluator
         return best;
     }
 
+    /// <summary>Rows an evaluation runs through the network's workspace at a time.</summary>
+    internal const int Chunk = 1024;
+
     /// <summary>Mean loss (penalty included) and accuracy (null where it does not apply) over the dataset.</summary>
     public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data) => Evaluate(network, data, Span<float>.Empty);
 
@@ -117,8 +122,7 @@ public static class Evaluator
     internal static (double LossSum, long Correct, long Total) Sum(Network network, Dataset data, int first, int count, Span<float> outputs)
     {
         (float[] targets, int targetWidth) = TargetsFor(network, data);
-        const int chunk = 1024;
-        Workspace ws = network.GetWorkspace(Math.Max(1, Math.Min(chunk, count)));
+        Workspace ws = network.GetWorkspace(Math.Max(1, Math.Min(Chunk, count)));
         int width = network.OutputSize, inputs = network.InputSize;
         double lossSum = 0;
         long correct = 0, total = 0;

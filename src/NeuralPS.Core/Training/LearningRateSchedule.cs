@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralPS.Core.Optimizers;
 
 namespace NeuralPS.Core.Training;
@@ -51,6 +52,7 @@ internal sealed class LearningRateSchedule
     }
 
     /// <summary>Moves to the next epoch, given the loss the plateau schedule watches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Advance(double monitoredLoss)
     {
         _epoch++;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Distributed;
@@ -105,7 +106,10 @@ public sealed class Trainer
         Dataset data = _train;
         int rows = data.Rows;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
-        Workspace ws = net.GetWorkspace(batchSize);
+        // Large enough for the validation passes too: they take up to Evaluator.Chunk rows at a time from the
+        // network's workspace, and a larger request would replace (and dispose, with its worker pool) the workspace
+        // this loop goes on using (2 threads, validation rows > batch size: ObjectDisposedException in epoch 2).
+        Workspace ws = net.GetWorkspace(_validation is null ? batchSize : Math.Max(batchSize, Math.Min(Evaluator.Chunk, _validation.Rows)));
         OptimizerSettings settings = net.OptimizerSettings;
         net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
         Optimizer optimizer = net.Optimizer;
@@ -122,6 +126,12 @@ public sealed class Trainer
         var stopping = new EarlyStopping(net, _options, _validation is not null);
         StopReason = null;
         int lastEpoch = net.History.Count + _options.Epochs;
+        var loop = new BatchLoop
+        {
+            Data = data, Ws = ws, Optimizer = optimizer, Settings = settings, Targets = targets, TargetWidth = targetWidth,
+            HasAccuracy = hasAccuracy, Rows = rows, BatchSize = batchSize, Batches = batches, Inputs = inputs, Width = width,
+            LastEpoch = lastEpoch, Order = order, LastGood = lastGood, Stopping = stopping,
+        };
 
         try
         {
@@ -135,48 +145,11 @@ public sealed class Trainer
                 {
                     // Shuffle the identity every epoch, not last epoch's order: an epoch's order then depends only on the
                     // random stream's state, so training resumed from a saved model goes on exactly as if never stopped.
-                    for (int i = 0; i < rows; i++) order[i] = i;
-                    net.TrainingRandom.Shuffle(order);
+                    ShuffleIdentity(order, net.TrainingRandom);
                 }
                 var clock = Stopwatch.StartNew();
-                double lossSum = 0;
-                long correct = 0, counted = 0;
-                for (int b = 0; b < batches; b++)
-                {
-                    if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
-                    int start = b * batchSize, count = Math.Min(batchSize, rows - start);
-                    // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce
-                    // below turns the slices' gradients and metrics into the whole batch's.
-                    (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
-                    Gather(data.Features, inputs, targets, targetWidth, order, first, shard, ws);
-                    double loss = 0;
-                    long batchCorrect = 0, batchCounted = 0;
-                    if (shard > 0)
-                    {
-                        ws.Forward(ws.Inputs, shard, training: true);
-                        loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
-                        if (hasAccuracy)
-                        {
-                            batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
-                            batchCounted = n;
-                        }
-                    }
-                    if (_parallel is not null)
-                        loss = _parallel.Reduce(ws.Gradients, shard, count, loss, ref batchCorrect, ref batchCounted, cancellation);
-                    if (!double.IsFinite(loss))
-                    {
-                        lastGood.Restore();
-                        net.Optimizer = null; // its moments belong to the steps just undone, and may not be finite
-                        stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
-                        throw new TrainingDivergedException(epoch, b + 1, loss);
-                    }
-                    lossSum += loss * count;
-                    correct += batchCorrect;
-                    counted += batchCounted;
-                    ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
-                    optimizer.Step(net.Parameters, ws.Gradients, lr);
-                    BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
-                }
+                (double lossSum, long correct, long counted, bool stopped) = RunBatches(loop, epoch, lr, clock, cancellation);
+                if (stopped) { StopReason = "Stopped"; yield break; }
                 _parallel?.AverageLayerState(net, cancellation);
                 // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
                 Interpretability.GradientNorms.Record(net, ws.Gradients);
@@ -196,6 +169,84 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>What the batches of a run share: fixed for the run, so an epoch's loop takes one argument for all of it.</summary>
+    private sealed class BatchLoop
+    {
+        public required Dataset Data;
+        public required Workspace Ws;
+        public required Optimizer Optimizer;
+        public required OptimizerSettings Settings;
+        public required float[] Targets;
+        public required int TargetWidth, Rows, BatchSize, Batches, Inputs, Width, LastEpoch;
+        public required bool HasAccuracy;
+        public required int[] Order;
+        public required Snapshot LastGood;
+        public required EarlyStopping Stopping;
+    }
+
+    /// <summary>
+    /// The steps of one epoch. A method of its own, not part of the iterator: the iterator's MoveNext runs unoptimized
+    /// until .NET's tiered compilation gets to it (a second or more of training), this runs optimized from the first
+    /// step. Returns the epoch's loss sum and correct/counted predictions; <c>Stopped</c> when cancelled between steps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (double LossSum, long Correct, long Counted, bool Stopped) RunBatches(BatchLoop loop, int epoch, float lr, Stopwatch clock,
+        CancellationToken cancellation)
+    {
+        Network net = _network;
+        Dataset data = loop.Data;
+        Workspace ws = loop.Ws;
+        Optimizer optimizer = loop.Optimizer;
+        OptimizerSettings settings = loop.Settings;
+        float[] targets = loop.Targets;
+        int targetWidth = loop.TargetWidth, rows = loop.Rows, batchSize = loop.BatchSize, batches = loop.Batches;
+        int inputs = loop.Inputs, width = loop.Width, lastEpoch = loop.LastEpoch;
+        bool hasAccuracy = loop.HasAccuracy;
+        int[] order = loop.Order;
+        Snapshot lastGood = loop.LastGood;
+        EarlyStopping stopping = loop.Stopping;
+        double lossSum = 0;
+        long correct = 0, counted = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            if (cancellation.IsCancellationRequested) return (lossSum, correct, counted, true);
+            int start = b * batchSize, count = Math.Min(batchSize, rows - start);
+            // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce below
+            // turns the slices' gradients and metrics into the whole batch's.
+            (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
+            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard);
+            double loss = 0;
+            long batchCorrect = 0, batchCounted = 0;
+            if (shard > 0)
+            {
+                ws.Forward(ws.Inputs, shard, training: true);
+                loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
+                if (hasAccuracy)
+                {
+                    batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
+                    batchCounted = n;
+                }
+            }
+            if (_parallel is not null)
+                loss = _parallel.Reduce(ws.Gradients, shard, count, loss, ref batchCorrect, ref batchCounted, cancellation);
+            if (!double.IsFinite(loss))
+            {
+                lastGood.Restore();
+                net.Optimizer = null; // its moments belong to the steps just undone, and may not be finite
+                stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
+                throw new TrainingDivergedException(epoch, b + 1, loss);
+            }
+            lossSum += loss * count;
+            correct += batchCorrect;
+            counted += batchCounted;
+            ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
+            optimizer.Step(net.Parameters, ws.Gradients, lr);
+            BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
+        }
+        return (lossSum, correct, counted, false);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows,
         CancellationToken cancellation = default)
     {
@@ -218,17 +269,14 @@ public sealed class Trainer
         return result;
     }
 
-    /// <summary>Copies the shuffled rows of a batch straight into the workspace's preallocated buffers.</summary>
-    private static void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count, Workspace ws)
+    /// <summary>order = a shuffle of 0..n-1 (optimized from the first epoch, like the steps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShuffleIdentity(int[] order, RandomSource random)
     {
-        Span<float> x = ws.Inputs, t = ws.Targets;
-        for (int i = 0; i < count; i++)
-        {
-            int row = order[start + i];
-            features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
-            targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
-        }
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        random.Shuffle(order);
     }
+
 }
 
 /// <summary>A copy of a network's parameters and layer state, to go back to.</summary>
@@ -247,6 +295,7 @@ internal sealed class Snapshot
 
     public bool Taken { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Take()
     {
         _network.Parameters.AsSpan().CopyTo(_parameters);

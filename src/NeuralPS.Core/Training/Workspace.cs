@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
@@ -12,6 +13,8 @@ internal sealed class Workspace : IDisposable
 {
     private readonly Network _network;
     private readonly float[][] _z, _y, _gradient, _scratch;
+    private readonly bool[] _fusedRelu;   // dense ReLU layers: y = max(x·W + b, 0) in the product's epilogue, z and y one buffer
+    private readonly GatherJob _gather = new();
 
     public Workspace(Network network, int batchSize)
     {
@@ -22,12 +25,15 @@ internal sealed class Workspace : IDisposable
         _y = new float[count][];
         _gradient = new float[count][];
         _scratch = new float[count][];
+        _fusedRelu = new bool[count];
         for (int i = 0; i < count; i++)
         {
             Layer layer = network.Layers[i];
             int size = BatchSize * layer.OutputSize;
             _z[i] = new float[size];
-            _y[i] = layer.Activation == Activation.Linear ? _z[i] : new float[size];
+            // A dense ReLU layer keeps only y: the derivative needs z > 0, which is y > 0.
+            _fusedRelu[i] = layer is DenseLayer && layer.Activation == Activation.Relu;
+            _y[i] = layer.Activation == Activation.Linear || _fusedRelu[i] ? _z[i] : new float[size];
             _gradient[i] = new float[size];
             _scratch[i] = new float[layer.ScratchLength(BatchSize)];
         }
@@ -57,7 +63,46 @@ internal sealed class Workspace : IDisposable
     /// <summary>The output of the last forward pass.</summary>
     public ReadOnlySpan<float> Output(int rows) => _y[^1].AsSpan(0, rows * _network.OutputSize);
 
+    // Batches at least this many floats are gathered by every thread of the pool (a share of the rows each).
+    private const int GatherSplitFloats = 64 * 1024;
+
+    /// <summary>
+    /// Copies the shuffled rows <paramref name="order"/>[start..start+count) of the data straight into
+    /// <see cref="Inputs"/> and <see cref="Targets"/>; a large batch is split across the pool by rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count)
+    {
+        GatherJob job = _gather;
+        job.Features = features; job.Inputs = inputs; job.Targets = targets; job.TargetWidth = targetWidth;
+        job.Order = order; job.Start = start; job.Count = count; job.X = Inputs; job.T = Targets;
+        if (Pool.ThreadCount == 1 || (long)count * inputs < GatherSplitFloats) job.Execute(0, 1);
+        else Pool.Run(job, Pool.ThreadCount);
+    }
+
+    private sealed class GatherJob : IPoolWork
+    {
+        public float[] Features = Array.Empty<float>(), Targets = Array.Empty<float>(), X = Array.Empty<float>(), T = Array.Empty<float>();
+        public int[] Order = Array.Empty<int>();
+        public int Inputs, TargetWidth, Start, Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int part, int parts)
+        {
+            int first = (int)((long)Count * part / parts), end = (int)((long)Count * (part + 1) / parts);
+            int inputs = Inputs, targetWidth = TargetWidth;
+            Span<float> x = X, t = T;
+            for (int i = first; i < end; i++)
+            {
+                int row = Order[Start + i];
+                Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
+                Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
+            }
+        }
+    }
+
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
     {
         Context.DropoutRandom = _network.DropoutRandom;
@@ -68,9 +113,15 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> z = _z[i].AsSpan(0, size);
-            layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
             Span<float> y = _y[i].AsSpan(0, size);
-            if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
+            if (_fusedRelu[i])
+                // Bias and ReLU in the product's epilogue, in the tiles each thread computes: no pass of its own.
+                ((DenseLayer)layer).Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, y, rows, Context, relu: true);
+            else
+            {
+                layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
+                if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
+            }
             x = y;
         }
         return x;
@@ -80,6 +131,7 @@ internal sealed class Workspace : IDisposable
     /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
     /// into <see cref="Gradients"/>, regularization included. Returns the loss (penalty included).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int targetWidth, int rows)
     {
         int last = _network.Layers.Count - 1;
@@ -98,7 +150,9 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> dz = _gradient[i].AsSpan(0, size);
-            if (!(i == last && fused) && layer.Activation != Activation.Linear)
+            if (_fusedRelu[i] && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
+                ReluBackward(_y[i], _gradient[i], size);
+            else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
             ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
@@ -114,6 +168,32 @@ internal sealed class Workspace : IDisposable
         return loss;
     }
 
+    // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).
+    private const int ReluSplitFloats = 32 * 1024;
+    private readonly ReluJob _relu = new();
+
+    /// <summary>dy = y &gt; 0 ? dy : 0 over the first <paramref name="size"/> floats, split across the pool.</summary>
+    private void ReluBackward(float[] y, float[] dy, int size)
+    {
+        _relu.Y = y; _relu.Dy = dy; _relu.Size = size;
+        Pool.Run(_relu, Pool.ThreadCount);
+    }
+
+    private sealed class ReluJob : IPoolWork
+    {
+        public float[] Y = Array.Empty<float>(), Dy = Array.Empty<float>();
+        public int Size;
+
+        public void Execute(int part, int parts)
+        {
+            // Cut at multiples of 64 floats; elementwise, so the bits are those of one pass.
+            int blocks = (Size + 63) / 64;
+            int first = Math.Min(Size, part * blocks / parts * 64), end = Math.Min(Size, (part + 1) * blocks / parts * 64);
+            Span<float> dy = Dy.AsSpan(first, end - first);
+            ElementwiseBackward.Relu(Y.AsSpan(first, end - first), dy, dy);
+        }
+    }
+
     /// <summary>Loss of the last forward pass without gradients (for evaluation).</summary>
     public double LossOnly(ReadOnlySpan<float> targets, int targetWidth, int rows)
     {
@@ -125,6 +205,7 @@ internal sealed class Workspace : IDisposable
     }
 
     /// <summary>Clips <see cref="Gradients"/> by global norm and by value, as the settings ask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Clip(double clipNorm, double clipValue)
     {
         Span<float> g = Gradients;

@@ -44,6 +44,54 @@ public class GemmTests
         }
     }
 
+    public static IEnumerable<object[]> SmallCases()
+    {
+        // m, k, n: the tiny networks' layers (XOR 4×2×4, 4×4×1; regression 32×10×10, 10×32×10, 32×1×10), one and two
+        // vectors wide on every path (n = 1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32), k = 0 and 1, rows not a multiple of 4;
+        // m = 1 (a single prediction) is routed to the general path.
+        int[][] shapes = { new[] { 1, 1, 1 }, new[] { 4, 2, 4 }, new[] { 4, 4, 1 }, new[] { 32, 10, 10 }, new[] { 10, 32, 10 },
+            new[] { 32, 1, 10 }, new[] { 7, 13, 5 }, new[] { 5, 3, 17 }, new[] { 9, 20, 31 }, new[] { 6, 7, 32 }, new[] { 3, 0, 9 },
+            new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 }, new[] { 2, 200, 3 }, new[] { 3, 1, 1 } };
+        foreach (GemmPath path in Enum.GetValues<GemmPath>())
+            foreach (GemmForm form in Enum.GetValues<GemmForm>())
+                foreach (int[] s in shapes)
+                    yield return new object[] { path, form, s[0], s[1], s[2] };
+    }
+
+    /// <summary>
+    /// Tiny products take the direct path (no plan, no blocking): against the double oracle, and bit for bit the
+    /// same as the blocked path on every form, with accumulate, bias and ReLU.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SmallCases))]
+    public void TheSmallPathMatchesTheOracleAndTheBlockedPathBitForBit(GemmPath path, GemmForm form, int m, int k, int n)
+    {
+        if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
+        // One row goes to the general path's one-row kernels (a single prediction); the rest of these shapes are small.
+        if (m == 1) Assert.False(SmallGemm.Takes(path, form, m, n, k), $"{path} {form} {m}x{k}x{n}: one row takes the one-row kernels");
+        else Assert.True(SmallGemm.Takes(path, form, m, n, k) || n > 8, $"{path} {form} {m}x{k}x{n} should take the small path");
+        var random = new Random(m * 1000 + k * 10 + n + (int)form);
+        float[] a = Fill(random, m * k), b = Fill(random, k * n), c0 = Fill(random, m * n), bias = Fill(random, n);
+        double[] exact = GemmReference.MultiplyDouble(form, m, n, k, a, b);
+        double[] bound = GemmReference.MultiplyDouble(form, m, n, k, Abs(a), Abs(b));
+        foreach ((bool accumulate, bool withBias, bool relu) in new[] { (false, false, false), (true, false, false), (false, true, true), (true, true, false) })
+        {
+            float[] small = (float[])c0.Clone(), blocked = (float[])c0.Clone();
+            if (!accumulate) { Array.Fill(small, float.NaN); Array.Fill(blocked, float.NaN); }
+            ReadOnlySpan<float> b2 = withBias ? bias : default;
+            Gemm.Multiply(path, form, m, n, k, a, b, small, accumulate, b2, relu, null, small: true);
+            Gemm.Multiply(path, form, m, n, k, a, b, blocked, accumulate, b2, relu, null, small: false);
+            string what = $"{path} {form} {m}x{k}x{n} accumulate={accumulate} bias={withBias} relu={relu}";
+            Assert.True(small.AsSpan().SequenceEqual(blocked), what + ": small and blocked paths differ");
+            Check(small, i =>
+            {
+                double e = exact[i] + (accumulate ? c0[i] : 0) + (withBias ? bias[i % n] : 0);
+                return relu ? Math.Max(0, e) : e;
+            }, bound.Select((x, i) => x + (accumulate ? Math.Abs(c0[i]) : 0) + (withBias ? Math.Abs(bias[i % n]) : 0)).ToArray(), k,
+                what);
+        }
+    }
+
     [Fact]
     public void EveryThreadCountGivesTheSameBits()
     {

@@ -51,6 +51,31 @@ public class TrainingStepTests
         }
     }
 
+    /// <summary>
+    /// Validation passes take up to 1024 rows at a time from the network's workspace; with more validation rows than
+    /// the batch size they used to replace (and dispose) the workspace training went on with: on 2 threads the next
+    /// epoch's first split product threw ObjectDisposedException.
+    /// </summary>
+    [Fact]
+    public void ValidationLargerThanTheBatchTrainsOnTwoThreadsAsOnOne()
+    {
+        Dataset train = W1Like(300, seed: 4), validation = W1Like(700, seed: 5);
+        float[]? first = null;
+        double? firstLoss = null;
+        for (int threads = 1; threads <= 2; threads++)
+        {
+            Network net = W1Network();
+            List<EpochResult> epochs = new Trainer(net, train, validation,
+                new TrainingOptions { Epochs = 3, BatchSize = 128, Seed = 3, ThreadCount = threads }).Run().ToList();
+            Assert.Equal(3, epochs.Count);
+            Assert.All(epochs, e => Assert.NotNull(e.ValidationLoss));
+            first ??= net.Parameters;
+            firstLoss ??= epochs[^1].ValidationLoss;
+            Assert.Equal(first, net.Parameters);
+            Assert.Equal(firstLoss, epochs[^1].ValidationLoss);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -77,15 +102,16 @@ public class TrainingStepTests
 
         for (int s = 0; s < 200; s++) Step(s);   // warm-up: buffers, worker threads, tiered compilation
         // Counted per thread (the caller and each pool worker), since the process-wide count also sees the test
-        // host's own threads.
+        // host's own threads. RunOnWorkers: on a loaded machine the pool may be running every part on the caller
+        // for a while; the probe must reach each worker.
         var probe = new AllocationProbe(threads);
         long[] before = new long[threads];
         int[] threadIds = new int[threads];
-        ws.Pool.Run(probe, threads);
+        ws.Pool.RunOnWorkers(probe, threads);
         probe.Bytes.CopyTo(before, 0);
         probe.Threads.CopyTo(threadIds, 0);
         for (int s = 0; s < 300; s++) Step(s);
-        ws.Pool.Run(probe, threads);
+        ws.Pool.RunOnWorkers(probe, threads);
         Assert.Equal(threads, threadIds.Distinct().Count());
         Assert.Equal(threadIds, probe.Threads);
         for (int t = 0; t < threads; t++) Assert.Equal(before[t], probe.Bytes[t]);

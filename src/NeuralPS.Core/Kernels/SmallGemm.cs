@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralPS.Core.Kernels;
+
+/// <summary>
+/// Products so small that planning, blocking and packing cost more than the arithmetic (the layers of a tiny
+/// network: 32×10×10, 4×2×4, the 10-unit output of a larger one). C is computed eight rows at a time one vector
+/// wide, or four rows two vectors wide (eight independent chains of fused multiply-adds either way), straight from
+/// A and B, with bias and ReLU applied in registers before the one store. Only Bᵀ (NT) is copied, transposed into a
+/// zero-padded stack buffer, and B when its rows are not whole vectors.
+/// Each element is the same chain of fused multiply-adds over p = 0..k-1 as in the blocked kernels, starting from
+/// zero (or C), then + bias, then max(·, 0): the same bits as the general path, on any thread count (a small
+/// product always runs on the calling thread).
+/// </summary>
+internal static unsafe class SmallGemm
+{
+    /// <summary>Largest product (floating-point operations) taken by this path.</summary>
+    internal const double MaxFlops = 1 << 18;
+
+    /// <summary>Largest B copy (floats, on the stack).</summary>
+    private const int MaxPacked = 4096;
+
+    /// <summary>Whether this path takes the product: at most two vectors wide, a small product, a small B copy.</summary>
+    public static bool Takes(GemmPath path, GemmForm form, int m, int n, int k)
+    {
+        int w = path switch { GemmPath.Avx512 => 16, GemmPath.Avx2 => 8, GemmPath.Portable => 4, _ => 0 };
+        // One row (a single prediction) has its own one-row kernels on the general path, which waste no rows.
+        if (w == 0 || m == 1 || n > 2 * w || 2.0 * m * n * k > MaxFlops) return false;
+        int padded = n <= w ? w : 2 * w;
+        return (form != GemmForm.NT && n == padded) || (long)k * padded <= MaxPacked;
+    }
+
+    public static void Multiply(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
+        bool accumulate, float* bias, bool relu)
+    {
+        switch (path)
+        {
+            case GemmPath.Avx512: Multiply<Simd512, Vector512<float>>(form, m, n, k, a, b, c, accumulate, bias, relu); break;
+            case GemmPath.Avx2: Multiply<Simd256, Vector256<float>>(form, m, n, k, a, b, c, accumulate, bias, relu); break;
+            default: Multiply<Simd128, Vector128<float>>(form, m, n, k, a, b, c, accumulate, bias, relu); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void Multiply<S, TV>(GemmForm form, int m, int n, int k, float* a, float* b, float* c,
+        bool accumulate, float* bias, bool relu) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width;
+        bool two = n > w;
+        int padded = two ? 2 * w : w;
+        // op(B) is read in whole vectors: B in place when its rows are whole vectors, otherwise copied once into a
+        // zero-padded stack panel (transposed for NT), so that the inner loop never needs a masked load.
+        bool pack = form == GemmForm.NT || n != padded;
+        float* panel = stackalloc float[pack ? k * padded : 1];
+        float* bp = b;
+        nint ldb = n;
+        if (pack)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float* row = panel + (nint)p * padded;
+                if (form == GemmForm.NT)
+                {
+                    for (int j = 0; j < n; j++) row[j] = b[(nint)j * k + p];
+                    for (int j = n; j < padded; j++) row[j] = 0f;
+                }
+                else
+                {
+                    float* src = b + (nint)p * n;
+                    S.Store(row, S.LoadPartial(src, n));
+                    if (two) S.Store(row + w, S.LoadPartial(src + w, n - w));
+                }
+            }
+            bp = panel;
+            ldb = padded;
+        }
+        float* biasPanel = stackalloc float[padded];
+        if (bias != null)
+        {
+            S.Store(biasPanel, S.LoadPartial(bias, n));
+            if (two) S.Store(biasPanel + w, S.LoadPartial(bias + w, n - w));
+            bias = biasPanel;
+        }
+        (nint rs, nint ks) = form == GemmForm.TN ? ((nint)1, (nint)m) : ((nint)k, (nint)1);
+        // Stores: a row narrower than the vectors is stored whole, running into the next rows, which are stored
+        // after it (rows go in order); only where a whole store would pass the end of C, or C is read (accumulate),
+        // is the row stored in part.
+        float* spill = stackalloc float[w];
+        var tile = new Tile(c + (nint)m * n, accumulate, spill);
+        if (two)
+            for (int i = 0; i < m; i += 4)
+                Rows4x2<S, TV>(a + i * rs, rs, ks, Math.Min(4, m - i), bp, ldb, k, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
+        else
+            for (int i = 0; i < m; i += 8)
+                Rows8x1<S, TV>(a + i * rs, rs, ks, Math.Min(8, m - i), bp, ldb, k, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
+    }
+
+    /// <summary>Where C ends, whether stores must stay inside each row (C is read: accumulate), and a spill vector.</summary>
+    private readonly struct Tile
+    {
+        public readonly float* End, Spill;
+        public readonly bool Exact;
+        public Tile(float* end, bool exact, float* spill) { End = end; Exact = exact; Spill = spill; }
+    }
+
+    /// <summary>The first <paramref name="cols"/> lanes of v at p; more lanes when they fall on rows stored later.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<S, TV>(float* p, TV v, int cols, Tile tile) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        if (cols >= S.Width || (!tile.Exact && p + S.Width <= tile.End)) S.Store(p, v);
+        else
+        {
+            // Through the stack, not a masked store: AMD runs VMASKMOVPS stores in microcode (tens of cycles each).
+            S.Store(tile.Spill, v);
+            for (int j = 0; j < cols; j++) p[j] = tile.Spill[j];
+        }
+    }
+
+    /// <summary>Up to 8 rows of C, one vector wide (cols ≤ W); B's rows and the bias are whole (zero-padded) vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows8x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols,
+        bool load, float* bias, bool relu, Tile tile) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        float* a0 = a, a1 = a + rs * Math.Min(1, rows - 1), a2 = a + rs * Math.Min(2, rows - 1), a3 = a + rs * Math.Min(3, rows - 1),
+            a4 = a + rs * Math.Min(4, rows - 1), a5 = a + rs * Math.Min(5, rows - 1), a6 = a + rs * Math.Min(6, rows - 1), a7 = a + rs * Math.Min(7, rows - 1);
+        TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
+        if (load)
+        {
+            c0 = S.LoadPartial(c, cols);
+            if (rows > 1) c1 = S.LoadPartial(c + ldc, cols);
+            if (rows > 2) c2 = S.LoadPartial(c + 2 * ldc, cols);
+            if (rows > 3) c3 = S.LoadPartial(c + 3 * ldc, cols);
+            if (rows > 4) c4 = S.LoadPartial(c + 4 * ldc, cols);
+            if (rows > 5) c5 = S.LoadPartial(c + 5 * ldc, cols);
+            if (rows > 6) c6 = S.LoadPartial(c + 6 * ldc, cols);
+            if (rows > 7) c7 = S.LoadPartial(c + 7 * ldc, cols);
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b);
+            c0 = S.MulAdd(S.Splat(a0 + o), b0, c0);
+            c1 = S.MulAdd(S.Splat(a1 + o), b0, c1);
+            c2 = S.MulAdd(S.Splat(a2 + o), b0, c2);
+            c3 = S.MulAdd(S.Splat(a3 + o), b0, c3);
+            c4 = S.MulAdd(S.Splat(a4 + o), b0, c4);
+            c5 = S.MulAdd(S.Splat(a5 + o), b0, c5);
+            c6 = S.MulAdd(S.Splat(a6 + o), b0, c6);
+            c7 = S.MulAdd(S.Splat(a7 + o), b0, c7);
+            o += ks;
+            b += ldb;
+        }
+        if (bias != null)
+        {
+            TV bv = S.Load(bias);
+            c0 = S.Add(c0, bv); c1 = S.Add(c1, bv); c2 = S.Add(c2, bv); c3 = S.Add(c3, bv);
+            c4 = S.Add(c4, bv); c5 = S.Add(c5, bv); c6 = S.Add(c6, bv); c7 = S.Add(c7, bv);
+        }
+        if (relu)
+        {
+            c0 = S.Relu(c0); c1 = S.Relu(c1); c2 = S.Relu(c2); c3 = S.Relu(c3);
+            c4 = S.Relu(c4); c5 = S.Relu(c5); c6 = S.Relu(c6); c7 = S.Relu(c7);
+        }
+        Put<S, TV>(c, c0, cols, tile);
+        if (rows > 1) Put<S, TV>(c + ldc, c1, cols, tile);
+        if (rows > 2) Put<S, TV>(c + 2 * ldc, c2, cols, tile);
+        if (rows > 3) Put<S, TV>(c + 3 * ldc, c3, cols, tile);
+        if (rows > 4) Put<S, TV>(c + 4 * ldc, c4, cols, tile);
+        if (rows > 5) Put<S, TV>(c + 5 * ldc, c5, cols, tile);
+        if (rows > 6) Put<S, TV>(c + 6 * ldc, c6, cols, tile);
+        if (rows > 7) Put<S, TV>(c + 7 * ldc, c7, cols, tile);
+    }
+
+    /// <summary>Up to 4 rows of C, two vectors wide (W &lt; cols ≤ 2W); B's rows and the bias are whole (zero-padded) vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows4x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols,
+        bool load, float* bias, bool relu, Tile tile) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width, rest = cols - w;
+        float* a0 = a, a1 = a + rs * Math.Min(1, rows - 1), a2 = a + rs * Math.Min(2, rows - 1), a3 = a + rs * Math.Min(3, rows - 1);
+        TV c00 = S.Zero, c01 = S.Zero, c10 = S.Zero, c11 = S.Zero, c20 = S.Zero, c21 = S.Zero, c30 = S.Zero, c31 = S.Zero;
+        if (load)
+        {
+            c00 = S.Load(c); c01 = S.LoadPartial(c + w, rest);
+            if (rows > 1) { c10 = S.Load(c + ldc); c11 = S.LoadPartial(c + ldc + w, rest); }
+            if (rows > 2) { c20 = S.Load(c + 2 * ldc); c21 = S.LoadPartial(c + 2 * ldc + w, rest); }
+            if (rows > 3) { c30 = S.Load(c + 3 * ldc); c31 = S.LoadPartial(c + 3 * ldc + w, rest); }
+        }
+        nint o = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            TV b0 = S.Load(b), b1 = S.Load(b + w), x;
+            x = S.Splat(a0 + o); c00 = S.MulAdd(x, b0, c00); c01 = S.MulAdd(x, b1, c01);
+            x = S.Splat(a1 + o); c10 = S.MulAdd(x, b0, c10); c11 = S.MulAdd(x, b1, c11);
+            x = S.Splat(a2 + o); c20 = S.MulAdd(x, b0, c20); c21 = S.MulAdd(x, b1, c21);
+            x = S.Splat(a3 + o); c30 = S.MulAdd(x, b0, c30); c31 = S.MulAdd(x, b1, c31);
+            o += ks;
+            b += ldb;
+        }
+        if (bias != null)
+        {
+            TV b0 = S.Load(bias), b1 = S.Load(bias + w);
+            c00 = S.Add(c00, b0); c01 = S.Add(c01, b1); c10 = S.Add(c10, b0); c11 = S.Add(c11, b1);
+            c20 = S.Add(c20, b0); c21 = S.Add(c21, b1); c30 = S.Add(c30, b0); c31 = S.Add(c31, b1);
+        }
+        if (relu)
+        {
+            c00 = S.Relu(c00); c01 = S.Relu(c01); c10 = S.Relu(c10); c11 = S.Relu(c11);
+            c20 = S.Relu(c20); c21 = S.Relu(c21); c30 = S.Relu(c30); c31 = S.Relu(c31);
+        }
+        S.Store(c, c00); Put<S, TV>(c + w, c01, rest, tile);
+        if (rows > 1) { S.Store(c + ldc, c10); Put<S, TV>(c + ldc + w, c11, rest, tile); }
+        if (rows > 2) { S.Store(c + 2 * ldc, c20); Put<S, TV>(c + 2 * ldc + w, c21, rest, tile); }
+        if (rows > 3) { S.Store(c + 3 * ldc, c30); Put<S, TV>(c + 3 * ldc + w, c31, rest, tile); }
+    }
+}
