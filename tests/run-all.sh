@@ -17,7 +17,7 @@ for trx in "$results"/*.trx; do
   get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed)))
-  skipped=$((skipped + $(get notExecuted)))
+  skipped=$((skipped + $(get total) - $(get executed)))  # a skipped xunit test is counted in total, not in notExecuted
 done
 
 pester=$(ls -d "$HOME"/.nuget/packages/pester/5.*/tools/Pester.psd1 2>/dev/null | sort -V | tail -n 1)
