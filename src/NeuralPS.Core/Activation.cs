@@ -65,10 +65,32 @@ public static class ActivationFunctions
                 break;
             case Activation.Softmax:
                 for (int r = 0; r < z.Length / width; r++)
-                    TensorPrimitives.SoftMax(z.Slice(r * width, width), y.Slice(r * width, width));
+                    Softmax(z.Slice(r * width, width), y.Slice(r * width, width));
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
+    }
+
+    /// <summary>Largest |max logit| of a row that takes TensorPrimitives.SoftMax as is: e^64 ≈ 6e27, so Σe^z stays finite.</summary>
+    private const float SoftmaxUnshiftedLimit = 64f;
+
+    /// <summary>
+    /// One row of softmax. TensorPrimitives.SoftMax computes e^z / Σe^z without subtracting the row's maximum: a logit
+    /// above ~88.7 overflows e^z to ∞ and gives ∞/∞ = NaN, and logits all below ~−103 underflow Σe^z to 0 and give
+    /// 0/0 = NaN. Rows whose largest logit lies within ±64 keep the library's result (same bits as before); the rest
+    /// are computed as e^(z−max) / Σe^(z−max), where the largest term is 1 and the sum is at least 1.
+    /// </summary>
+    private static void Softmax(ReadOnlySpan<float> z, Span<float> y)
+    {
+        float max = TensorPrimitives.Max(z);
+        if (max <= SoftmaxUnshiftedLimit && max >= -SoftmaxUnshiftedLimit)
+        {
+            TensorPrimitives.SoftMax(z, y);
+            return;
+        }
+        TensorPrimitives.Subtract(z, max, y);
+        TensorPrimitives.Exp(y, y);
+        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
     }
 
     /// <summary>
