@@ -301,7 +301,7 @@ Describe 'Invoke-Sweep over SSH sessions to localhost' {
 
     It 'runs examples/sweep-remote.ps1 against this sshd' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
-        $example = Join-Path $PSScriptRoot '..' 'examples' 'sweep-remote.ps1'
+        $example = Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'examples', 'sweep-remote.ps1'
         $run = Invoke-Bounded -TimeoutSeconds 180 -Script {
             param($Example, $Connect)
             & $Example -HostName $Connect.HostName -Port $Connect.Port -UserName $Connect.UserName -KeyFilePath $Connect.KeyFilePath `
