@@ -126,8 +126,7 @@ internal sealed class DataParallel
         (double lossSum, long correct, long total) = Evaluator.Sum(net, data, first, count, Span<float>.Empty);
         Span<double> sums = [lossSum, correct, total];
         _comm.Sum(sums, cancellation);
-        double loss = sums[0] / data.Rows + net.Penalty();
-        return (loss, Evaluator.HasAccuracy(net, data) ? sums[1] / sums[2] : null);
+        return Evaluator.Metrics(net, data, sums[0], sums[1], sums[2]);
     }
 
     private void Broadcast(float[] values, CancellationToken cancellation) =>

@@ -110,9 +110,15 @@ public static class Evaluator
     {
         EnsureCompatible(network, data);
         (double lossSum, long correct, long total) = Sum(network, data, 0, data.Rows, outputs);
-        double loss = lossSum / data.Rows + network.Penalty();
-        return (loss, HasAccuracy(network, data) ? (double)correct / total : null);
+        return Metrics(network, data, lossSum, correct, total);
     }
+
+    /// <summary>
+    /// Mean loss (penalty included) and accuracy over the whole dataset from the sums of <see cref="Sum"/>, taken in
+    /// one pass or added up over shards.
+    /// </summary>
+    internal static (double Loss, double? Accuracy) Metrics(Network network, Dataset data, double lossSum, double correct, double total) =>
+        (lossSum / data.Rows + network.Penalty(), HasAccuracy(network, data) ? correct / total : null);
 
     /// <summary>
     /// Summed loss (without the penalty), correct predictions and predictions counted over rows
