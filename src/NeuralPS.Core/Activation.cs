@@ -80,6 +80,7 @@ public static class ActivationFunctions
     /// 0/0 = NaN. Rows whose largest logit lies within ±64 keep the library's result (same bits as before); the rest
     /// are computed as e^(z−max) / Σe^(z−max), where the largest term is 1 and the sum is at least 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Softmax(ReadOnlySpan<float> z, Span<float> y)
     {
         float max = TensorPrimitives.Max(z);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Training;
@@ -209,7 +210,11 @@ public sealed class Network
         return outputs;
     }
 
-    /// <summary>Writes the outputs for [rows, InputSize] inputs into <paramref name="outputs"/>.</summary>
+    /// <summary>
+    /// Writes the outputs for [rows, InputSize] inputs into <paramref name="outputs"/>. Optimized from the first call
+    /// (not after .NET's tiered compilation gets to it): a script's predictions are often a few thousand short calls.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(ReadOnlySpan<float> inputs, int rows, Span<float> outputs)
     {
         EnsureReady();

@@ -33,6 +33,7 @@ public static unsafe class Gemm
     /// C = op(A)·op(B) + bias (added to every row), then max(C, 0) when <paramref name="relu"/>: a dense layer's
     /// forward pass in one sweep over C. The bias is added after the whole sum, as a separate add would.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyBias(GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c,
         bool relu = false, WorkerPool? pool = null)
@@ -48,8 +49,8 @@ public static unsafe class Gemm
         => Multiply(path, form, m, n, k, a, b, c, accumulate, bias, relu, pool, small: true);
 
     /// <summary>
-    /// <paramref name="small"/>: whether a tiny product may take <see cref="SmallGemm"/> (tests turn it off to
-    /// compare the two routes bit for bit).
+    /// <paramref name="small"/>: whether a tiny product may take <see cref="SmallGemm"/>, and a single row with zeros
+    /// <see cref="RowGemm"/> (tests turn it off to compare the routes bit for bit).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
@@ -74,6 +75,12 @@ public static unsafe class Gemm
         if (2.0 * m * n * k < InlineFlops) threads = 1;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
+            // One row with zeros in it (a single prediction): only the rows of B that meet a nonzero input.
+            if (small && m == 1 && form == GemmForm.NN && !accumulate && RowGemm.Takes(path, k, pa))
+            {
+                RowGemm.Multiply(path, n, k, pa, pb, pc, bias.IsEmpty ? null : pbias, relu);
+                return;
+            }
             if (small && SmallGemm.Takes(path, form, m, n, k))
             {
                 SmallGemm.Multiply(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu);

@@ -48,7 +48,7 @@ public class GemmTests
     {
         // m, k, n: the tiny networks' layers (XOR 4×2×4, 4×4×1; regression 32×10×10, 10×32×10, 32×1×10), one and two
         // vectors wide on every path (n = 1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32), k = 0 and 1, rows not a multiple of 4;
-        // m = 1 (a single prediction) is routed to the general path.
+        // m = 1 (a single prediction, dense here) is routed to the general path's one-row kernels.
         int[][] shapes = { new[] { 1, 1, 1 }, new[] { 4, 2, 4 }, new[] { 4, 4, 1 }, new[] { 32, 10, 10 }, new[] { 10, 32, 10 },
             new[] { 32, 1, 10 }, new[] { 7, 13, 5 }, new[] { 5, 3, 17 }, new[] { 9, 20, 31 }, new[] { 6, 7, 32 }, new[] { 3, 0, 9 },
             new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 }, new[] { 2, 200, 3 }, new[] { 3, 1, 1 } };
@@ -67,7 +67,7 @@ public class GemmTests
     public void TheSmallPathMatchesTheOracleAndTheBlockedPathBitForBit(GemmPath path, GemmForm form, int m, int k, int n)
     {
         if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
-        // One row goes to the general path's one-row kernels (a single prediction); the rest of these shapes are small.
+        // One dense row goes to the general path's one-row kernels (a single prediction); the rest of these shapes are small.
         if (m == 1) Assert.False(SmallGemm.Takes(path, form, m, n, k), $"{path} {form} {m}x{k}x{n}: one row takes the one-row kernels");
         else Assert.True(SmallGemm.Takes(path, form, m, n, k) || n > 8, $"{path} {form} {m}x{k}x{n} should take the small path");
         var random = new Random(m * 1000 + k * 10 + n + (int)form);
@@ -110,6 +110,63 @@ public class GemmTests
                     Assert.Equal(first, c);
                 }
             }
+    }
+
+    public static IEnumerable<object[]> RowCases()
+    {
+        // k, n, share of zero inputs: the W1 layers (784×128, 128×64, 64×10), every edge of a four-vector panel on
+        // each path (n = 1, 5, 15, 17, 33, 63, 65, 130, 300), k not a multiple of 32, rows all zero and rows dense.
+        int[][] shapes = { new[] { 784, 128 }, new[] { 128, 64 }, new[] { 64, 10 }, new[] { 100, 1 }, new[] { 37, 5 }, new[] { 33, 15 },
+            new[] { 70, 17 }, new[] { 65, 33 }, new[] { 200, 63 }, new[] { 31, 65 }, new[] { 300, 130 }, new[] { 95, 300 } };
+        foreach (GemmPath path in new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Portable })
+            foreach (int[] s in shapes)
+                foreach (double zeros in new[] { 0.5, 0.9, 1.0 })
+                    yield return new object[] { path, s[0], s[1], zeros };
+    }
+
+    /// <summary>
+    /// A single row with zeros in it reads only the rows of B that meet a nonzero input: against the double oracle,
+    /// and bit for bit the same as the general path's one-row kernels, plain and with bias and ReLU.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RowCases))]
+    public unsafe void TheSparseRowPathMatchesTheOracleAndTheGeneralPathBitForBit(GemmPath path, int k, int n, double zeros)
+    {
+        if (!GemmPaths.IsSupported(path)) return;
+        var random = new Random(k * 1000 + n + (int)(zeros * 10));
+        float[] a = Fill(random, k), b = Fill(random, k * n), bias = Fill(random, n);
+        for (int p = 0; p < k; p++) if (random.NextDouble() < zeros) a[p] = p % 2 == 0 ? 0f : -0f;
+        fixed (float* pa = a) Assert.True(RowGemm.Takes(path, k, pa), $"{path} 1x{k}x{n}: a row {zeros:P0} zeros takes the sparse path");
+        double[] exact = GemmReference.MultiplyDouble(GemmForm.NN, 1, n, k, a, b);
+        double[] bound = GemmReference.MultiplyDouble(GemmForm.NN, 1, n, k, Abs(a), Abs(b));
+        foreach ((bool withBias, bool relu) in new[] { (false, false), (true, true), (true, false) })
+        {
+            float[] sparse = new float[n + 1], general = new float[n + 1];
+            Array.Fill(sparse, float.NaN); Array.Fill(general, float.NaN);   // C is written, never read; C[n] never touched
+            ReadOnlySpan<float> b2 = withBias ? bias : default;
+            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, sparse, false, b2, relu, null, small: true);
+            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, general, false, b2, relu, null, small: false);
+            string what = $"{path} 1x{k}x{n} zeros={zeros:P0} bias={withBias} relu={relu}";
+            Assert.True(float.IsNaN(sparse[n]), what + ": wrote past the end of C");
+            Assert.True(sparse.AsSpan(0, n).SequenceEqual(general.AsSpan(0, n)), what + ": sparse and general paths differ");
+            Check(sparse[..n], i =>
+            {
+                double e = exact[i] + (withBias ? bias[i] : 0);
+                return relu ? Math.Max(0, e) : e;
+            }, bound.Select((x, i) => x + (withBias ? Math.Abs(bias[i]) : 0)).ToArray(), k, what);
+        }
+    }
+
+    [Fact]
+    public unsafe void ADenseRowOrATinyOneKeepsTheGeneralPath()
+    {
+        var random = new Random(3);
+        float[] dense = Fill(random, 784);
+        dense[0] = 0;
+        fixed (float* p = dense) Assert.False(RowGemm.Takes(GemmPath.Avx512, 784, p), "one zero in 784 is not worth a scan");
+        float[] tiny = new float[8];
+        fixed (float* p = tiny) Assert.False(RowGemm.Takes(GemmPath.Avx512, 8, p), "k = 8 has nothing to gain");
+        fixed (float* p = new float[100]) Assert.False(RowGemm.Takes(GemmPath.Reference, 100, p), "the reference path stays naive");
     }
 
     [Fact]

@@ -33,6 +33,26 @@ public class TrainingStepTests
         return net;
     }
 
+    /// <summary>
+    /// A single prediction (the sparse one-row path, which skips zero inputs) gives the bits of the same row predicted
+    /// in a batch (the blocked kernels), after some training so that the weights are no longer the initial ones.
+    /// </summary>
+    [Fact]
+    public void APredictionAloneHasTheBitsOfTheSameRowInABatch()
+    {
+        Dataset data = W1Like(256, seed: 11);
+        Network net = W1Network();
+        foreach (EpochResult _ in new Trainer(net, data, null, new TrainingOptions { Epochs = 2, BatchSize = 64, Seed = 1 }).Run()) { }
+        const int rows = 40;
+        float[] batch = net.Predict(data.Features.AsSpan(0, rows * 784), rows);
+        var alone = new float[10];
+        for (int r = 0; r < rows; r++)
+        {
+            net.Predict(data.Features.AsSpan(r * 784, 784), 1, alone);
+            Assert.True(alone.AsSpan().SequenceEqual(batch.AsSpan(r * 10, 10)), $"row {r}: alone and in a batch differ");
+        }
+    }
+
     [Theory]
     [InlineData(32)]
     [InlineData(128)]
