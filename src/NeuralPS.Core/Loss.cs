@@ -36,6 +36,7 @@ public static class LossFunctions
     };
 
     /// <summary>True when the gradient is computed with respect to the pre-activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsFused(LossKind loss, Activation output) =>
         (output == Activation.Softmax && loss is LossKind.CategoricalCrossEntropy or LossKind.SparseCategoricalCrossEntropy) ||
         (output == Activation.Sigmoid && loss == LossKind.BinaryCrossEntropy);

@@ -21,6 +21,7 @@ public static class ColumnSums
     /// The same, split across <paramref name="pool"/> by columns when large. Each column is the same sum in the same
     /// order whichever thread takes it, so the bits do not depend on the thread count.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Compute(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums, WorkerPool? pool)
     {
         if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");
@@ -74,6 +75,7 @@ internal sealed unsafe class ColumnSumsJob : IPoolWork
     public float* X, Sums;
     public int Rows, Cols, Width;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int part, int parts)
     {
         int units = Cols / Width;

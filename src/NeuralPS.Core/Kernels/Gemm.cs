@@ -102,6 +102,7 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CheckSizes(GemmForm form, int m, int n, int k, int aLength, int bLength, int cLength)
     {
         if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "GEMM sizes must not be negative.");
@@ -119,5 +120,6 @@ internal sealed unsafe class GemmJob : IPoolWork
 
     public GemmJob(WorkerPool pool) => _pool = pool;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int part, int parts) => Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats));
 }

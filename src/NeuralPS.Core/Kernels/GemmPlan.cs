@@ -23,6 +23,7 @@ internal readonly unsafe struct GemmPlan
     private readonly bool _accumulate, _relu, _packB, _splitM;
     public readonly int Parts, ScratchFloats;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public GemmPlan(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
         bool accumulate, float* bias, bool relu, int threads)
     {
@@ -53,6 +54,7 @@ internal readonly unsafe struct GemmPlan
         ScratchFloats = _packB ? _kc * ncMax : (n % nr != 0 ? _kc * nr : 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunPart(int part, int parts, float* scratch)
     {
         int mr = _kernel.MR, nr = _kernel.NR;
@@ -71,6 +73,7 @@ internal readonly unsafe struct GemmPlan
     }
 
     /// <summary>C[i0..i1, j0..j1] on this thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Block(int i0, int i1, int j0, int j1, float* scratch)
     {
         int mr = _kernel.MR, nr = _kernel.NR, n = _n;
@@ -108,6 +111,7 @@ internal readonly unsafe struct GemmPlan
     }
 
     /// <summary>B[p0.., jc..jc+nc] into panels of NR columns (the last zero-padded), kc rows each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackB(float* dst, int p0, int kc, int jc, int nc)
     {
         int nr = _kernel.NR;
@@ -120,6 +124,7 @@ internal readonly unsafe struct GemmPlan
     }
 
     /// <summary>One panel from row-major B[k, n], zero-padded to NR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackPanel(float* dst, int p0, int kc, int j, int cols) =>
         _kernel.PackRows(dst, _b + (nint)p0 * _n + j, _n, kc, cols, _kernel.NR);
 
@@ -127,6 +132,7 @@ internal readonly unsafe struct GemmPlan
     /// One panel from B[n, k] read as Bᵀ: dst[p, j] = B[j0 + j, p0 + p], zero-padded to NR. 8×8 blocks go through
     /// registers (AVX); the strided scalar loop alone ran at a few cycles an element.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackTransposed(float* dst, int p0, int kc, int j0, int cols)
     {
         int nr = _kernel.NR;
@@ -149,6 +155,7 @@ internal readonly unsafe struct GemmPlan
     }
 
     /// <summary>dst[q, r] = src[r, q] for an 8×8 block (rows of src lds apart, rows of dst ldd apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8x8(float* src, nint lds, float* dst, nint ldd)
     {
         Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds),

@@ -26,6 +26,7 @@ internal readonly unsafe struct KernelSpec
     /// edges. The choice may depend on the shape and nothing else that varies, and never changes results
     /// (every kernel sums in the same order).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static KernelSpec For(GemmPath path, int m, int n) => path switch
     {
         GemmPath.Avx512 => For<Simd512, Vector512<float>>(m, n, wide: true),
@@ -36,6 +37,7 @@ internal readonly unsafe struct KernelSpec
     /// <summary>
     /// <paramref name="wide"/>: 32 vector registers (AVX-512), room for 24 accumulators; otherwise 16 registers and 12.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KernelSpec For<S, TV>(int m, int n, bool wide) where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;
@@ -59,6 +61,7 @@ internal readonly unsafe struct KernelSpec
     }
 
     /// <summary>Row copies through vector registers, masked at the right edge, zeros beyond it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRowsOf<S, TV>(float* dst, float* src, nint lds, int kc, int cols, int nr)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
@@ -68,6 +71,7 @@ internal readonly unsafe struct KernelSpec
     }
 
     /// <summary>C = C + bias (per column), then max(C, 0) if asked, over rows × cols (masked at the right edge).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TileEpilogue<S, TV>(float* c, nint ldc, int rows, int cols, float* bias, bool relu)
         where S : struct, ISimd<TV> where TV : unmanaged
     {

@@ -22,6 +22,7 @@ internal static unsafe class SmallGemm
     private const int MaxPacked = 4096;
 
     /// <summary>Whether this path takes the product: at most two vectors wide, a small product, a small B copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Takes(GemmPath path, GemmForm form, int m, int n, int k)
     {
         int w = path switch { GemmPath.Avx512 => 16, GemmPath.Avx2 => 8, GemmPath.Portable => 4, _ => 0 };
@@ -31,6 +32,7 @@ internal static unsafe class SmallGemm
         return (form != GemmForm.NT && n == padded) || (long)k * padded <= MaxPacked;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
         bool accumulate, float* bias, bool relu)
     {

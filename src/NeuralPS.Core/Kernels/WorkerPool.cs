@@ -85,6 +85,7 @@ public sealed class WorkerPool : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in <paramref name="parts"/> parts (at most <see cref="ThreadCount"/>) and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Run(IPoolWork work, int parts) => Run(work, parts, mayRunInline: true);
 
     /// <summary>The same, handing the parts to the workers even during an inline spell (tests that must see each thread).</summary>
@@ -160,6 +161,7 @@ public sealed class WorkerPool : IDisposable
         if (failure is not null) throw failure;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnTime()
     {
         if (_lateScore > 0) _lateScore--;
@@ -174,6 +176,7 @@ public sealed class WorkerPool : IDisposable
         return thread;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop(int index, int seen)
     {
         while (true)

@@ -47,6 +47,7 @@ public sealed class DenseLayer : Layer
         parameters[WeightCount..].Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
         => Forward(parameters, input, z, rows, context, relu: false);

@@ -89,6 +89,7 @@ public static class Evaluator
     }
 
     /// <summary>Index of the largest value (the first one on ties).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

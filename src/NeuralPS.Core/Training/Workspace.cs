@@ -173,6 +173,7 @@ internal sealed class Workspace : IDisposable
     private readonly ReluJob _relu = new();
 
     /// <summary>dy = y &gt; 0 ? dy : 0 over the first <paramref name="size"/> floats, split across the pool.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReluBackward(float[] y, float[] dy, int size)
     {
         _relu.Y = y; _relu.Dy = dy; _relu.Size = size;
@@ -184,6 +185,7 @@ internal sealed class Workspace : IDisposable
         public float[] Y = Array.Empty<float>(), Dy = Array.Empty<float>();
         public int Size;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int parts)
         {
             // Cut at multiples of 64 floats; elementwise, so the bits are those of one pass.
