@@ -545,6 +545,7 @@ public class TrainingControlTests
     [InlineData(Initializer.HeUniform, Activation.Relu, true)]
     [InlineData(Initializer.HeNormal, Activation.Relu, false)]
     [InlineData(Initializer.LeCunNormal, Activation.Linear, false)]
+    [InlineData(Initializer.LeCunUniform, Activation.Relu, true)]
     [InlineData(Initializer.Auto, Activation.Relu, false)]  // He normal
     [InlineData(Initializer.Auto, Activation.Tanh, true)]   // Glorot uniform
     public void InitializersHaveTheRightVariance(Initializer kind, Activation activation, bool uniform)
@@ -559,6 +560,7 @@ public class TrainingControlTests
         {
             Initializer.GlorotUniform or Initializer.GlorotNormal => 2.0 / (fanIn + fanOut),
             Initializer.HeUniform or Initializer.HeNormal => 2.0 / fanIn,
+            Initializer.LeCunUniform => 1.0 / (3.0 * fanIn),
             _ => 1.0 / fanIn,
         };
         double mean = w.Average(v => (double)v), variance = w.Sum(v => (v - mean) * (v - mean)) / w.Length;

@@ -195,6 +195,7 @@ public class EngineParameterTests : IDisposable
     [InlineData("HeUniform", 6.0 / 300, true)]
     [InlineData("HeNormal", 2.0 / 300, false)]
     [InlineData("LeCunNormal", 1.0 / 300, false)]
+    [InlineData("LeCunUniform", 1.0 / 300, true)]
     [InlineData("Zeros", 0.0, true)]
     public void AddDenseLayerInitializer(string initializer, double parameter, bool uniform)
     {

@@ -15,6 +15,8 @@ public enum Initializer
     HeNormal,
     /// <summary>N(0, 1 / in).</summary>
     LeCunNormal,
+    /// <summary>U(−a, a), a = √(1 / in): the weights of PyTorch's and TorchSharp's nn.Linear by default.</summary>
+    LeCunUniform,
     /// <summary>All zeros (for tests and special cases).</summary>
     Zeros,
 }
@@ -34,6 +36,7 @@ internal static class Initializers
             case Initializer.HeUniform: Uniform(weights, Math.Sqrt(6.0 / fanIn), random); break;
             case Initializer.HeNormal: Normal(weights, Math.Sqrt(2.0 / fanIn), random); break;
             case Initializer.LeCunNormal: Normal(weights, Math.Sqrt(1.0 / fanIn), random); break;
+            case Initializer.LeCunUniform: Uniform(weights, Math.Sqrt(1.0 / fanIn), random); break;
             case Initializer.Zeros: weights.Clear(); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Resolve Auto first.");
         }

@@ -37,7 +37,7 @@ public sealed class AddDenseLayerCommand : LayerCommandBase
     public Activation Activation { get; set; } = Activation.Linear;
 
     /// <summary>Weight initialization.</summary>
-    [Parameter(HelpMessage = "Weight initialization: Auto (He for ReLU-like, Glorot otherwise), GlorotUniform, GlorotNormal, HeUniform, HeNormal, LeCunNormal, Zeros.")]
+    [Parameter(HelpMessage = "Weight initialization: Auto (He for ReLU-like, Glorot otherwise), GlorotUniform, GlorotNormal, HeUniform, HeNormal, LeCunNormal, LeCunUniform (PyTorch's default), Zeros.")]
     public Initializer Initializer { get; set; } = Initializer.Auto;
 
     /// <summary>L1 penalty on the weights.</summary>
