@@ -55,7 +55,7 @@ public class ExampleTests
 
     [Theory]
     [MemberData(nameof(Examples))]
-    public void RunsThroughTheHost(string example)
+    public async Task RunsThroughTheHost(string example)
     {
         string hostDll = Path.Combine(PowerShellSession.RepoRoot, "src", "NeuralPS.Host", "bin", Configuration, "net10.0", "NeuralPS.Host.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{hostDll}\" \"{Path.Combine("examples", example)}\"")
@@ -68,7 +68,7 @@ public class ExampleTests
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(10)), $"{example} did not finish in 10 minutes");
-        string output = stdout.Result, errors = stderr.Result;
+        string output = await stdout, errors = await stderr;
         Assert.True(process.ExitCode == 0, $"{example} exited {process.ExitCode}\n{output}\n{errors}");
         Assert.False(string.IsNullOrWhiteSpace(output), $"{example} printed nothing");
         // Redirected output is plain text: no ANSI escapes in a log.
