@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using NeuralPS.Core.Kernels;
 
 namespace NeuralPS.Core;
 
@@ -63,35 +64,51 @@ public static class ActivationFunctions
                     y[i] = v > SoftplusThreshold ? v : MathF.Max(v, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
                 }
                 break;
-            case Activation.Softmax:
-                for (int r = 0; r < z.Length / width; r++)
-                    Softmax(z.Slice(r * width, width), y.Slice(r * width, width));
-                break;
+            case Activation.Softmax: Softmax(z, y, width); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
     }
 
-    /// <summary>Largest |max logit| of a row that takes TensorPrimitives.SoftMax as is: e^64 ≈ 6e27, so Σe^z stays finite.</summary>
-    private const float SoftmaxUnshiftedLimit = 64f;
-
     /// <summary>
-    /// One row of softmax. TensorPrimitives.SoftMax computes e^z / Σe^z without subtracting the row's maximum: a logit
-    /// above ~88.7 overflows e^z to ∞ and gives ∞/∞ = NaN, and logits all below ~−103 underflow Σe^z to 0 and give
-    /// 0/0 = NaN. Rows whose largest logit lies within ±64 keep the library's result (same bits as before); the rest
-    /// are computed as e^(z−max) / Σe^(z−max), where the largest term is 1 and the sum is at least 1.
+    /// Softmax of each row of <paramref name="width"/>: e^(z−max) / Σe^(z−max). Subtracting the row's largest logit
+    /// keeps every term in [0, 1] and the sum in [1, width], so no logit overflows e^z (∞/∞) or underflows the sum
+    /// (0/0). One pass finds each row's max and writes z − max, one vector pass takes e^ of the whole batch
+    /// (<see cref="VectorExp"/>, our own code: no generic library code to recompile in the middle of training), and
+    /// one pass divides each row by its sum. A NaN logit makes its row NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Softmax(ReadOnlySpan<float> z, Span<float> y)
+    private static void Softmax(ReadOnlySpan<float> z, Span<float> y, int width)
     {
-        float max = TensorPrimitives.Max(z);
-        if (max <= SoftmaxUnshiftedLimit && max >= -SoftmaxUnshiftedLimit)
+        int rows = z.Length / width;
+        for (int r = 0; r < rows; r++)
         {
-            TensorPrimitives.SoftMax(z, y);
-            return;
+            ReadOnlySpan<float> zr = z.Slice(r * width, width);
+            Span<float> yr = y.Slice(r * width, width);
+            float max = RowMax(zr);
+            for (int j = 0; j < width; j++) yr[j] = zr[j] - max;
         }
-        TensorPrimitives.Subtract(z, max, y);
-        TensorPrimitives.Exp(y, y);
-        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
+        VectorExp.Exp(y[..(rows * width)]);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> yr = y.Slice(r * width, width);
+            float sum = 0;
+            for (int j = 0; j < width; j++) sum += yr[j];
+            for (int j = 0; j < width; j++) yr[j] /= sum;
+        }
+    }
+
+    /// <summary>The largest value of a row, NaN if it holds one (then the whole row's softmax is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float RowMax(ReadOnlySpan<float> row)
+    {
+        float max = row[0];
+        for (int j = 1; j < row.Length; j++)
+        {
+            float v = row[j];
+            if (v > max || float.IsNaN(v)) max = v;
+            if (float.IsNaN(max)) return max;
+        }
+        return max;
     }
 
     /// <summary>

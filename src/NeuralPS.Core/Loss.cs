@@ -125,7 +125,7 @@ public static class LossFunctions
         for (int r = 0; r < rows; r++)
         {
             var zr = z.Slice(r * width, width);
-            float max = TensorPrimitives.Max(zr);
+            float max = ActivationFunctions.RowMax(zr);
             double sum = 0;
             for (int j = 0; j < width; j++) sum += Math.Exp(zr[j] - max);
             double logSumExp = max + Math.Log(sum);
