@@ -76,11 +76,9 @@ public static unsafe class Gemm
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
             // One row with zeros in it (a single prediction): only the rows of B that meet a nonzero input.
-            if (small && m == 1 && form == GemmForm.NN && !accumulate && RowGemm.Takes(path, k, pa))
-            {
-                RowGemm.Multiply(path, n, k, pa, pb, pc, bias.IsEmpty ? null : pbias, relu);
+            if (small && m == 1 && form == GemmForm.NN && !accumulate
+                && RowGemm.TryMultiply(path, n, k, pa, pb, pc, bias.IsEmpty ? null : pbias, relu))
                 return;
-            }
             if (small && SmallGemm.Takes(path, form, m, n, k))
             {
                 SmallGemm.Multiply(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu);

@@ -17,32 +17,35 @@ namespace NeuralPS.Core.Kernels;
 /// </summary>
 internal static unsafe class RowGemm
 {
+    /// <summary>Longer rows keep the general path: the row's mask of nonzero inputs (a bit each) lives on the stack.</summary>
+    private const int MaxInputs = 32 * 1024;
+
     /// <summary>
-    /// Whether the row takes this path: AVX-512, AVX2 or the portable path, and enough zeros that skipping them pays
-    /// (a dense row runs as fast on the general path's one-row kernels, which need no scan of the row).
+    /// c[0..n) = a[0..k) · B[k, n] (+ bias, then ReLU), B row-major with n columns, C written (never read), when the
+    /// row has enough zeros that skipping them pays: returns false and leaves C alone otherwise (a dense row runs as
+    /// fast on the general path's one-row kernels, which need no scan of the row). The row is scanned once: the same
+    /// mask decides and then drives every panel of columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool Takes(GemmPath path, int k, float* a)
+    public static bool TryMultiply(GemmPath path, int n, int k, float* a, float* b, float* c, float* bias, bool relu)
     {
-        if (path == GemmPath.Reference || k < 16) return false;
+        if (path == GemmPath.Reference || k < 16 || k > MaxInputs) return false;
+        Span<uint> live = stackalloc uint[(k + 31) / 32];
         int zeros = 0;
-        for (int p0 = 0; p0 < k; p0 += 32)
+        for (int i = 0; i < live.Length; i++)
         {
-            int count = Math.Min(32, k - p0);
-            zeros += count - BitOperations.PopCount(NonZero(a + p0, count));
+            int count = Math.Min(32, k - 32 * i);
+            live[i] = NonZero(a + 32 * i, count);
+            zeros += count - BitOperations.PopCount(live[i]);
         }
-        return zeros * 8 >= k;   // at least an eighth of the rows left out
-    }
-
-    /// <summary>c[0..n) = a[0..k) · B[k, n] (+ bias, then ReLU), B row-major with n columns, C written (never read).</summary>
-    public static void Multiply(GemmPath path, int n, int k, float* a, float* b, float* c, float* bias, bool relu)
-    {
+        if (zeros * 8 < k) return false;   // fewer than an eighth of the rows would be left out
         switch (path)
         {
-            case GemmPath.Avx512: Multiply<Simd512, Vector512<float>>(n, k, a, b, c, bias, relu); break;
-            case GemmPath.Avx2: Multiply<Simd256, Vector256<float>>(n, k, a, b, c, bias, relu); break;
-            default: Multiply<Simd128, Vector128<float>>(n, k, a, b, c, bias, relu); break;
+            case GemmPath.Avx512: Multiply<Simd512, Vector512<float>>(n, live, a, b, c, bias, relu); break;
+            case GemmPath.Avx2: Multiply<Simd256, Vector256<float>>(n, live, a, b, c, bias, relu); break;
+            default: Multiply<Simd128, Vector128<float>>(n, live, a, b, c, bias, relu); break;
         }
+        return true;
     }
 
     // Columns go in panels of eight whole vectors (128 floats with AVX-512, the width of a W1 layer), then four,
@@ -50,7 +53,7 @@ internal static unsafe class RowGemm
     // which keeps the hardware prefetcher streaming; eight independent chains keep the FMA units busy while the loads
     // from L2 set the pace (and fit AVX2's 16 registers). Every panel walks the same nonzero p in the same order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<S, TV>(int n, int k, float* a, float* b, float* c, float* bias, bool relu)
+    private static void Multiply<S, TV>(int n, ReadOnlySpan<uint> live, float* a, float* b, float* c, float* bias, bool relu)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width;
@@ -58,10 +61,10 @@ internal static unsafe class RowGemm
         for (int j = 0; j < n;)
         {
             int left = n - j, width;
-            if (left >= 8 * w) { Panel<S, TV, Eight>(k, a, b + j, n, left, sums); width = 8 * w; }
-            else if (left >= 4 * w) { Panel<S, TV, Four>(k, a, b + j, n, left, sums); width = 4 * w; }
-            else if (left >= w) { Panel<S, TV, One>(k, a, b + j, n, left, sums); width = w; }
-            else { Panel<S, TV, Partial>(k, a, b + j, n, left, sums); width = left; }
+            if (left >= 8 * w) { Panel<S, TV, Eight>(live, a, b + j, n, left, sums); width = 8 * w; }
+            else if (left >= 4 * w) { Panel<S, TV, Four>(live, a, b + j, n, left, sums); width = 4 * w; }
+            else if (left >= w) { Panel<S, TV, One>(live, a, b + j, n, left, sums); width = w; }
+            else { Panel<S, TV, Partial>(live, a, b + j, n, left, sums); width = left; }
             for (int v = 0; v * w < width; v++)
             {
                 // The bias, then ReLU, after the whole sum (as the general path's epilogue), then the store.
@@ -84,24 +87,24 @@ internal static unsafe class RowGemm
     private struct Partial : IPanel { public static int Vectors => 0; }
 
     /// <summary>
-    /// sums[v] = Σ over the nonzero a[p], p ascending, of a[p]·B[p, vW..(v+1)W) for the panel's vectors: the chain of
-    /// the dense kernels without its zero terms.
+    /// sums[v] = Σ over the nonzero a[p] (bit p of <paramref name="live"/>), p ascending, of a[p]·B[p, vW..(v+1)W) for
+    /// the panel's vectors: the chain of the dense kernels without its zero terms.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Panel<S, TV, P>(int k, float* a, float* b, nint ldb, int left, Span<TV> sums)
+    private static void Panel<S, TV, P>(ReadOnlySpan<uint> live, float* a, float* b, nint ldb, int left, Span<TV> sums)
         where S : struct, ISimd<TV> where TV : unmanaged where P : struct, IPanel
     {
         nint w = S.Width;
         int vectors = P.Vectors;
         TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
-        for (int p0 = 0; p0 < k; p0 += 32)
+        for (int i = 0; i < live.Length; i++)
         {
             // The nonzero inputs among the next 32, lowest first.
-            uint live = NonZero(a + p0, Math.Min(32, k - p0));
-            while (live != 0)
+            uint bits = live[i];
+            while (bits != 0)
             {
-                int p = p0 + BitOperations.TrailingZeroCount(live);
-                live &= live - 1;
+                int p = 32 * i + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
                 float* row = b + p * ldb;
                 TV x = S.Splat(a + p);
                 if (vectors == 0) { c0 = S.MulAdd(x, S.LoadPartial(row, left), c0); continue; }

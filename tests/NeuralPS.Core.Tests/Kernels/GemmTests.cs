@@ -136,18 +136,20 @@ public class GemmTests
         var random = new Random(k * 1000 + n + (int)(zeros * 10));
         float[] a = Fill(random, k), b = Fill(random, k * n), bias = Fill(random, n);
         for (int p = 0; p < k; p++) if (random.NextDouble() < zeros) a[p] = p % 2 == 0 ? 0f : -0f;
-        fixed (float* pa = a) Assert.True(RowGemm.Takes(path, k, pa), $"{path} 1x{k}x{n}: a row {zeros:P0} zeros takes the sparse path");
         double[] exact = GemmReference.MultiplyDouble(GemmForm.NN, 1, n, k, a, b);
         double[] bound = GemmReference.MultiplyDouble(GemmForm.NN, 1, n, k, Abs(a), Abs(b));
         foreach ((bool withBias, bool relu) in new[] { (false, false), (true, true), (true, false) })
         {
-            float[] sparse = new float[n + 1], general = new float[n + 1];
-            Array.Fill(sparse, float.NaN); Array.Fill(general, float.NaN);   // C is written, never read; C[n] never touched
-            ReadOnlySpan<float> b2 = withBias ? bias : default;
-            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, sparse, false, b2, relu, null, small: true);
-            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, general, false, b2, relu, null, small: false);
+            float[] sparse = new float[n + 1], routed = new float[n + 1], general = new float[n + 1];
+            Array.Fill(sparse, float.NaN); Array.Fill(routed, float.NaN); Array.Fill(general, float.NaN);   // C is written, never read; C[n] never touched
             string what = $"{path} 1x{k}x{n} zeros={zeros:P0} bias={withBias} relu={relu}";
+            fixed (float* pa = a, pb = b, pc = sparse, pbias = bias)
+                Assert.True(RowGemm.TryMultiply(path, n, k, pa, pb, pc, withBias ? pbias : null, relu), what + ": the sparse path should take the row");
+            ReadOnlySpan<float> b2 = withBias ? bias : default;
+            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, routed, false, b2, relu, null, small: true);
+            Gemm.Multiply(path, GemmForm.NN, 1, n, k, a, b, general, false, b2, relu, null, small: false);
             Assert.True(float.IsNaN(sparse[n]), what + ": wrote past the end of C");
+            Assert.True(sparse.AsSpan().SequenceEqual(routed), what + ": the product of one row did not take the sparse path");
             Assert.True(sparse.AsSpan(0, n).SequenceEqual(general.AsSpan(0, n)), what + ": sparse and general paths differ");
             Check(sparse[..n], i =>
             {
@@ -163,10 +165,21 @@ public class GemmTests
         var random = new Random(3);
         float[] dense = Fill(random, 784);
         dense[0] = 0;
-        fixed (float* p = dense) Assert.False(RowGemm.Takes(GemmPath.Avx512, 784, p), "one zero in 784 is not worth a scan");
-        float[] tiny = new float[8];
-        fixed (float* p = tiny) Assert.False(RowGemm.Takes(GemmPath.Avx512, 8, p), "k = 8 has nothing to gain");
-        fixed (float* p = new float[100]) Assert.False(RowGemm.Takes(GemmPath.Reference, 100, p), "the reference path stays naive");
+        Assert.False(TryRow(GemmPath.Avx512, dense), "one zero in 784 is not worth a scan");
+        Assert.False(TryRow(GemmPath.Avx512, new float[8]), "k = 8 has nothing to gain");
+        Assert.False(TryRow(GemmPath.Reference, new float[100]), "the reference path stays naive");
+        Assert.False(TryRow(GemmPath.Avx512, new float[32 * 1024 + 1]), "a longer row's mask would not fit the stack");
+
+        // A row the path declines leaves C as it was, for the general path to write.
+        static bool TryRow(GemmPath path, float[] a)
+        {
+            const int n = 3;
+            float[] b = new float[a.Length * n], c = { float.NaN, float.NaN, float.NaN };
+            bool taken;
+            fixed (float* pa = a, pb = b, pc = c) taken = RowGemm.TryMultiply(path, n, a.Length, pa, pb, pc, null, false);
+            if (!taken) Assert.All(c, v => Assert.True(float.IsNaN(v)));
+            return taken;
+        }
     }
 
     [Fact]
