@@ -97,17 +97,16 @@ public static class ActivationFunctions
         }
     }
 
-    /// <summary>The largest value of a row, NaN if it holds one (then the whole row's softmax is NaN).</summary>
+    /// <summary>
+    /// The largest value of a row, to subtract before e^. A NaN in the row needs no case of its own: z − max is NaN
+    /// there (or everywhere, if the NaN comes first), so the row's sum and with it the whole row is NaN.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float RowMax(ReadOnlySpan<float> row)
     {
         float max = row[0];
         for (int j = 1; j < row.Length; j++)
-        {
-            float v = row[j];
-            if (v > max || float.IsNaN(v)) max = v;
-            if (float.IsNaN(max)) return max;
-        }
+            if (row[j] > max) max = row[j];
         return max;
     }
 

@@ -47,9 +47,9 @@ internal static class VectorExp
         p = p * r + new Vector<float>(5.0000001201e-1f);
         p = p * r2 + r + Vector<float>.One;
         // 2^n built in the exponent bits; n ≤ 128 here, so 2^n is split into two factors to stay finite up to 88.7.
-        Vector<int> half = Vector.ShiftRightArithmetic(Vector.ConvertToInt32(n), 1);
+        Vector<int> whole = Vector.ConvertToInt32(n), half = Vector.ShiftRightArithmetic(whole, 1);
         Vector<float> scaleA = Vector.AsVectorSingle(Vector.ShiftLeft(half + new Vector<int>(127), 23));
-        Vector<float> scaleB = Vector.AsVectorSingle(Vector.ShiftLeft(Vector.ConvertToInt32(n) - half + new Vector<int>(127), 23));
+        Vector<float> scaleB = Vector.AsVectorSingle(Vector.ShiftLeft(whole - half + new Vector<int>(127), 23));
         Vector<float> result = p * scaleA * scaleB;
         result = Vector.ConditionalSelect(Vector.LessThan(x, new Vector<float>(Lowest)), Vector<float>.Zero, result);
         result = Vector.ConditionalSelect(Vector.GreaterThan(x, new Vector<float>(Highest)), new Vector<float>(float.PositiveInfinity), result);
