@@ -39,6 +39,15 @@ Describe 'Invoke-Training -Distributed' {
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String); Seconds = $clock.Elapsed.TotalSeconds }
         }
 
+        # A job that a failing or stopped rank must end: not cleanly, not by the timeout, with no rank finishing its
+        # script, and with nothing left running.
+        function script:Assert-JobEndedByError([object] $Job) {
+            $Job.ExitCode | Should -Not -Be 0
+            $Job.ExitCode | Should -Not -Be 124 -Because 'the job must end by itself, not by the timeout'
+            $Job.Output | Should -Not -Match 'finished'
+            Get-Leftover | Should -BeNullOrEmpty
+        }
+
         function script:Get-Leftover {
             # Processes whose command line names this test's folder: ranks (pwsh -File <jobRoot>/...) and their mpirun.
             @(& pgrep -f $jobRoot) | Where-Object { $_ -and [int]$_ -ne $PID } | ForEach-Object { [int]$_ }
@@ -211,12 +220,9 @@ Describe 'Invoke-Training -Distributed' {
     Write-Host "rank $rank finished"
 '@
             $job = Invoke-MpiJob -Ranks 2 -Script $script -TimeoutSeconds 60
-            $job.ExitCode | Should -Not -Be 0
-            $job.ExitCode | Should -Not -Be 124 -Because 'the job must end by itself, not by the timeout'
+            Assert-JobEndedByError $job
             $job.Output | Should -Match 'NeuralPS rank 1 of 2: Invoke-Training -Distributed failed: DistributedMismatch: Rank 1 differs from rank 0 in its training rows'
-            $job.Output | Should -Not -Match 'finished'
             $job.Seconds | Should -BeLessThan 30
-            Get-Leftover | Should -BeNullOrEmpty
         }
 
         It 'a rank whose script fails between trainings: the job stops instead of waiting for it' -Skip:$noMpirun {
@@ -230,13 +236,10 @@ Describe 'Invoke-Training -Distributed' {
     Write-Host "rank $rank finished"
 '@
             $job = Invoke-MpiJob -Ranks 2 -Script $script -TimeoutSeconds 60
-            $job.ExitCode | Should -Not -Be 0
-            $job.ExitCode | Should -Not -Be 124 -Because 'the job must end by itself, not by the timeout'
+            Assert-JobEndedByError $job
             $job.Output | Should -Match 'bad data on rank 1'
             $job.Output | Should -Match 'NeuralPS rank 1 of 2: the script ended with exit code 1; ending the MPI job'
-            $job.Output | Should -Not -Match 'finished'
             $job.Seconds | Should -BeLessThan 30
-            Get-Leftover | Should -BeNullOrEmpty
         }
 
         It 'L-BFGS is refused with -Distributed, and the job ends' -Skip:$noMpirun {
@@ -246,11 +249,8 @@ Describe 'Invoke-Training -Distributed' {
     Write-Host "rank $rank finished"
 '@
             $job = Invoke-MpiJob -Ranks 2 -Script $script -TimeoutSeconds 60
-            $job.ExitCode | Should -Not -Be 0
-            $job.ExitCode | Should -Not -Be 124
+            Assert-JobEndedByError $job
             $job.Output | Should -Match 'DistributedNotSupported: L-BFGS cannot train with -Distributed'
-            $job.Output | Should -Not -Match 'finished'
-            Get-Leftover | Should -BeNullOrEmpty
         }
 
         It 'Ctrl+C on a rank waiting in the gradient reduce stops it and ends the job' -Skip:$noMpirun {
