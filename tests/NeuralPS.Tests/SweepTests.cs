@@ -49,6 +49,28 @@ public class SweepTests : IClassFixture<PowerShellSession>
     }
 
     [Fact]
+    public void ProgressIsRedrawnAtMostFiveTimesASecondAndEndsOnTheFinalCount()
+    {
+        // Many quick runs: before, every run that ended redrew the bar.
+        using var ps = PowerShell.Create();
+        ps.Runspace = _ps.Runspace;
+        ps.AddScript("""
+            $ProgressPreference = 'Continue'
+            1..48 | ForEach-Object { @{ Seed = $_ } } | Invoke-Sweep -Network {
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 2 -Activation Tanh | Add-DenseLayer 1 -Activation Sigmoid
+            } -Data (Get-SampleDataset Xor) -Epochs 1 -ThrottleLimit 2
+            """);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(48, ps.Invoke().Count);
+        clock.Stop();
+        var updates = ps.Streams.Progress.Where(p => p.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.True(updates.Count <= clock.Elapsed.TotalSeconds * 5 + 2, $"{updates.Count} updates in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal("48 of 48 runs done", updates[^1].StatusDescription);
+        Assert.Equal(100, updates[^1].PercentComplete);
+        Assert.Equal(ProgressRecordType.Completed, ps.Streams.Progress[^1].RecordType);
+    }
+
+    [Fact]
     public void ASettingNamedLikeATrainingOptionSetsItForItsRunAndResultsCarryTheBestEpoch()
     {
         var results = _ps.Run("""
