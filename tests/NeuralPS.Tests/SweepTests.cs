@@ -88,6 +88,42 @@ public class SweepTests : IClassFixture<PowerShellSession>
     }
 
     [Fact]
+    public void TheReadmeRecipeImportsTheBestEpochsModelAndLastModelKeepsTheLastOne()
+    {
+        // A network that overfits 60 rows: its validation loss is lowest long before its last epoch.
+        var output = _ps.Run("""
+            $train = Get-SampleDataset Moons -Samples 60 -Noise 0.3 -Seed 1
+            $valid = Get-SampleDataset Moons -Samples 400 -Noise 0.3 -Seed 2
+            $results = Invoke-Sweep -Grid @{ Seed = 1, 2 } -Network {
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 64 -Activation Relu | Add-DenseLayer 64 -Activation Relu |
+                    Add-DenseLayer 1 -Activation Sigmoid | Set-Optimizer Adam 0.03
+            } -Data $train -ValidationData $valid -Epochs 80 -BatchSize 8
+            $best = $results | Sort-Object BestValidationLoss | Select-Object -First 1
+            $net = $best | Import-Network
+            $best
+            (Test-Network $net $valid).Loss
+            $net.History.Count
+            (Test-Network (Import-Network -Bytes $best.LastModel) $valid).Loss
+            (Import-Network -Bytes $best.LastModel).History.Count
+            ($best | Out-String -Width 200)
+            """);
+        PSObject best = output[0];
+        T Get<T>(string name) => (T)best.Properties[name].Value;
+        int bestEpoch = Get<int>("BestEpoch"), epochs = Get<int>("Epochs");
+        double bestLoss = Get<double>("BestValidationLoss"), lastLoss = Get<double>("ValidationLoss");
+        Assert.True(bestEpoch < epochs, $"best epoch {bestEpoch} of {epochs}: the test needs one before the last");
+        Assert.True(bestLoss < lastLoss);
+        Assert.Equal(bestLoss, (double)output[1].BaseObject, 6);
+        Assert.Equal(bestEpoch, (int)output[2].BaseObject);
+        Assert.Equal(lastLoss, (double)output[3].BaseObject, 6);
+        Assert.Equal(epochs, (int)output[4].BaseObject);
+        // The row says which epoch the model is from, and shows that epoch's metrics.
+        string row = ((string)output[5].BaseObject).Split('\n').Single(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*\d+ "));
+        Assert.Contains($" {bestEpoch}/{epochs} ", row);
+        Assert.Contains(bestLoss.ToString("N4", System.Globalization.CultureInfo.CurrentCulture), row);
+    }
+
+    [Fact]
     public void AFailedRunIsAnErrorNamingItsSettingsAndTheOtherRunsGoOn()
     {
         var output = _ps.Run("""
