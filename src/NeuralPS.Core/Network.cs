@@ -93,6 +93,12 @@ public sealed class Network
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
     public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
+    /// <summary>
+    /// The mean of each input feature over the data the network first trained on: the average input, from which
+    /// Get-Attribution measures by default (null before training, and in model files older than this field).
+    /// </summary>
+    public float[]? InputMean { get; set; }
+
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
 
@@ -250,6 +256,7 @@ public sealed class Network
             FeatureNames = FeatureNames,
             ClassNames = ClassNames,
             FeatureEncoding = FeatureEncoding,
+            InputMean = InputMean,
         };
         foreach (Layer layer in _layers) copy.Add(LayerCopy(layer));
         copy.SetParameters(_parameters);

@@ -46,7 +46,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
-    [Parameter(HelpMessage = "A folder to write each run's model to, as run-<number>.npsm (created if missing); results then also carry its path.")]
+    [Parameter(HelpMessage = "A folder to write each run's model (Model, the best epoch's) to, as run-<number>.npsm (created if missing); results then also carry its path.")]
     [ValidateNotNullOrEmpty]
     public string? OutputFolder { get; set; }
 
