@@ -9,6 +9,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('module/NeuralPS.Format.ps1xml')
+    TypesToProcess       = @('module/NeuralPS.Types.ps1xml')
     CmdletsToExport      = @(
         'New-Network'
         'Add-DenseLayer'
