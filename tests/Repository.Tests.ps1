@@ -5,7 +5,7 @@ BeforeAll {
 }
 
 Describe 'A clone of the repository' {
-    It 'mentions no ../shared folder outside it (only .ci/run may look for the linter there)' {
+    It 'names no folder beside the clone (only .ci/run may look for the linter there)' {
         # The files git would clone: tracked ones when this is a git work tree, else everything but build output.
         Push-Location -Path $root
         try {
