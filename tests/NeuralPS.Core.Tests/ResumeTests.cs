@@ -165,6 +165,23 @@ public class ResumeTests
         Assert.Equal(net.History.Select(h => h.Loss), converted.History.Select(h => h.Loss));
     }
 
+    /// <summary>A layer added after training leaves an optimizer whose slots no longer fit: it is not saved, and training starts a fresh one.</summary>
+    [Fact]
+    public void ALayerAddedAfterTrainingStartsAFreshOptimizer()
+    {
+        Network net = Net(new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 0.01 });
+        Train(net, 2);
+        net.Add(new DenseLayer(1, Activation.Linear));
+        Assert.Null(net.Training.Optimizer);
+        Network loaded = SaveAndLoad(net);
+        Assert.Null(loaded.Training.Optimizer);
+        Assert.Equal(net.OptimizerSettings, loaded.OptimizerSettings);
+        Train(net, 1);
+        Train(loaded, 1);
+        Assert.Equal(net.Parameters, loaded.Parameters);
+        Assert.Equal(net.ParameterCount, net.Optimizer.ParameterCount);
+    }
+
     [Fact]
     public void LbfgsHonoursItsLearningRate()
     {

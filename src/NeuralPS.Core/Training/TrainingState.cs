@@ -37,7 +37,7 @@ public sealed class TrainingState
     /// <summary>The optimizer's configuration. Setting it starts a new optimizer: fresh slots, the schedule at its start.</summary>
     public OptimizerSettings OptimizerSettings
     {
-        get => _optimizer?.Settings ?? _settings;
+        get => _settings;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
@@ -46,10 +46,13 @@ public sealed class TrainingState
         }
     }
 
-    /// <summary>The live optimizer: null until training starts, or after the settings change.</summary>
+    /// <summary>
+    /// The live optimizer: null until training starts, after the settings change, or when the network's parameters
+    /// changed in number since (its slots no longer fit them).
+    /// </summary>
     public Optimizer? Optimizer
     {
-        get => _optimizer;
+        get => _optimizer is { } optimizer && optimizer.ParameterCount == _network.ParameterCount ? optimizer : null;
         set
         {
             _optimizer = value;
