@@ -90,6 +90,7 @@ public static class ModelFile
             FeatureNames = network.FeatureNames,
             ClassNames = network.ClassNames,
             Encoding = network.FeatureEncoding,
+            ImageFormat = network.ImageFormat,
             History = network.History.ToArray(),
             TrainingRandom = network.TrainingRandom.GetState(),
             DropoutRandom = network.DropoutRandom.GetState(),
@@ -175,6 +176,7 @@ public static class ModelFile
             FeatureNames = meta.FeatureNames,
             ClassNames = meta.ClassNames,
             FeatureEncoding = meta.Encoding,
+            ImageFormat = meta.ImageFormat,
         };
         foreach (LayerSpec layer in meta.Layers) network.Add(layer.Create());
         network.SetParameters(blocks[0]);
@@ -209,6 +211,8 @@ public static class ModelFile
         network.History.AddRange(meta.History);
         if (network.FeatureEncoding is FeatureEncoding encoding && encoding.FeatureCount != network.InputSize)
             throw Corrupt(source, $"its encoding makes {encoding.FeatureCount} features for a network of {network.InputSize} inputs");
+        if (network.ImageFormat is ImageFormat image && (image.Height < 1 || image.Width < 1 || image.FeatureCount != network.InputSize))
+            throw Corrupt(source, $"its pictures of {image} make {image.FeatureCount} inputs for a network of {network.InputSize}");
         return network;
     }
 
@@ -279,6 +283,8 @@ internal sealed class ModelMetadata
     public string[]? FeatureNames { get; set; }
     public string[]? ClassNames { get; set; }
     public FeatureEncoding? Encoding { get; set; }
+    /// <summary>Optional (older files have none): how picture files become inputs.</summary>
+    public ImageFormat? ImageFormat { get; set; }
     public EpochResult[] History { get; set; } = Array.Empty<EpochResult>();
     public ulong[] TrainingRandom { get; set; } = Array.Empty<ulong>();
     public ulong[] DropoutRandom { get; set; } = Array.Empty<ulong>();

@@ -85,6 +85,7 @@ public sealed class Trainer
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
+        net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
         if (_options.Normalize) net.InsertNormalizationLayer();
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);
