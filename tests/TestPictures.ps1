@@ -18,11 +18,13 @@ function Export-TestPicture {
     param(
         [Parameter(Mandatory)] [string] $Path,
         [ValidateRange(1, 1000)] [int] $PerClass = 10,
-        [string] $FashionMnist = '/usr/share/datasets/fashion-mnist',
+        # FMNIST_DIR as the benchmark reads it; a folder without the files gives the synthetic pattern.
+        [string] $FashionMnist = $(if ($env:FMNIST_DIR) { $env:FMNIST_DIR } else { '/usr/share/datasets/fashion-mnist' }),
         [switch] $Synthetic
     )
-    $bin = Split-Path -Path ([NeuralPS.Core.Data.Dataset].Assembly.Location)
-    Add-Type -Path (Join-Path -Path $bin -ChildPath 'SkiaSharp.dll')
+    $ErrorActionPreference = 'Stop' # a picture not written must fail the test that needs it
+    Add-SkiaSharp
+    $Path = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
     $images = Join-Path -Path $FashionMnist -ChildPath 't10k-images-idx3-ubyte.gz'
     $labels = Join-Path -Path $FashionMnist -ChildPath 't10k-labels-idx1-ubyte.gz'
     $pictures = if (-not $Synthetic -and (Test-Path -Path $images) -and (Test-Path -Path $labels)) {
@@ -51,6 +53,46 @@ function Export-TestPicture {
         }
         [pscustomobject]@{ Path = $file; Class = $picture.Class; Pixels = $picture.Pixels; Source = $picture.Source }
     }
+}
+
+function Export-TestColorPicture {
+    <#
+    .SYNOPSIS
+    Writes one picture of -Width x -Height from -Rgb, one 0xRRGGBB value per pixel, row by row (opaque).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [Parameter(Mandatory)] [int] $Width,
+        [Parameter(Mandatory)] [int] $Height,
+        [Parameter(Mandatory)] [int[]] $Rgb,
+        [ValidateSet('Png', 'Jpeg', 'Webp')] [string] $Format = 'Png'
+    )
+    $ErrorActionPreference = 'Stop'
+    Add-SkiaSharp
+    $Path = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+    $null = New-Item -Path (Split-Path -Path $Path) -ItemType Directory -Force
+    $bitmap = [SkiaSharp.SKBitmap]::new($Width, $Height, [SkiaSharp.SKColorType]::Rgba8888, [SkiaSharp.SKAlphaType]::Opaque)
+    try {
+        for ($i = 0; $i -lt $Width * $Height; $i++) {
+            $color = [SkiaSharp.SKColor]::new([byte](($Rgb[$i] -shr 16) -band 255), [byte](($Rgb[$i] -shr 8) -band 255), [byte]($Rgb[$i] -band 255))
+            $bitmap.SetPixel($i % $Width, [Math]::Floor($i / $Width), $color)
+        }
+        $encoded = $bitmap.Encode([SkiaSharp.SKEncodedImageFormat]$Format, 100)
+        [IO.File]::WriteAllBytes($Path, $encoded.ToArray())
+        $encoded.Dispose()
+    }
+    finally {
+        $bitmap.Dispose()
+    }
+}
+
+function Add-SkiaSharp {
+    # The SkiaSharp that NeuralPS ships beside its cmdlet assembly, for writing the pictures.
+    [CmdletBinding()]
+    param()
+    $bin = Split-Path -Path (Get-Command -Name Import-Dataset).ImplementingType.Assembly.Location
+    Add-Type -Path (Join-Path -Path $bin -ChildPath 'SkiaSharp.dll')
 }
 
 function Read-FashionMnistPicture {
@@ -83,7 +125,7 @@ function Read-GzipFile {
         $gzip = [IO.Compression.GZipStream]::new($file, [IO.Compression.CompressionMode]::Decompress)
         $memory = [IO.MemoryStream]::new()
         $gzip.CopyTo($memory)
-        , $memory.ToArray()
+        Write-Output -InputObject $memory.ToArray() -NoEnumerate
     }
     finally {
         $file.Dispose()
