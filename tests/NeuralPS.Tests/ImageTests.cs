@@ -130,6 +130,7 @@ public class ImageTests : IDisposable
         File.WriteAllBytes(bad[3], Array.Empty<byte>());
         File.WriteAllText(Bad(0, ".DS_Store"), "hidden files are skipped, as Get-ChildItem skips them");
         File.WriteAllText(Path.Combine(_folder, "pictures", "README.txt"), "outside every class folder");
+        Directory.CreateSymbolicLink(Bad(1, "loop"), Path.Combine(_folder, "pictures")); // not followed: no loop, no copies
 
         Collection<PSObject> output = _ps.Run("""
             $data = Import-Dataset -Path pictures -ImageSize 28,28 -ColorMode Grayscale -ErrorVariable bad -ErrorAction SilentlyContinue -WarningVariable warned -WarningAction SilentlyContinue

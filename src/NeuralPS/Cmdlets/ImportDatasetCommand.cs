@@ -49,7 +49,7 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
 
     [Parameter(ParameterSetName = ImageFolderSet, HelpMessage = "Height and width every picture is resized to (one number: a square; default: the first picture's size).")]
     [ValidateCount(1, 2)]
-    [ValidateRange(1, 65536)]
+    [ValidateRange(1, 8192)]
     public int[]? ImageSize { get; set; }
 
     [Parameter(ParameterSetName = ImageFolderSet, HelpMessage = "Read pictures as one gray channel or three (red, green, blue).")]

@@ -23,6 +23,9 @@ internal sealed class ImageFolderOptions
     /// <summary>Told what is being read, and at what size.</summary>
     public Action<string> Verbose { get; init; } = _ => { };
 
+    /// <summary>Threads that decode pictures at once (the rows are the same for any number).</summary>
+    public int ThreadCount { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Told (files read, files in all) as the pictures are read.</summary>
     public Action<int, int> Progress { get; init; } = (_, _) => { };
 }
@@ -32,7 +35,8 @@ internal sealed class ImageFolderOptions
 /// <c>pictures/cat/1.png, pictures/dog/2.jpg</c>. The class names are the sub-folders' names, sorted as NeuralPS sorts
 /// class names (<see cref="FeatureValues.Sort"/>); each class's pictures are taken from its sub-folder and the folders
 /// below it, in path order (hidden files are skipped, as Get-ChildItem skips them). Rows are C·H·W, and the dataset
-/// keeps its shape C, H, W.
+/// keeps its shape C, H, W. Pictures decode on several threads, each into its own row, so the rows do not depend on
+/// the thread count.
 /// </summary>
 internal static class ImageFolderReader
 {
@@ -67,22 +71,34 @@ internal static class ImageFolderReader
         options.Verbose($"Reading {files.Count} file(s) of {classNames.Length} classes as {format} pictures ({format.Channels}×{format.Height}×{format.Width} inputs).");
         int width = format.FeatureCount;
         var features = new float[(long)files.Count * width];
+        var failures = new NeuralPSException?[files.Count];
+        // Pictures decode independently into their own slots, so the threads change the speed, never the rows. Errors
+        // and progress go back to the caller's thread (the pipeline's) a chunk at a time, in file order.
+        const int chunk = 256;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ThreadCount) };
+        for (int start = 0; start < files.Count; start += chunk)
+        {
+            options.Progress(start, files.Count);
+            int end = Math.Min(files.Count, start + chunk);
+            Parallel.For(start, end, parallel, i =>
+            {
+                try { ImageDecoder.Decode(files[i].Path, format, features.AsSpan(i * width, width)); }
+                catch (NeuralPSException e) when (e.ErrorId is "InvalidImage" or "ImageReadFailed") { failures[i] = e; }
+            });
+            for (int i = start; i < end; i++)
+                if (failures[i] is NeuralPSException e) options.BadFile(e);
+        }
+        options.Progress(files.Count, files.Count);
+
+        // Leave out the files that are not pictures, keeping the others in order.
         var targets = new float[files.Count];
         int rows = 0;
         for (int i = 0; i < files.Count; i++)
         {
-            if (i % 256 == 0) options.Progress(i, files.Count);
-            try
-            {
-                ImageDecoder.Decode(files[i].Path, format, features.AsSpan(rows * width, width));
-                targets[rows++] = files[i].Label;
-            }
-            catch (NeuralPSException e) when (e.ErrorId is "InvalidImage" or "ImageReadFailed")
-            {
-                options.BadFile(e);
-            }
+            if (failures[i] is not null) continue;
+            if (rows != i) Array.Copy(features, (long)i * width, features, (long)rows * width, width);
+            targets[rows++] = files[i].Label;
         }
-        options.Progress(files.Count, files.Count);
         if (rows == 0)
             throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData,
                 $"None of the {files.Count} file(s) under '{folder}' is a picture NeuralPS can read (PNG, JPEG, BMP, GIF, WebP).", folder);
@@ -122,9 +138,10 @@ internal static class ImageFolderReader
             $"None of the {files.Count} file(s) under the class folders is a picture NeuralPS can read (PNG, JPEG, BMP, GIF, WebP).", files[0].Path);
     }
 
+    /// <summary>The files of a class folder and of the folders below it; linked folders are not followed (no loops), as in Keras.</summary>
     private static IEnumerable<string> Pictures(DirectoryInfo classFolder) =>
         Visible(classFolder.EnumerateFiles()).Select(f => f.FullName)
-            .Concat(Visible(classFolder.EnumerateDirectories()).SelectMany(Pictures));
+            .Concat(Visible(classFolder.EnumerateDirectories()).Where(d => d.LinkTarget is null).SelectMany(Pictures));
 
     private static IEnumerable<T> Visible<T>(IEnumerable<T> entries) where T : FileSystemInfo =>
         entries.Where(e => !e.Name.StartsWith('.') && (e.Attributes & FileAttributes.Hidden) == 0);
