@@ -284,10 +284,11 @@ public class ImageTests : IDisposable
             $null = $net | Invoke-Training -Data $data -Epochs 1
             Get-ChildItem pictures -Recurse -File | Select-Object -First 1 | Invoke-Prediction -Network $net
             Set-Content pictures/readme.png 'text'
-            Get-Item pictures/readme.png, odd/x/1.png | Invoke-Prediction -Network $net
+            Get-Item pictures/readme.png, odd/x/1.png, odd | Invoke-Prediction -Network $net
             """, out Collection<ErrorRecord> errors);
         Assert.Equal(2, output.Count); // the odd-sized picture is resized to 28×28
-        Assert.Equal("InvalidImage", Id(Assert.Single(errors)));
+        Assert.Equal(new[] { "InvalidImage", "NotAFile" }, errors.Select(Id));
+        Assert.Contains("is a folder", errors[1].Exception.Message);
     }
 
     private static float MaxOf(ReadOnlySpan<float> values)

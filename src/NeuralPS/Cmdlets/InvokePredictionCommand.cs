@@ -82,6 +82,8 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private string? PicturePath(object value) => value switch
     {
         FileInfo file => file.FullName,
+        DirectoryInfo folder => throw new NeuralPSException("NotAFile", ErrorKind.InvalidArgument,
+            $"'{folder.FullName}' is a folder, not a picture. Pass its pictures: Get-ChildItem '{folder.FullName}' -Recurse -File | Invoke-Prediction -Network $net", folder.FullName),
         string text when ImageDecoder.HasImageExtension(text) => GetUnresolvedProviderPathFromPSPath(text),
         _ => null,
     };
