@@ -125,7 +125,14 @@ public static class ModelFile
     public static Network FromBytes(byte[] bytes, string source = "the model file")
     {
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
+                throw new NeuralPSException("OnnxImportNotSupported", ErrorKind.NotSupported,
+                    $"'{source}' is an ONNX model, and NeuralPS cannot import ONNX yet: it writes ONNX for other runtimes and reads back " +
+                    "only its own model files. Import the .npsm file the network was saved to (Export-Network model.npsm), " +
+                    "or run the ONNX file in an ONNX runtime such as onnxruntime.", source);
             throw Corrupt(source, "it is not a NeuralPS model file (its first bytes are not the model file's signature)");
+        }
         if (bytes.Length < HeaderLength + ChecksumLength)
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
@@ -214,6 +221,20 @@ public static class ModelFile
         if (network.ImageFormat is ImageFormat image && (image.Height < 1 || image.Width < 1 || image.FeatureCount != network.InputSize))
             throw Corrupt(source, $"its pictures of {image} make {image.FeatureCount} inputs for a network of {network.InputSize}");
         return network;
+    }
+
+    /// <summary>True when the bytes parse as an ONNX ModelProto with a version, a graph and an opset.</summary>
+    private static bool LooksLikeOnnx(byte[] bytes)
+    {
+        try
+        {
+            var model = Onnx.Proto.ModelProto.Parser.ParseFrom(bytes);
+            return model.IrVersion > 0 && model.Graph is not null && model.OpsetImport.Count > 0;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return false;
+        }
     }
 
     private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>

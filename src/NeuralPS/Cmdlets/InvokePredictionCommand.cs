@@ -26,7 +26,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         HelpMessage = "Records with the properties the network was trained on, rows of numbers (double[]), or picture files (Get-ChildItem *.png, or paths).")]
     public PSObject InputObject { get; set; } = null!;
 
-    [Parameter(Mandatory = true, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
     public Dataset Data { get; set; } = null!;
 
     [Parameter(HelpMessage = "Also add one property per class with its probability.")]
@@ -52,6 +52,12 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         if (ParameterSetName == DataSet)
         {
             Guard(() => PredictDataset(Data), Data);
+            return;
+        }
+        if (InputObject.BaseObject is Dataset piped)
+        {
+            // $test | Invoke-Prediction $net: a piped dataset means its rows, as -Data does
+            Guard(() => PredictDataset(piped), piped);
             return;
         }
         _recordNumber++;
