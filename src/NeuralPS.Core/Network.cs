@@ -142,6 +142,7 @@ public sealed class Network
             throw new NeuralPSException("InvalidUnits", ErrorKind.InvalidArgument,
                 $"A layer needs at least one unit; {layer.OutputSize} was given.", layer);
 
+        NetworkSize.EnsureCanAdd(this, layer); // in 64 bits, before allocating: NetworkTooLarge with the bytes needed
         int offset = _parameters.Length;
         var grown = new float[offset + layer.ParameterCount];
         _parameters.AsSpan().CopyTo(grown);
@@ -321,6 +322,9 @@ public sealed class Network
             column += word.Length;
         }
     }
+
+    /// <summary>Who uses the network now (see <see cref="NetworkLease"/>).</summary>
+    internal NetworkLease.Holders LeaseHolders { get; } = new();
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {InputSize} → {OutputSize}, {ParameterCount} parameters";

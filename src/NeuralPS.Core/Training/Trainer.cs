@@ -106,6 +106,7 @@ public sealed class Trainer
         Dataset data = _train;
         int rows = data.Rows;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
+        NetworkSize.EnsureBatchFits(net, batchSize); // NetworkTooLarge before the workspace allocates [batch, width] buffers
         // Large enough for the validation passes too: they take up to Evaluator.Chunk rows at a time from the
         // network's workspace, and a larger request would replace (and dispose, with its worker pool) the workspace
         // this loop goes on using (2 threads, validation rows > batch size: ObjectDisposedException in epoch 2).

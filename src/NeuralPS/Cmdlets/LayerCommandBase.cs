@@ -16,7 +16,7 @@ public abstract class LayerCommandBase : NeuralPSCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        Network.Add(CreateLayer());
+        using (Use(Network, NetworkUse.Change)) Network.Add(CreateLayer()); // given back before the network goes on
         WriteVerbose($"Added layer {Network.Layers.Count}: {Network.Layers[^1].Describe()}, {Network.Layers[^1].ParameterCount} parameters.");
         WriteObject(Network);
     }, Network);
