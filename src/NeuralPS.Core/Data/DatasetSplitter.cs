@@ -12,6 +12,10 @@ public static class DatasetSplitter
         if (testFraction < 0 || validationFraction < 0 || testFraction + validationFraction >= 1)
             throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
                 $"The test ({testFraction}) and validation ({validationFraction}) fractions must be at least 0 and add up to less than 1.");
+        if (testFraction == 0)
+            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+                "A test fraction of 0 leaves the test part empty. Give a fraction of the rows to hold out (-TestFraction 0.2 " +
+                "holds out a fifth), or train on the whole dataset without splitting it.", data);
         var random = new RandomSource(seed);
         var train = new List<int>();
         var test = new List<int>();
@@ -28,7 +32,7 @@ public static class DatasetSplitter
             validation.AddRange(group.Skip(testCount).Take(validationCount));
             train.AddRange(group.Skip(testCount + validationCount));
         }
-        if (train.Count == 0 || (testFraction > 0 && test.Count == 0))
+        if (train.Count == 0 || test.Count == 0 || (validationFraction > 0 && validation.Count == 0))
             throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
                 $"{data.Rows} rows are too few to split with these fractions.", data);
         // keep the original row order inside each part: splits are then easy to read and compare

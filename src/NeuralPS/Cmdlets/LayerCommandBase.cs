@@ -50,7 +50,9 @@ public sealed class AddDenseLayerCommand : LayerCommandBase
     [ValidateRange(0.0, double.MaxValue)]
     public double L2 { get; set; }
 
-    protected override Layer CreateLayer() => new DenseLayer(Units, Activation, Initializer, (float)L1, (float)L2);
+    protected override Layer CreateLayer() =>
+        Activation == Activation.Softmax && Units == 1 ? throw Core.Training.Evaluator.SoftmaxOverOneUnit(Network)
+            : new DenseLayer(Units, Activation, Initializer, (float)L1, (float)L2);
 }
 
 /// <summary>Adds inverted dropout.</summary>
