@@ -17,6 +17,8 @@ public enum ErrorKind
     InUse,
     /// <summary>The request needs more memory than a buffer can index or the machine holds.</summary>
     TooLarge,
+    /// <summary>A thing NeuralPS does not do (yet), such as reading an ONNX model.</summary>
+    NotSupported,
 }
 
 /// <summary>

@@ -22,6 +22,7 @@ internal static class Errors
         ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
         ErrorKind.InUse => ErrorCategory.ResourceBusy,
         ErrorKind.TooLarge => ErrorCategory.LimitsExceeded,
+        ErrorKind.NotSupported => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 }

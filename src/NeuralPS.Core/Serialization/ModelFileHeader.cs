@@ -32,6 +32,7 @@ internal static class ModelFileHeader
             // Devices and pipes (/dev/zero) have no length; their header alone decides, and the rest is read only as it comes.
             long? length = stream.CanSeek ? stream.Length : null;
             long total = Check(header.AsSpan(0, read), length, path);
+            if (total < 0) return ReadForeign(stream, header, read, length, path);
             if (length is not null)
             {
                 var bytes = new byte[total];
@@ -49,13 +50,17 @@ internal static class ModelFileHeader
 
     /// <summary>
     /// Checks a model file's header (its first bytes, up to <see cref="ModelFile.HeaderLength"/>) against the file's
-    /// length when known; returns the file's whole length as the header states it.
+    /// length when known; returns the file's whole length as the header states it, or -1 for a file without the
+    /// signature that may be an ONNX model (which <see cref="ModelFile.FromBytes"/> recognizes, to say so).
     /// </summary>
     public static long Check(ReadOnlySpan<byte> header, long? fileLength, string source)
     {
         ReadOnlySpan<byte> magic = ModelFile.Magic;
         if (header.Length < magic.Length || !header[..magic.Length].SequenceEqual(magic))
+        {
+            if (MayBeOnnx(header) || source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return -1;
             throw ModelFile.Corrupt(source, "it is not a NeuralPS model file (its first bytes are not the model file's signature)");
+        }
         if (header.Length < ModelFile.HeaderLength)
             throw ModelFile.Corrupt(source, $"it is truncated ({fileLength ?? header.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
@@ -71,6 +76,27 @@ internal static class ModelFileHeader
                 ? $"it is truncated ({actual} bytes of {total})"
                 : $"its length ({actual} bytes) does not match its header");
         return total;
+    }
+
+    /// <summary>
+    /// True when the first bytes can start an ONNX ModelProto: field 1 (ir_version, a small varint), then the tag of
+    /// another field. One random file in about 60,000 passes, and is then read whole to be told apart.
+    /// </summary>
+    private static bool MayBeOnnx(ReadOnlySpan<byte> header) =>
+        header.Length >= 3 && header[0] == 0x08 && header[1] is >= 1 and <= 0x20 && (header[2] & 7) is 0 or 2 && (header[2] >> 3) is >= 2 and <= 20;
+
+    /// <summary>
+    /// A file without the signature that may be an ONNX model: read whole when it has a length one buffer holds, for
+    /// <see cref="ModelFile.FromBytes"/> to tell an ONNX model (OnnxImportNotSupported) from anything else.
+    /// </summary>
+    private static byte[] ReadForeign(Stream stream, byte[] header, int read, long? length, string path)
+    {
+        if (length is not long total || total > Array.MaxLength)
+            throw ModelFile.Corrupt(path, "it is not a NeuralPS model file (its first bytes are not the model file's signature)");
+        var bytes = new byte[total];
+        header.AsSpan(0, read).CopyTo(bytes);
+        stream.ReadExactly(bytes, read, bytes.Length - read);
+        return bytes;
     }
 
     /// <summary>The rest of a file without a length, held only as far as it really goes (never past the stated length).</summary>
