@@ -115,6 +115,7 @@ public sealed class Network
                 $"A {layer.Kind.ToLowerInvariant()} layer works on the raw inputs, so it must be the first layer.", layer);
         layer.Build(new Shape(OutputSize));
 
+        NetworkSize.EnsureCanAdd(this, layer); // in 64 bits, before allocating: NetworkTooLarge with the bytes needed
         int offset = _parameters.Length;
         var grown = new float[offset + layer.ParameterCount];
         _parameters.AsSpan().CopyTo(grown);
@@ -295,6 +296,9 @@ public sealed class Network
             column += word.Length;
         }
     }
+
+    /// <summary>Who uses the network now (see <see cref="NetworkLease"/>).</summary>
+    internal NetworkLease.Holders LeaseHolders { get; } = new();
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {InputSize} → {OutputSize}, {ParameterCount} parameters";

@@ -65,7 +65,7 @@ public sealed class DenseLayer : Layer
     public int WeightCount => InputSize * OutputSize;
 
     /// <inheritdoc />
-    public override int ParameterCount => InputSize * OutputSize + OutputSize;
+    public override int ParameterCount => NetworkSize.ParameterCount((long)InputSize * OutputSize + OutputSize, this);
 
     internal override void Initialize(Span<float> parameters, RandomSource random)
     {

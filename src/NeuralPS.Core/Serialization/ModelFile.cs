@@ -40,8 +40,8 @@ public static class ModelFile
     /// <summary>The usual file extension.</summary>
     public const string Extension = ".npsm";
 
-    private static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'M', 0x0D, 0x0A, 0x1A };
-    private const int HeaderLength = 20, ChecksumLength = 32;
+    internal static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'M', 0x0D, 0x0A, 0x1A };
+    internal const int HeaderLength = 20, ChecksumLength = 32;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -68,15 +68,7 @@ public static class ModelFile
     public static Network Read(string path)
     {
         path = Path.GetFullPath(path);
-        if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new NeuralPSException("ModelFileReadFailed", ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
-        }
-        return FromBytes(bytes, path);
+        return FromBytes(ModelFileHeader.ReadFile(path), path); // the header is checked before the rest is read
     }
 
     /// <summary>The file's bytes for a network.</summary>
@@ -138,6 +130,7 @@ public static class ModelFile
     /// <summary>A network from a file's bytes; <paramref name="source"/> names the file in messages.</summary>
     public static Network FromBytes(byte[] bytes, string source = "the model file")
     {
+        ModelFileHeader.Check(bytes.AsSpan(0, Math.Min(bytes.Length, HeaderLength)), bytes.Length, source);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
             if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
@@ -260,7 +253,7 @@ public static class ModelFile
         }
     }
 
-    private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
+    internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
         new("ModelFileCorrupt", ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
 

@@ -184,6 +184,7 @@ public sealed class Trainer
         Dataset data = _train;
         int rows = data.Rows;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
+        NetworkSize.EnsureBatchFits(net, batchSize); // NetworkTooLarge before the workspace allocates [batch, width] buffers
         Workspace ws = WorkspaceFor(batchSize);
         _parallel?.Synchronize(net, data, _validation, _options, cancellation); // every rank starts from rank 0's network
         Optimizer optimizer = _state.EnsureOptimizer();
@@ -204,6 +205,7 @@ public sealed class Trainer
             Data = data, Ws = ws, Optimizer = optimizer, Settings = settings, Targets = targets, TargetWidth = targetWidth,
             HasAccuracy = hasAccuracy, Rows = rows, BatchSize = batchSize, Batches = batches, Inputs = inputs, Width = width,
             LastEpoch = lastEpoch, Order = order, LastGood = lastGood, Stopping = stopping,
+            Divergence = new DivergenceGuard(net),
         };
 
         try
@@ -255,6 +257,7 @@ public sealed class Trainer
         public required int[] Order;
         public required Snapshot LastGood;
         public required EarlyStopping Stopping;
+        public required DivergenceGuard Divergence;
     }
 
     /// <summary>
@@ -276,8 +279,6 @@ public sealed class Trainer
         int inputs = loop.Inputs, width = loop.Width, lastEpoch = loop.LastEpoch;
         bool hasAccuracy = loop.HasAccuracy;
         int[] order = loop.Order;
-        Snapshot lastGood = loop.LastGood;
-        EarlyStopping stopping = loop.Stopping;
         double lossSum = 0;
         long correct = 0, counted = 0;
         for (int b = 0; b < batches; b++)
@@ -302,21 +303,28 @@ public sealed class Trainer
             }
             if (_parallel is not null)
                 loss = _parallel.Reduce(ws.Gradients, shard, count, loss, ref batchCorrect, ref batchCounted, cancellation);
-            if (!double.IsFinite(loss))
-            {
-                lastGood.Restore();
-                _state.Optimizer = Restarted(optimizer);
-                stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
-                throw new TrainingDivergedException(epoch, b + 1, loss);
-            }
+            if (!double.IsFinite(loss) || loop.Divergence.Exceeded(loss))
+                throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss));
             lossSum += loss * count;
             correct += batchCorrect;
             counted += batchCounted;
             ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
             optimizer.Step(net.Parameters, ws.Gradients, lr);
+            // Non-finite weights show in the next batch's loss; after an epoch's last step, no batch may follow.
+            if (b == batches - 1 && !DivergenceGuard.AreFinite(net.Parameters))
+                throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss, weights: true));
             BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
         }
         return (lossSum, correct, counted, false);
+    }
+
+    /// <summary>Puts the network back to the last good epoch after a divergence; returns the error to throw.</summary>
+    private TrainingDivergedException Diverged(BatchLoop loop, TrainingDivergedException error)
+    {
+        loop.LastGood.Restore();
+        _state.Optimizer = Restarted(loop.Optimizer); // its moments belong to the steps just undone, and may not be finite
+        loop.Stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
+        return error;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -39,6 +39,7 @@ public sealed class GetFeatureImportanceCommand : NeuralPSCmdlet
     {
         WriteVerbose($"Permutation importance of '{Network.Name}' on {Data.Rows} rows, {Data.FeatureCount} features × {Repeats} repeats.");
         FeatureImportance[] results;
+        using NetworkLease lease = Use(Network, NetworkUse.Read);
         try { results = PermutationImportance.Compute(Network, Data, Repeats, Seed, _stop.Token); }
         catch (OperationCanceledException) { return; }
         foreach (FeatureImportance result in results.OrderBy(r => r.Rank)) WriteObject(result);

@@ -28,6 +28,7 @@ public sealed class GetLayerStatisticsCommand : NeuralPSCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
+        using NetworkLease lease = Use(Network, NetworkUse.Read);
         if (Network.LastGradientNorms.Length == 0)
             WriteVerbose($"'{Network.Name}' has not been trained in this session: GradientNorm is empty until it trains.");
         WriteObject(LayerStatistics.Compute(Network, Data), enumerateCollection: true);

@@ -133,8 +133,10 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             RestoreBestWeights = !KeepLastWeights,
             Normalize = Normalize,
         };
+        NetworkLease? lease = null;
         try
         {
+            lease = Use(Network, NetworkUse.Change); // one pipeline at a time: another gets NetworkInUse at once
             var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
             var progress = new ProgressReporter(this, Network.Name);
             if (rank0)
@@ -159,11 +161,16 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             if (rank0) WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
             // Every rank holds the same trained network; -PassThru gives it on every rank, so that one script can go
             // on with it everywhere (the epoch results, which describe the job, come from rank 0 only).
+            lease.Dispose(); // before the network goes on: a command downstream may change it
             if (PassThru) WriteObject(Network);
         }
         catch (NeuralPSException e) when (mpi is null)
         {
             ThrowTerminatingError(Errors.From(e, Network));
+        }
+        finally
+        {
+            lease?.Dispose();
         }
     }
 

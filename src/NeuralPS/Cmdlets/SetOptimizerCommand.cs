@@ -141,7 +141,7 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
         // -WhatIf changes nothing and passes the network on, so a pipeline can be tried out whole.
         if (ShouldProcess($"network '{Network.Name}'", $"Set optimizer {settings}"))
         {
-            Network.OptimizerSettings = settings;
+            using (Use(Network, NetworkUse.Change)) Network.OptimizerSettings = settings; // not while another pipeline trains it
             WriteVerbose($"Optimizer: {Network.OptimizerSettings}");
         }
         WriteObject(Network);
@@ -161,13 +161,13 @@ public sealed class SetLossCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossEntropy, CategoricalCrossEntropy or SparseCategoricalCrossEntropy.")]
     public LossKind Name { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Guard(() =>
     {
         if (ShouldProcess($"network '{Network.Name}'", $"Set loss {Name} (was {Network.Loss})"))
         {
-            Network.LossOverride = Name;
+            using (Use(Network, NetworkUse.Change)) Network.LossOverride = Name;
             WriteVerbose($"Loss: {Name}");
         }
         WriteObject(Network);
-    }
+    }, Network);
 }
