@@ -1,4 +1,4 @@
-// The NeuralPS side of ../shared/bench/compare.py: the workloads of peers/torch_bench.py with the same arguments
+// The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
 //   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k [--batch B] [--epochs E] [--seed S] [--rep R]
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
