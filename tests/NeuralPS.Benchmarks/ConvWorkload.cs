@@ -10,7 +10,8 @@ namespace NeuralPS.Benchmarks;
 ///   per_image  the engine's Conv2D: one image's patch matrix at a time, threads over images (dW: over blocks of it)
 ///   batched    one patch matrix for the whole batch, [K, N·P], and one product per pass threaded by output tiles
 ///              (the patch matrix is kept from the forward pass for dW, as such an engine would)
-/// tests/NeuralPS.Benchmarks/peers/conv_layers.py times the same passes in PyTorch.
+/// The engine's lines are "work": "w5k" (as bench/peers' torch_bench.py and TorchSharp print them), the
+/// alternative's "w5k_batched".
 /// </summary>
 internal static unsafe class ConvWorkload
 {
@@ -58,10 +59,10 @@ internal static unsafe class ConvWorkload
                 {
                     (double median, double best) = Measure(run, options.Threads == 1);
                     if (!(first && pass == "input")) step += median;   // a first layer's dx is never needed
-                    Output.Emit(("work", "w5k"), ("layer", name), ("variant", variant), ("pass", pass), ("batch", batch),
+                    Output.Emit(("work", Work(variant)), ("layer", name), ("pass", pass), ("batch", batch),
                         ("ms_median", median * 1e3), ("ms_best", best * 1e3), ("gflops_median", flops / median / 1e9));
                 }
-                Output.Emit(("work", "w5k"), ("layer", name), ("variant", variant), ("pass", "train_step"), ("batch", batch),
+                Output.Emit(("work", Work(variant)), ("layer", name), ("pass", "train_step"), ("batch", batch),
                     ("ms_median", step * 1e3), ("gflops_median", flops * (first ? 2 : 3) / step / 1e9));
             }
         }
@@ -74,14 +75,17 @@ internal static unsafe class ConvWorkload
             {
                 ("forward", () => Pooling.MaxForward(s, batch, x, y, at, pool)),
                 ("backward", () => Pooling.MaxBackward(s, batch, dy, at, dx, pool)),
+                ("train_step", () => { Pooling.MaxForward(s, batch, x, y, at, pool); Pooling.MaxBackward(s, batch, dy, at, dx, pool); }),
             })
             {
                 (double median, double best) = Measure(run, options.Threads == 1);
-                Output.Emit(("work", "w5k"), ("layer", name), ("variant", "max"), ("pass", pass), ("batch", batch),
+                Output.Emit(("work", "w5k"), ("layer", name), ("pass", pass), ("batch", batch),
                     ("ms_median", median * 1e3), ("ms_best", best * 1e3));
             }
         }
     }
+
+    private static string Work(string variant) => variant == "per_image" ? "w5k" : "w5k_" + variant;
 
     /// <summary>
     /// The alternative: col[K, N·P] for the whole batch (image n's pixels at columns n·P..), and one product per
