@@ -8,8 +8,8 @@ namespace NeuralPS.Core.Kernels;
 /// <summary>
 /// Max, average and global average pooling of NCHW images in flat rows (see <see cref="Pool2DShape"/>), forward and
 /// backward. Every (image, channel) plane is independent: the pool's threads take whole planes, so the bits never
-/// depend on the thread count. With AVX2 a row of outputs is computed eight at a time (contiguous loads for stride 1,
-/// gathers otherwise); each output is the same sequence of operations as in the scalar loop and in
+/// depend on the thread count. With AVX2 a row of outputs is computed eight at a time (loads for stride 1, loads and a
+/// shuffle for stride 2, gathers otherwise); each output is the same sequence of operations as in the scalar loop and in
 /// <see cref="PoolingReference"/>, so the results are equal bit for bit.
 /// <code>
 /// max       y[n,c,oh,ow] = max over the window of x, argmax[n,c,oh,ow] = h·W + w of the first maximum
@@ -229,14 +229,14 @@ public static unsafe class Pooling
                 Vector256<int> mask = Vector256.LessThan(lanes, Vector256.Create(count));
                 Vector256<int> first = Vector256.Create(oh * s.StrideHeight * w + ow0 * sw) + lanes * sw;
                 Vector256<int> at = first;
-                Vector256<float> max = Tap(x, first, oh * s.StrideHeight * w + ow0 * sw, sw, mask, count);
+                Vector256<float> max = Tap(x, first, oh * s.StrideHeight * w + ow0 * sw, sw, mask, count, w - ow0 * sw);
                 for (int ki = 0; ki < kh; ki++)
                     for (int kj = 0; kj < kw; kj++)
                     {
                         if (ki == 0 && kj == 0) continue;
                         int offset = ki * w + kj;
                         Vector256<int> i = first + Vector256.Create(offset);
-                        Vector256<float> v = Tap(x, i, oh * s.StrideHeight * w + ow0 * sw + offset, sw, mask, count);
+                        Vector256<float> v = Tap(x, i, oh * s.StrideHeight * w + ow0 * sw + offset, sw, mask, count, w - ow0 * sw - kj);
                         Vector256<float> take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
                         max = Vector256.ConditionalSelect(take, v, max);
                         at = Vector256.ConditionalSelect(take.AsInt32(), i, at);
@@ -248,11 +248,28 @@ public static unsafe class Pooling
             }
     }
 
-    /// <summary>The inputs at plane indices <paramref name="i"/> (lane i = <paramref name="start"/> + i·stride); masked lanes read nothing.</summary>
+    /// <summary>
+    /// The inputs at plane indices <paramref name="i"/> (lane i = <paramref name="start"/> + i·stride, the row
+    /// holding <paramref name="left"/> floats from start on); masked lanes read nothing. Stride 1 is a load; stride 2
+    /// two loads (masked at the row's end) whose even elements are gathered by a shuffle; other strides a gather.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Tap(float* x, Vector256<int> i, int start, int stride, Vector256<int> mask, int count)
+    private static Vector256<float> Tap(float* x, Vector256<int> i, int start, int stride, Vector256<int> mask, int count, int left)
     {
         if (stride == 1) return count == 8 ? Vector256.Load(x + start) : Avx.MaskLoad(x + start, mask.AsSingle());
+        if (stride == 2)
+        {
+            Vector256<float> low, high;
+            if (left >= 16) { low = Vector256.Load(x + start); high = Vector256.Load(x + start + 8); }
+            else
+            {
+                Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                low = Avx.MaskLoad(x + start, Vector256.LessThan(lanes, Vector256.Create(left)).AsSingle());
+                high = Avx.MaskLoad(x + start + 8, Vector256.LessThan(lanes, Vector256.Create(left - 8)).AsSingle());
+            }
+            // [l0 l2 h0 h2 | l4 l6 h4 h6] -> [l0 l2 l4 l6 h0 h2 h4 h6]
+            return Avx2.Permute4x64(Avx.Shuffle(low, high, 0x88).AsDouble(), 0xD8).AsSingle();
+        }
         return Avx2.GatherMaskVector256(Vector256<float>.Zero, x, i, mask.AsSingle(), 4);
     }
 
@@ -346,7 +363,7 @@ public static unsafe class Pooling
                     for (int kj = 0; kj < kw; kj++)
                     {
                         int offset = ki * w + kj;
-                        sum += Tap(x, first + Vector256.Create(offset), start + offset, sw, mask, n);
+                        sum += Tap(x, first + Vector256.Create(offset), start + offset, sw, mask, n, w - ow0 * sw - kj);
                     }
                 sum /= count;
                 float* py = y + oh * ow + ow0;
