@@ -1,7 +1,7 @@
 # Every example in the help runs. The examples of one cmdlet run in order in one scope (a later example may use what
 # an earlier one made), in a folder of their own that holds what their text assumes: iris.csv, a models folder,
-# iris.npsm (except for Export-Network, whose examples write it), and $net / $train / $test, a trained Iris network
-# and its split.
+# iris.npsm (except for Export-Network, whose examples write it), a pictures folder (one sub-folder of PNG files per
+# class, from tests/TestPictures.ps1), and $net / $train / $test, a trained Iris network and its split.
 BeforeDiscovery {
     Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
     $script:cmdlets = Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object -Property Name |
@@ -10,6 +10,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
+    . (Join-Path -Path $PSScriptRoot -ChildPath 'TestPictures.ps1')
     $script:fashionMnist = Test-Path -Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
     $script:seed = Join-Path -Path $TestDrive -ChildPath 'seed'
     $null = New-Item -Path $seed -ItemType Directory
@@ -21,6 +22,7 @@ BeforeAll {
     $null = New-Item -Path models -ItemType Directory
     $model | Export-Network -Path models/first.npsm
     $model | Export-Network -Path models/second.npsm
+    $null = Export-TestPicture -Path pictures -PerClass 4
     Pop-Location
 }
 

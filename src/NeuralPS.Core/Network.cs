@@ -93,6 +93,12 @@ public sealed class Network
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
     public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
+    /// <summary>
+    /// How a picture file becomes this network's inputs (size and color mode), taken from a training dataset shaped
+    /// C, H, W; null when the network was not trained on pictures. Invoke-Prediction reads picture files with it.
+    /// </summary>
+    public Data.ImageFormat? ImageFormat { get; set; }
+
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
 
@@ -250,6 +256,7 @@ public sealed class Network
             FeatureNames = FeatureNames,
             ClassNames = ClassNames,
             FeatureEncoding = FeatureEncoding,
+            ImageFormat = ImageFormat,
         };
         foreach (Layer layer in _layers) copy.Add(LayerCopy(layer));
         copy.SetParameters(_parameters);
@@ -301,6 +308,7 @@ public sealed class Network
             if (last.ValidationAccuracy is double va) text.Append($", accuracy {va:P2}");
         }
         if (ClassNames is not null) AppendWrapped(text, "Classes          : ", string.Join(", ", ClassNames), 78);
+        if (ImageFormat is not null) text.AppendLine().Append($"Pictures         : {ImageFormat}");
         return text.ToString();
     }
 

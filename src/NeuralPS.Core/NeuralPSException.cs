@@ -13,6 +13,8 @@ public enum ErrorKind
     InvalidFile,
     /// <summary>A file or resource is missing.</summary>
     NotFound,
+    /// <summary>A thing NeuralPS does not do (yet), such as reading an ONNX model.</summary>
+    NotSupported,
 }
 
 /// <summary>

@@ -20,6 +20,7 @@ internal static class Errors
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.InvalidFile => ErrorCategory.InvalidData,
         ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        ErrorKind.NotSupported => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 }

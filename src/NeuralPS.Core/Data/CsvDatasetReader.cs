@@ -12,10 +12,11 @@ public static class CsvDatasetReader
 {
     /// <summary>
     /// Reads <paramref name="path"/>. <paramref name="features"/> picks and orders columns (default: every column but
-    /// the label); <paramref name="delimiter"/> null detects , ; tab or |.
+    /// the label); <paramref name="delimiter"/> null detects , ; tab or |; <paramref name="exclude"/> names columns to
+    /// leave out of the features.
     /// </summary>
     public static Dataset Read(string path, string label, IReadOnlyList<string>? features = null, char? delimiter = null,
-        DatasetBuildOptions? options = null)
+        DatasetBuildOptions? options = null, IReadOnlyCollection<string>? exclude = null)
     {
         if (!File.Exists(path))
             throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
@@ -37,6 +38,8 @@ public static class CsvDatasetReader
             int labelIndex = IndexOf(headers, label, source, "label");
             IReadOnlyList<string> featureNames = features ?? options.Encoding?.Columns.Select(c => c.Name).ToArray()
                 ?? headers.Where((_, i) => i != labelIndex).ToArray();
+            if (exclude is { Count: > 0 })
+                featureNames = DatasetBuilder.Exclude(featureNames, headers.Select(h => h.Trim()).ToArray(), headers[labelIndex].Trim(), exclude, source, "column");
             int[] indices = featureNames.Select(f => IndexOf(headers, f, source, "feature")).Append(labelIndex).ToArray();
             var builder = new DatasetBuilder(indices[..^1].Select(i => headers[i].Trim()).ToArray(), headers[labelIndex].Trim(),
                 new DatasetBuildOptions

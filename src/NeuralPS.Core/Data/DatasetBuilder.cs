@@ -142,6 +142,27 @@ public sealed class DatasetBuilder
     public NeuralPSException MissingColumn(string column) =>
         new("MissingFeature", ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
 
+    /// <summary>
+    /// <paramref name="features"/> without the <paramref name="exclude"/>d columns (names matched ignoring case). Every
+    /// excluded name must be one of <paramref name="columns"/> and not the label: a misspelt -Exclude would otherwise
+    /// leave the Id column in, silently.
+    /// </summary>
+    public static string[] Exclude(IEnumerable<string> features, IReadOnlyList<string> columns, string label,
+        IReadOnlyCollection<string> exclude, string source = "", string noun = "property")
+    {
+        foreach (string name in exclude)
+        {
+            if (!columns.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new NeuralPSException("ExcludedColumnNotFound", ErrorKind.InvalidArgument,
+                    $"{source}there is no {noun} '{name}' to exclude. The {(noun == "column" ? "columns" : "properties")} are: " +
+                    $"{string.Join(", ", columns.Take(30))}{(columns.Count > 30 ? ", …" : "")}.", name);
+            if (string.Equals(name, label, StringComparison.OrdinalIgnoreCase))
+                throw new NeuralPSException("ExcludedLabel", ErrorKind.InvalidArgument,
+                    $"{source}'{name}' is the label, so it cannot be excluded. Leave it out of -Exclude, or choose another -Label.", name);
+        }
+        return features.Where(f => !exclude.Contains(f, StringComparer.OrdinalIgnoreCase)).ToArray();
+    }
+
     /// <summary>Infers (or checks) the encoding and builds the dataset.</summary>
     public Dataset Build()
     {

@@ -90,6 +90,7 @@ public static class ModelFile
             FeatureNames = network.FeatureNames,
             ClassNames = network.ClassNames,
             Encoding = network.FeatureEncoding,
+            ImageFormat = network.ImageFormat,
             History = network.History.ToArray(),
             TrainingRandom = network.TrainingRandom.GetState(),
             DropoutRandom = network.DropoutRandom.GetState(),
@@ -124,7 +125,14 @@ public static class ModelFile
     public static Network FromBytes(byte[] bytes, string source = "the model file")
     {
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
+                throw new NeuralPSException("OnnxImportNotSupported", ErrorKind.NotSupported,
+                    $"'{source}' is an ONNX model, and NeuralPS cannot import ONNX yet: it writes ONNX for other runtimes and reads back " +
+                    "only its own model files. Import the .npsm file the network was saved to (Export-Network model.npsm), " +
+                    "or run the ONNX file in an ONNX runtime such as onnxruntime.", source);
             throw Corrupt(source, "it is not a NeuralPS model file (its first bytes are not the model file's signature)");
+        }
         if (bytes.Length < HeaderLength + ChecksumLength)
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
@@ -175,6 +183,7 @@ public static class ModelFile
             FeatureNames = meta.FeatureNames,
             ClassNames = meta.ClassNames,
             FeatureEncoding = meta.Encoding,
+            ImageFormat = meta.ImageFormat,
         };
         foreach (LayerSpec layer in meta.Layers) network.Add(layer.Create());
         network.SetParameters(blocks[0]);
@@ -209,7 +218,23 @@ public static class ModelFile
         network.History.AddRange(meta.History);
         if (network.FeatureEncoding is FeatureEncoding encoding && encoding.FeatureCount != network.InputSize)
             throw Corrupt(source, $"its encoding makes {encoding.FeatureCount} features for a network of {network.InputSize} inputs");
+        if (network.ImageFormat is ImageFormat image && (image.Height < 1 || image.Width < 1 || image.FeatureCount != network.InputSize))
+            throw Corrupt(source, $"its pictures of {image} make {image.FeatureCount} inputs for a network of {network.InputSize}");
         return network;
+    }
+
+    /// <summary>True when the bytes parse as an ONNX ModelProto with a version, a graph and an opset.</summary>
+    private static bool LooksLikeOnnx(byte[] bytes)
+    {
+        try
+        {
+            var model = Onnx.Proto.ModelProto.Parser.ParseFrom(bytes);
+            return model.IrVersion > 0 && model.Graph is not null && model.OpsetImport.Count > 0;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return false;
+        }
     }
 
     private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
@@ -279,6 +304,8 @@ internal sealed class ModelMetadata
     public string[]? FeatureNames { get; set; }
     public string[]? ClassNames { get; set; }
     public FeatureEncoding? Encoding { get; set; }
+    /// <summary>Optional (older files have none): how picture files become inputs.</summary>
+    public ImageFormat? ImageFormat { get; set; }
     public EpochResult[] History { get; set; } = Array.Empty<EpochResult>();
     public ulong[] TrainingRandom { get; set; } = Array.Empty<ulong>();
     public ulong[] DropoutRandom { get; set; } = Array.Empty<ulong>();

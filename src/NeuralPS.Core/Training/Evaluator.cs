@@ -49,7 +49,47 @@ public static class Evaluator
         }
         else if (data.TargetWidth != outputs)
             throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
-                $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target values a row.", data);
+                $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target value{(data.TargetWidth == 1 ? "" : "s")} a row. " +
+                (LooksLikeClassIds(data, outputs)
+                    ? $"Its label{(data.LabelName is null ? "" : $" '{data.LabelName}'")} holds whole numbers, read as values to regress; if they are class ids, " +
+                      $"make the data with -Classification: ConvertTo-Dataset -Label {data.LabelName ?? "<label>"} -Classification (or Import-Dataset <file> -Label {data.LabelName ?? "<label>"} -Classification)."
+                    : $"Make the last layer Add-DenseLayer {data.TargetWidth}."), data);
+    }
+
+    /// <summary>
+    /// A regression dataset of one whole-number target a row, and a network of several outputs: the label was most
+    /// likely meant as class ids (digits 0-9 in a CSV) and read as numbers.
+    /// </summary>
+    private static bool LooksLikeClassIds(Dataset data, int outputs)
+    {
+        if (data.Task != DatasetTask.Regression || data.TargetWidth != 1 || outputs < 2) return false;
+        foreach (float t in data.Targets)
+            if (t < 0 || t != MathF.Floor(t)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Throws a clear error when the network cannot sensibly be trained on the data: on top of
+    /// <see cref="EnsureCompatible"/>, a loss that does not fit the output layer, and classes fitted by an output
+    /// that gives no probabilities with a loss nobody chose (a linear output trains on one-hot rows with mean squared
+    /// error: it runs, learns poorly and its "confidence" means nothing).
+    /// </summary>
+    public static void EnsureTrainable(Network network, Dataset data)
+    {
+        EnsureCompatible(network, data, "training data");
+        LossFunctions.EnsureFits(network.Loss, network.OutputActivation, network.OutputSize, network.Name);
+        if (network.LossOverride is null && data.Task != DatasetTask.Regression &&
+            network.OutputActivation is not (Activation.Softmax or Activation.Sigmoid))
+        {
+            int outputs = network.OutputSize;
+            string fix = data.Task == DatasetTask.MultiLabel || outputs == 1
+                ? $"Add-DenseLayer {outputs} -Activation Sigmoid (binary cross-entropy)"
+                : $"Add-DenseLayer {outputs} -Activation Softmax (cross-entropy)";
+            throw new NeuralPSException("OutputMismatch", ErrorKind.InvalidOperation,
+                $"The output layer of '{network.Name}' is {network.OutputActivation}, which gives no probabilities, so it would fit the " +
+                $"{(data.Task == DatasetTask.MultiLabel ? "labels" : "classes")} of the training data with mean squared error. " +
+                $"Make the last layer {fix}, or choose the loss on purpose: Set-Loss MeanSquaredError.", network);
+        }
     }
 
     /// <summary>Whether accuracy means something for this network and data.</summary>

@@ -32,7 +32,7 @@ public sealed class Trainer
             throw new NeuralPSException("InvalidEpochs", ErrorKind.InvalidArgument, $"Epochs must be at least 1; {options.Epochs} was given.");
         if (options.BatchSize < 0)
             throw new NeuralPSException("InvalidBatchSize", ErrorKind.InvalidArgument, $"BatchSize must be positive (0 = full batch); {options.BatchSize} was given.");
-        Evaluator.EnsureCompatible(network, train, "training data");
+        Evaluator.EnsureTrainable(network, train);
         if (options.Communicator is { } communicator)
         {
             if (network.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
@@ -85,6 +85,7 @@ public sealed class Trainer
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
+        net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
         if (_options.Normalize) net.InsertNormalizationLayer();
         if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
             normalization.Adapt(_train.Features, _train.Rows);

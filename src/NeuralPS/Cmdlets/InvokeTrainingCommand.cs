@@ -11,16 +11,21 @@ namespace NeuralPS.Cmdlets;
 /// Trains a network, writing one EpochResult as each epoch ends. Training runs on the pipeline thread (the engine's
 /// worker threads help with the arithmetic), so progress and results are written from the thread PowerShell expects.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Training")]
+[Cmdlet(VerbsLifecycle.Invoke, "Training", DefaultParameterSetName = NetworkFirst)]
 [OutputType(typeof(EpochResult), typeof(Network))]
 public sealed class InvokeTrainingCommand : NeuralPSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
+    // Network is position 0 and Data position 1, and either may come from the pipeline; when the network is piped,
+    // the data is the first positional argument ($net | Invoke-Training $data), hence the second parameter set.
+    private const string NetworkFirst = "NetworkFirst", NetworkPiped = "NetworkPiped";
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network to train (changed in place).")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The network to train (changed in place).")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = NetworkPiped, HelpMessage = "The network to train (changed in place).")]
     public Network Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkPiped, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
     public Dataset Data { get; set; } = null!;
 
     [Parameter(HelpMessage = "Data to evaluate after every epoch.")]
