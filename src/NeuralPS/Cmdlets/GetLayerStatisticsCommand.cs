@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Training;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Interpretability;
 

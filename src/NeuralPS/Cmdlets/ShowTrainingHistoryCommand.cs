@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Charts;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
 
