@@ -2,7 +2,8 @@
 # NeuralPS imported, in an empty folder of its own, with $ErrorActionPreference = 'Stop'. An example that uses a
 # variable or a file an earlier example made fails here. Its output goes through Out-String, so the views run too.
 # Examples that need what a test machine may lack are skipped with the reason: other computers over SSH (Sweep.Tests.ps1
-# covers them), an MPI job (Distributed.Tests.ps1), Debian's Fashion-MNIST files.
+# covers them), an MPI job (Distributed.Tests.ps1), Debian's Fashion-MNIST files. An example that reads the user's own
+# pictures says so on its first line ("# pictures: ..."); its folder then gets a pictures folder (tests/TestPictures.ps1).
 BeforeDiscovery {
     Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
     $script:examples = foreach ($command in Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object -Property Name) {
@@ -18,6 +19,10 @@ BeforeDiscovery {
 BeforeAll {
     $script:manifest = (Resolve-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1')).Path
     $script:fashionMnist = Test-Path -Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+    Import-Module $manifest -Force
+    . (Join-Path -Path $PSScriptRoot -ChildPath 'TestPictures.ps1')
+    $script:pictures = Join-Path -Path $TestDrive -ChildPath 'pictures'
+    $null = Export-TestPicture -Path $pictures -PerClass 4
 
     # Why an example cannot run on this machine, or $null when it can.
     function Get-SkipReason([string] $Code) {
@@ -41,6 +46,7 @@ Describe 'Help example <Number> of <Name>: <Title>' -ForEach $examples {
 
         $folder = Join-Path -Path $TestDrive -ChildPath "$Name-$Number"
         $null = New-Item -Path $folder -ItemType Directory
+        if ($Code -match '^\s*# pictures:') { Copy-Item -Path $pictures -Destination $folder -Recurse }
         $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
         $state.ImportPSModule($manifest)
         $runspace = [runspacefactory]::CreateRunspace($state)

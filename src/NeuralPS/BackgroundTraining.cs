@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
+using NeuralPS.Core;
 using NeuralPS.Core.Training;
 
 namespace NeuralPS;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NeuralPS.Core;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Training;
 using Xunit;
