@@ -55,7 +55,7 @@ public sealed class ViewTests : IClassFixture<PowerShellSession>
     [Theory]
     [InlineData(ScheduleKind.Constant, "Constant")]
     [InlineData(ScheduleKind.Step, "Step(every 10, x0.1)")]
-    [InlineData(ScheduleKind.Exponential, "Exponential(x0.1)")]
+    [InlineData(ScheduleKind.Exponential, "Exponential(x0.95)")]
     [InlineData(ScheduleKind.Cosine, "Cosine(over the run, down to 0)")]
     [InlineData(ScheduleKind.ReduceOnPlateau, "ReduceOnPlateau(x0.1 after 10 without improvement, down to 0)")]
     public void AScheduleReadsAsWords(ScheduleKind kind, string expected)

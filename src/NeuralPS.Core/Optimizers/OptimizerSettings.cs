@@ -153,8 +153,8 @@ public sealed record ScheduleSettings
         string Number(double value) => value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
         return Kind switch
         {
-            ScheduleKind.Step => $"Step(every {StepSize}, x{Number(Gamma)})",
-            ScheduleKind.Exponential => $"Exponential(x{Number(Gamma)})",
+            ScheduleKind.Step => $"Step(every {StepSize}, x{Number(EffectiveGamma)})",
+            ScheduleKind.Exponential => $"Exponential(x{Number(EffectiveGamma)})",
             ScheduleKind.Cosine => $"Cosine(over {(TMax > 0 ? TMax.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the run")}, down to {Number(MinLearningRate)})",
             ScheduleKind.ReduceOnPlateau => $"ReduceOnPlateau(x{Number(Factor)} after {Patience} without improvement, down to {Number(MinLearningRate)})",
             _ => "Constant",
