@@ -17,11 +17,15 @@ public sealed class Network
 
     /// <summary>An empty network for <paramref name="inputSize"/> features.</summary>
     public Network(int inputSize, string? name = null, long? seed = null)
+        : this(CheckedRow(inputSize), name, seed) { }
+
+    /// <summary>An empty network for inputs of <paramref name="inputShape"/> (a row of features, or C, H, W images).</summary>
+    public Network(Shape inputShape, string? name = null, long? seed = null)
     {
-        if (inputSize < 1)
+        if (inputShape.Size < 1)
             throw new NeuralPSException("InvalidInputSize", ErrorKind.InvalidArgument,
-                $"A network needs at least one input; {inputSize} was given.", inputSize);
-        InputSize = inputSize;
+                $"A network needs at least one input; {inputShape.Size} was given.", inputShape.Size);
+        InputShape = inputShape;
         Name = string.IsNullOrWhiteSpace(name) ? "network" : name!;
         Seed = seed ?? Random.Shared.NextInt64(0, int.MaxValue);
     }
@@ -29,8 +33,18 @@ public sealed class Network
     /// <summary>The network's name.</summary>
     public string Name { get; set; }
 
-    /// <summary>Number of input features.</summary>
-    public int InputSize { get; }
+    private static Shape CheckedRow(int inputSize) => inputSize >= 1 ? new Shape(inputSize)
+        : throw new NeuralPSException("InvalidInputSize", ErrorKind.InvalidArgument,
+            $"A network needs at least one input; {inputSize} was given.", inputSize);
+
+    /// <summary>The shape of one input: a row of features, or an image (C, H, W) given as a row of C·H·W values.</summary>
+    public Shape InputShape { get; }
+
+    /// <summary>Number of input features (C·H·W for images).</summary>
+    public int InputSize => InputShape.Size;
+
+    /// <summary>The shape of one output of the last layer (the input shape while there are no layers).</summary>
+    public Shape OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
 
     /// <summary>The seed behind initialization, shuffling and dropout.</summary>
     public long Seed { get; }
@@ -119,7 +133,9 @@ public sealed class Network
         if (layer.MustBeFirst && _layers.Count > 0)
             throw new NeuralPSException("NormalizationNotFirst", ErrorKind.InvalidOperation,
                 $"A {layer.Kind.ToLowerInvariant()} layer works on the raw inputs, so it must be the first layer.", layer);
-        layer.Build(new Shape(OutputSize));
+        // As Keras asks the user to, but done for them: images are flattened before a layer that takes rows.
+        if (layer.NeedsFlatInput && OutputShape.IsImage) Add(new FlattenLayer());
+        layer.Build(OutputShape);
 
         NetworkSize.EnsureCanAdd(this, layer); // in 64 bits, before allocating: NetworkTooLarge with the bytes needed
         int offset = _parameters.Length;
@@ -147,7 +163,7 @@ public sealed class Network
     public Layer InsertFirst(Layer layer)
     {
         if (_layers.Count > 0 && _layers[0].Kind == layer.Kind) return _layers[0];
-        layer.Build(new Shape(InputSize));
+        layer.Build(InputShape);
         if (layer.ParameterCount != 0)
             throw new NeuralPSException("InvalidInsert", ErrorKind.InvalidOperation,
                 $"Only a layer without trainable parameters can be put in front of the others; a {layer.Kind} layer has {layer.ParameterCount}.", layer);
@@ -229,7 +245,7 @@ public sealed class Network
     /// <summary>A copy of the model (architecture, parameters, layer state, names, history), with no shared buffers and no training state.</summary>
     public Network Clone()
     {
-        var copy = new Network(InputSize, Name, Seed)
+        var copy = new Network(InputShape, Name, Seed)
         {
             LossOverride = LossOverride,
             ThreadCount = ThreadCount,

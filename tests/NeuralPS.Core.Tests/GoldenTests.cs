@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
@@ -64,7 +65,10 @@ public class GoldenTests
         int inputs = spec.GetProperty("inputs").GetInt32();
         int batchSize = spec.GetProperty("batchSize").GetInt32();
         int steps = spec.GetProperty("steps").GetInt32();
-        var net = new Network(inputs, file, seed: 1);
+        Shape inputShape = spec.TryGetProperty("inputShape", out JsonElement shapeElement)
+            ? Shape.From(shapeElement.EnumerateArray().Select(e => e.GetInt32()).ToArray()) : new Shape(inputs);
+        Assert.Equal(inputs, inputShape.Size);
+        var net = new Network(inputShape, file, seed: 1);
         JsonElement[] layerSpecs = spec.GetProperty("layers").EnumerateArray().ToArray();
         foreach (JsonElement layer in layerSpecs)
         {
@@ -75,9 +79,22 @@ public class GoldenTests
                     Get(layer, "l1"), Get(layer, "l2")),
                 "batchnorm" => new BatchNormLayer(activation, (float)GetDouble(layer, "momentum", 0.1),
                     (float)GetDouble(layer, "epsilon", GetDouble(layer, "eps", 1e-5))),
+                "conv2d" => new Conv2DLayer(layer.GetProperty("filters").GetInt32(), Pair(layer, "kernelSize").Item1, Pair(layer, "kernelSize").Item2,
+                    Pair(layer, "strides").Item1, Pair(layer, "strides").Item2,
+                    layer.GetProperty("padding").GetString() == "same" ? Padding.Same : Padding.Valid, activation, Initializer.Zeros),
+                "maxpool2d" => new MaxPool2DLayer(Pair(layer, "poolSize").Item1, Pair(layer, "poolSize").Item2,
+                    Pair(layer, "strides").Item1, Pair(layer, "strides").Item2),
+                "averagepool2d" => new AveragePool2DLayer(Pair(layer, "poolSize").Item1, Pair(layer, "poolSize").Item2,
+                    Pair(layer, "strides").Item1, Pair(layer, "strides").Item2),
+                "globalaveragepool2d" => new GlobalAveragePoolLayer(),
+                "flatten" => new FlattenLayer(),
                 var t => throw new NotSupportedException(t),
             });
         }
+        Assert.Equal(layerSpecs.Length, net.Layers.Count); // no layer added implicitly: the files' indices hold
+        if (root.TryGetProperty("outputShapes", out JsonElement shapes))
+            Assert.Equal(shapes.EnumerateArray().Select(e => string.Join(",", e.EnumerateArray().Select(d => d.GetInt32()))),
+                net.Layers.Select(l => string.Join(",", l.OutputShape.Dimensions)));
         net.LossOverride = ParseLoss(spec.GetProperty("loss").GetString()!);
         net.OptimizerSettings = ParseOptimizer(spec);
         LoadLayers(net, root.GetProperty("initial"));
@@ -120,13 +137,8 @@ public class GoldenTests
         int batches = (samples + batchSize - 1) / batchSize;
         if (steps % batches == 0)
         {
-            var trained = new Network(inputs, file, seed: 1);
-            foreach (Layer layer in net.Layers) trained.Add(layer switch
-            {
-                DenseLayer d => new DenseLayer(d.Units, d.Activation, Initializer.Zeros, d.L1, d.L2),
-                BatchNormLayer b => new BatchNormLayer(b.Activation, b.Momentum, b.Epsilon),
-                _ => throw new NotSupportedException(layer.Kind),
-            });
+            var trained = new Network(inputShape, file, seed: 1);
+            foreach (Layer layer in net.Layers) trained.Add(LayerRegistry.Copy(layer));
             trained.LossOverride = net.LossOverride;
             trained.OptimizerSettings = net.OptimizerSettings;
             LoadLayers(trained, root.GetProperty("initial"));
@@ -153,7 +165,10 @@ public class GoldenTests
             foreach (JsonElement layer in spec.GetProperty("layers").EnumerateArray())
             {
                 string type = layer.GetProperty("type").GetString()!;
-                if (type is not ("dense" or "batchnorm")) return $"layer type '{type}'";
+                if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"))
+                    return $"layer type '{type}'";
+                if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" && layer.GetProperty("activation").GetString() != "linear")
+                    return $"an activation on a {type} layer";
                 ParseActivation(layer.GetProperty("activation").GetString()!);
             }
             ParseLoss(spec.GetProperty("loss").GetString()!);
@@ -161,6 +176,15 @@ public class GoldenTests
             return null;
         }
         catch (NotSupportedException e) { return e.Message; }
+    }
+
+    /// <summary>A [height, width] pair (or one number for both).</summary>
+    private static (int, int) Pair(JsonElement e, string name)
+    {
+        JsonElement v = e.GetProperty(name);
+        if (v.ValueKind == JsonValueKind.Number) return (v.GetInt32(), v.GetInt32());
+        int[] pair = v.EnumerateArray().Select(d => d.GetInt32()).ToArray();
+        return (pair[0], pair[1]);
     }
 
     private static float Get(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) ? (float)v.GetDouble() : 0f;
@@ -265,6 +289,13 @@ public class GoldenTests
                 Flatten(entry.GetProperty("W")).CopyTo(p[..dense.WeightCount]);
                 Flatten(entry.GetProperty("b")).CopyTo(p[dense.WeightCount..]);
             }
+            else if (layer is Conv2DLayer conv)
+            {
+                float[] w = Flatten(entry.GetProperty("W"));
+                Assert.Equal(conv.WeightCount, w.Length); // [F, C, KH, KW], as stored
+                w.CopyTo(p[..conv.WeightCount]);
+                Flatten(entry.GetProperty("b")).CopyTo(p[conv.WeightCount..]);
+            }
             else if (layer is BatchNormLayer bn)
             {
                 Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
@@ -287,6 +318,11 @@ public class GoldenTests
             {
                 CloseAll(Flatten(entry.GetProperty("W")), p[..dense.WeightCount], where + " W");
                 CloseAll(Flatten(entry.GetProperty("b")), p[dense.WeightCount..], where + " b");
+            }
+            else if (layer is Conv2DLayer conv)
+            {
+                CloseAll(Flatten(entry.GetProperty("W")), p[..conv.WeightCount], where + " W");
+                CloseAll(Flatten(entry.GetProperty("b")), p[conv.WeightCount..], where + " b");
             }
             else if (layer is BatchNormLayer bn)
             {

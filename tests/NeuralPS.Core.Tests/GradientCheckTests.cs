@@ -166,6 +166,68 @@ public class GradientCheckTests
         Check(net, x, Regression(Rows, 62), 1, LossKind.MeanSquaredError);
     }
 
+    public static IEnumerable<object[]> ConvolutionCases()
+    {
+        // (name): each builds a small CNN over odd-sized images with several channels; the names say what it covers
+        yield return new object[] { "conv3x3-valid-tanh, maxpool2, dense softmax (implicit flatten)" };
+        yield return new object[] { "conv3x3-stride2-same-relu, conv2x3-stride1x2-same, avgpool2, flatten, dense" };
+        yield return new object[] { "conv3x3-stride2-valid-swish, conv1x1-relu, global average, dense softmax" };
+        yield return new object[] { "conv2x2-same (padding after only), maxpool3-stride1, avgpool2x3-stride1x2, dense sigmoid" };
+    }
+
+    /// <summary>Convolution and pooling layers against the oracle: strides 1 and 2, valid and same, odd sizes, channels.</summary>
+    [Theory]
+    [MemberData(nameof(ConvolutionCases))]
+    public void ConvolutionAndPooling(string name)
+    {
+        const int rows = 5;
+        Network net;
+        float[] t;
+        int width;
+        LossKind loss;
+        switch (name[..name.IndexOf(',')])
+        {
+            case "conv3x3-valid-tanh":
+                net = Build(new Shape(2, 7, 6), new Conv2DLayer(3, 3, 3, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new MaxPool2DLayer(2, 2), new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+                Assert.IsType<FlattenLayer>(net.Layers[2]);
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
+            case "conv3x3-stride2-same-relu":
+                net = Build(new Shape(3, 7, 7), new Conv2DLayer(4, 3, 3, 2, 2, Padding.Same, Activation.Relu, Initializer.GlorotNormal),
+                    new Conv2DLayer(2, 2, 3, 1, 2, Padding.Same, Activation.Linear, Initializer.GlorotNormal),
+                    new AveragePool2DLayer(2, 2), new FlattenLayer(), new DenseLayer(2, Activation.Linear, Initializer.GlorotNormal));
+                Assert.Equal(new Shape(4, 4, 4), net.Layers[0].OutputShape);
+                Assert.Equal(new Shape(2, 4, 2), net.Layers[1].OutputShape);
+                (t, width, loss) = (Normal(rows * 2, 102, 1), 2, LossKind.MeanSquaredError);
+                break;
+            case "conv3x3-stride2-valid-swish":
+                net = Build(new Shape(2, 9, 8), new Conv2DLayer(3, 3, 3, 2, 2, Padding.Valid, Activation.Swish, Initializer.GlorotNormal),
+                    new Conv2DLayer(5, 1, 1, activation: Activation.Relu, initializer: Initializer.GlorotNormal),
+                    new GlobalAveragePoolLayer(), new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+                Assert.Equal(new Shape(3, 4, 3), net.Layers[0].OutputShape);
+                Assert.Equal(new Shape(5), net.Layers[2].OutputShape);
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)((r * 2) % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
+            default:
+                net = Build(new Shape(2, 5, 7), new Conv2DLayer(3, 2, 2, padding: Padding.Same, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new MaxPool2DLayer(3, 3, 1, 1), new AveragePool2DLayer(2, 3, 1, 2), new DenseLayer(2, Activation.Sigmoid, Initializer.GlorotNormal));
+                Assert.Equal(new Shape(3, 5, 7), net.Layers[0].OutputShape);
+                Assert.Equal(new Shape(3, 2, 2), net.Layers[2].OutputShape);
+                (t, width, loss) = (Enumerable.Range(0, rows * 2).Select(i => (float)(i % 3 == 0 ? 1 : 0)).ToArray(), 2, LossKind.BinaryCrossEntropy);
+                break;
+        }
+        // biases off zero, so that a wrong bias gradient shows
+        foreach (Layer layer in net.Layers)
+            if (layer is Conv2DLayer conv)
+            {
+                Span<float> b = net.ParametersOf(conv)[conv.WeightCount..];
+                for (int i = 0; i < b.Length; i++) b[i] = 0.1f * (i % 3) - 0.05f;
+            }
+        float[] x = Normal(rows * net.InputSize, 101 + name.Length, 1.5);
+        CheckAgainstOracle(net, new Oracle(net, x, rows, t, width, loss));
+    }
+
     /// <summary>The input gradient of each layer kind, directly: d(Σ c·z)/dx by central differences in double on the layer's forward.</summary>
     [Theory]
     [InlineData("dense")]
@@ -190,7 +252,7 @@ public class GradientCheckTests
         double[] c = Normal(rows * outputs, 74, 1).Select(v => (double)v).ToArray();
         using var pool = new WorkerPool(1);
         var context = new NeuralPS.Core.Layers.ExecutionContext(pool, new RandomSource(DropoutSeed));
-        float[] scratch = new float[layer.ScratchLength(rows)];
+        float[] scratch = new float[layer.ScratchLength(rows, pool.ThreadCount)];
         float[] p = net.ParametersOf(layer).ToArray();
 
         double Objective(float[] input)
@@ -328,7 +390,9 @@ public class GradientCheckTests
 
     // ---------------------------------------------------------------- machinery
 
-    private static Network Build(int inputs, params Layer[] layers)
+    private static Network Build(int inputs, params Layer[] layers) => Build(new Shape(inputs), layers);
+
+    private static Network Build(Shape inputs, params Layer[] layers)
     {
         var net = new Network(inputs, "gradcheck", seed: 7);
         foreach (Layer layer in layers) net.Add(layer);
@@ -390,12 +454,12 @@ public class GradientCheckTests
     }
 
     /// <summary>The engine's loss and gradients for one batch, with the dropout mask fixed by <see cref="DropoutSeed"/>.</summary>
-    private static float[] EngineGradients(Network net, float[] x, float[] t, int width, out double loss)
+    private static float[] EngineGradients(Network net, float[] x, float[] t, int width, out double loss, int rows = Rows)
     {
         net.DropoutRandom = new RandomSource(DropoutSeed);
-        Workspace ws = net.GetWorkspace(Rows);
-        ws.Forward(x, Rows, training: true);
-        loss = ws.Backward(x, t, width, Rows);
+        Workspace ws = net.GetWorkspace(rows);
+        ws.Forward(x, rows, training: true);
+        loss = ws.Backward(x, t, width, rows);
         return ws.Gradients.ToArray();
     }
 
@@ -405,7 +469,7 @@ public class GradientCheckTests
     private static void CheckAgainstOracle(Network net, Oracle oracle)
     {
         net.LossOverride = oracle.Loss;
-        float[] g = EngineGradients(net, oracle.X, oracle.Targets, oracle.TargetWidth, out double engineLoss);
+        float[] g = EngineGradients(net, oracle.X, oracle.Targets, oracle.TargetWidth, out double engineLoss, oracle.Rows);
         double oracleLoss = oracle.Evaluate(net.Parameters.Select(v => (double)v).ToArray());
         Assert.True(Math.Abs(engineLoss - oracleLoss) <= 1e-5 * Math.Abs(oracleLoss) + 1e-7,
             $"loss: oracle {oracleLoss:G9}, engine {engineLoss:G9}");
@@ -462,6 +526,7 @@ public class GradientCheckTests
         }
 
         public float[] X { get; }
+        public int Rows => _rows;
         public float[] Targets { get; }
         public int TargetWidth { get; }
         public LossKind Loss { get; }
@@ -550,6 +615,24 @@ public class GradientCheckTests
                             for (int j = 0; j < n; j++)
                                 z[r * n + j] = (a[r * n + j] - norm.Mean[j]) / norm.StandardDeviation[j];
                         break;
+                    case Conv2DLayer c:
+                        Convolve(c, a, p, o, z);
+                        break;
+                    case MaxPool2DLayer m:
+                        Pool(m.InputShape, m.PoolHeight, m.PoolWidth, m.StrideHeight, m.StrideWidth, a, z, max: true);
+                        break;
+                    case AveragePool2DLayer v:
+                        Pool(v.InputShape, v.PoolHeight, v.PoolWidth, v.StrideHeight, v.StrideWidth, a, z, max: false);
+                        break;
+                    case GlobalAveragePoolLayer g:
+                        {
+                            int pixels = g.InputShape.Height * g.InputShape.Width;
+                            for (int i = 0; i < z.Length; i++) z[i] = a.Skip(i * pixels).Take(pixels).Sum() / pixels;
+                        }
+                        break;
+                    case FlattenLayer:
+                        Array.Copy(a, z, z.Length);
+                        break;
                     default: throw new NotSupportedException(layer.Kind);
                 }
                 _preActivations.Add(z);
@@ -557,6 +640,59 @@ public class GradientCheckTests
                 width = n;
             }
             return LossOf(z, a, width) + penalty;
+        }
+
+        /// <summary>Along one axis, Keras's rule: Same pads so that out = ceil(in / stride), the smaller half before.</summary>
+        private static (int Out, int Before) Axis(int size, int kernel, int stride, Padding padding)
+        {
+            if (padding == Padding.Valid) return ((size - kernel) / stride + 1, 0);
+            int output = (int)Math.Ceiling(size / (double)stride);
+            return (output, Math.Max((output - 1) * stride + kernel - size, 0) / 2);
+        }
+
+        /// <summary>z[n, f, oh, ow] = b[f] + Σ_c,i,j W[f, c, i, j] · x[n, c, oh·sh − top + i, ow·sw − left + j] (zero outside).</summary>
+        private void Convolve(Conv2DLayer c, double[] a, double[] p, int o, double[] z)
+        {
+            Shape s = c.InputShape;
+            (int oh, int top) = Axis(s.Height, c.KernelHeight, c.StrideHeight, c.Padding);
+            (int ow, int left) = Axis(s.Width, c.KernelWidth, c.StrideWidth, c.Padding);
+            int weights = c.Filters * s.Channels * c.KernelHeight * c.KernelWidth;
+            for (int n = 0; n < _rows; n++)
+                for (int f = 0; f < c.Filters; f++)
+                    for (int y = 0; y < oh; y++)
+                        for (int x = 0; x < ow; x++)
+                        {
+                            double sum = p[o + weights + f];
+                            for (int ch = 0; ch < s.Channels; ch++)
+                                for (int i = 0; i < c.KernelHeight; i++)
+                                    for (int j = 0; j < c.KernelWidth; j++)
+                                    {
+                                        int h = y * c.StrideHeight - top + i, w = x * c.StrideWidth - left + j;
+                                        if (h < 0 || h >= s.Height || w < 0 || w >= s.Width) continue;
+                                        sum += p[o + ((f * s.Channels + ch) * c.KernelHeight + i) * c.KernelWidth + j]
+                                            * a[n * s.Size + (ch * s.Height + h) * s.Width + w];
+                                    }
+                            z[((n * c.Filters + f) * oh + y) * ow + x] = sum;
+                        }
+        }
+
+        /// <summary>The maximum (a kink where the two largest of a window meet) or the mean of each window, valid only.</summary>
+        private void Pool(Shape s, int kh, int kw, int sh, int sw, double[] a, double[] z, bool max)
+        {
+            int oh = (s.Height - kh) / sh + 1, ow = (s.Width - kw) / sw + 1, k = 0;
+            for (int n = 0; n < _rows; n++)
+                for (int ch = 0; ch < s.Channels; ch++)
+                    for (int y = 0; y < oh; y++)
+                        for (int x = 0; x < ow; x++)
+                        {
+                            var window = new List<double>();
+                            for (int i = 0; i < kh; i++)
+                                for (int j = 0; j < kw; j++)
+                                    window.Add(a[n * s.Size + (ch * s.Height + y * sh + i) * s.Width + x * sw + j]);
+                            window.Sort();
+                            if (max && window.Count > 1) Kink(window[^1] - window[^2]);
+                            z[k++] = max ? window[^1] : window.Sum() / window.Count;
+                        }
         }
 
         private void Kink(double distance) => KinkDistance = Math.Min(KinkDistance, distance);

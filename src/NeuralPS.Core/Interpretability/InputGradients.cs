@@ -33,7 +33,7 @@ internal sealed class InputGradients : IDisposable
             Layer layer = network.Layers[i];
             _z[i] = new float[_rows * layer.OutputSize];
             _y[i] = layer.Activation == Activation.Linear ? _z[i] : new float[_rows * layer.OutputSize];
-            _scratch[i] = new float[layer.ScratchLength(_rows)];
+            _scratch[i] = new float[layer.ScratchLength(_rows, _pool.ThreadCount)];
             widest = Math.Max(widest, layer.OutputSize);
             mostParameters = Math.Max(mostParameters, layer.ParameterCount);
         }

@@ -87,7 +87,17 @@ public sealed class BatchNormLayer : Layer
     // scratch: the batch mean [units] then 1/σ [units], both in double (4·units floats). The backward pass
     // recomputes x̂ from the input in double: the input gradient is a difference of nearly equal terms, and x̂
     // rounded to float would leave rounding noise where the exact gradient is (nearly) zero.
-    internal override int ScratchLength(int rows) => 4 * OutputSize;
+    /// <summary>
+    /// Per feature only: Keras and PyTorch normalize an image per channel (over N, H, W), which this layer's
+    /// per-feature statistics do not; rather than normalize each pixel apart, an image input is refused.
+    /// </summary>
+    protected override Shape OutputShapeFor(Shape input) => input.IsImage
+        ? throw new NeuralPSException("BatchNormOnImage", ErrorKind.InvalidOperation,
+            $"Batch normalization works on rows of features, not on images ({input.Channels}x{input.Height}x{input.Width}): per-channel " +
+            "batch normalization is not built yet. Put Add-BatchNormLayer after Add-FlattenLayer or a dense layer, or leave it out.", this)
+        : input;
+
+    internal override int ScratchLength(int rows, int threads) => 4 * OutputSize;
 
     private Span<double> Statistics(Span<float> scratch) => MemoryMarshal.Cast<float, double>(scratch[..(4 * OutputSize)]);
 

@@ -26,6 +26,8 @@ public sealed class DenseLayer : Layer
     /// <summary>Number of units (outputs).</summary>
     public int Units { get; }
 
+    internal override bool NeedsFlatInput => true;
+
     /// <summary>Every input row maps to <see cref="Units"/> outputs.</summary>
     protected override Shape OutputShapeFor(Shape input) => new(Units);
 

@@ -37,7 +37,7 @@ public sealed class DropoutLayer : Layer
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context) =>
         dz[..(rows * OutputSize)].CopyTo(inputGradient);
 
-    internal override int ScratchLength(int rows) => rows * OutputSize;
+    internal override int ScratchLength(int rows, int threads) => rows * OutputSize;
 
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)

@@ -28,9 +28,9 @@ internal sealed class ForwardPass : IDisposable
             int size = BatchSize * layer.OutputSize;
             Z[i] = new float[size];
             Y[i] = layer.Activation == Activation.Linear || layer.FusesActivation ? Z[i] : new float[size];
-            Scratch[i] = new float[layer.ScratchLength(BatchSize)];
         }
         Pool = new WorkerPool(threadCount);
+        for (int i = 0; i < count; i++) Scratch[i] = new float[_layers[i].ScratchLength(BatchSize, Pool.ThreadCount)];
         Context = new ExecutionContext(Pool, new RandomSource(0));
     }
 

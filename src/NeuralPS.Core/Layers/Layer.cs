@@ -124,8 +124,15 @@ public abstract class Layer
     /// <summary>Non-trainable values kept with the model (running statistics, normalization).</summary>
     public float[] State { get; private set; } = Array.Empty<float>();
 
-    /// <summary>Floats of per-batch scratch this layer needs for a batch of <paramref name="rows"/>.</summary>
-    internal virtual int ScratchLength(int rows) => 0;
+    /// <summary>
+    /// Floats of scratch this layer needs for a batch of <paramref name="rows"/> run on <paramref name="threads"/>
+    /// threads (a convolution's per-thread patch matrices). The buffer is the layer's own and lives as long as the
+    /// workspace: what the forward pass leaves in it (a mask, max pooling's argmax) is there for the backward pass.
+    /// </summary>
+    internal virtual int ScratchLength(int rows, int threads) => 0;
+
+    /// <summary>True when the layer reads rows of features (Dense): the network flattens an image before it.</summary>
+    internal virtual bool NeedsFlatInput => false;
 
     /// <summary>
     /// True when <see cref="ForwardActivated"/> applies the activation itself, in place: the workspace then keeps

@@ -38,6 +38,23 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>Adds a one-dimensional int64 initializer (a Reshape's shape); returns its name.</summary>
+    public string Int64Initializer(string name, params long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>
+    /// <paramref name="input"/> as [N, C, H, W] images: the graph's input is rows of C·H·W values, and a layer on
+    /// images cannot know whether the node before it wrote rows or images, so it reshapes (a no-op on images).
+    /// </summary>
+    public string AsImages(string prefix, string input, Layers.Shape shape) =>
+        Node("Reshape", $"{prefix}_images", new[] { input, Int64Initializer($"{prefix}_image_shape", -1, shape.Channels, shape.Height, shape.Width) });
+
     /// <summary>Adds a one-value initializer.</summary>
     public string Scalar(string name, float value) => Initializer(name, new[] { value });
 
@@ -48,6 +65,14 @@ internal sealed class OnnxGraph
     /// <summary>An integer attribute.</summary>
     public static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>An integer-list attribute.</summary>
+    public static AttributeProto IntsAttribute(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
 
     /// <summary>The error for what ONNX export cannot express.</summary>
     public static NeuralPSException Unsupported(string why) =>

@@ -82,6 +82,7 @@ public static class ModelFile
             Writer = $"NeuralPS {typeof(ModelFile).Assembly.GetName().Version}",
             Name = network.Name,
             InputSize = network.InputSize,
+            InputShape = network.InputShape.IsImage ? network.InputShape.Dimensions : null,
             Seed = network.Seed,
             LossOverride = network.LossOverride,
             Layers = network.Layers.Select(LayerRegistry.Save).ToArray(),
@@ -188,7 +189,10 @@ public static class ModelFile
         for (int i = 0; i < blockCount; i++) blocks[i] = reader.Floats(reader.Int32());
         if (!reader.AtEnd) throw Corrupt(source, "it has bytes after its last block");
 
-        var network = new Network(meta.InputSize, meta.Name, meta.Seed)
+        if (meta.InputShape is int[] dimensions && (dimensions.Length != 3 || dimensions.Any(d => d < 1)
+            || (long)dimensions[0] * dimensions[1] * dimensions[2] != meta.InputSize))
+            throw Corrupt(source, $"its input shape {string.Join(",", dimensions)} does not make its {meta.InputSize} inputs");
+        var network = new Network(meta.InputShape is int[] shape ? Shape.From(shape) : new Shape(meta.InputSize), meta.Name, meta.Seed)
         {
             LossOverride = meta.LossOverride,
             FeatureNames = meta.FeatureNames,
@@ -316,6 +320,8 @@ internal sealed class ModelMetadata
     public string Writer { get; set; } = "";
     public string Name { get; set; } = "network";
     public int InputSize { get; set; }
+    /// <summary>Optional (flat inputs and older files have none): C, H, W for image inputs.</summary>
+    public int[]? InputShape { get; set; }
     public long Seed { get; set; }
     public LossKind? LossOverride { get; set; }
     public JsonObject[] Layers { get; set; } = Array.Empty<JsonObject>(); // each layer's kind and settings (LayerRegistry)

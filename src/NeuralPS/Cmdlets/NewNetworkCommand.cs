@@ -1,17 +1,24 @@
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Layers;
 
 namespace NeuralPS.Cmdlets;
 
-/// <summary>Creates an empty sequential network for a given number of inputs.</summary>
-[Cmdlet(VerbsCommon.New, "Network")]
+/// <summary>Creates an empty sequential network for a given number of inputs, or for images of a given C, H, W shape.</summary>
+[Cmdlet(VerbsCommon.New, "Network", DefaultParameterSetName = "Size")]
 [OutputType(typeof(Network))]
 public sealed class NewNetworkCommand : NeuralPSCmdlet
 {
     /// <summary>Number of input features.</summary>
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Number of input features.")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Size", HelpMessage = "Number of input features.")]
     [ValidateRange(1, int.MaxValue)]
     public int InputSize { get; set; }
+
+    /// <summary>The input shape: channels, height, width (or one number, the features).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Shape",
+        HelpMessage = "The input shape as channels, height, width (1,28,28), or a dataset's Shape; rows hold C*H*W values in that order.")]
+    [ValidateCount(1, 3)]
+    public int[] InputShape { get; set; } = Array.Empty<int>();
 
     /// <summary>A name for the network.</summary>
     [Parameter(HelpMessage = "A name for the network, shown in its summary.")]
@@ -21,5 +28,7 @@ public sealed class NewNetworkCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Seed for weight initialization, shuffling and dropout; the same seed gives the same bits.")]
     public long? Seed { get; set; }
 
-    protected override void EndProcessing() => Guard(() => WriteObject(new Network(InputSize, Name, Seed)));
+    protected override void EndProcessing() => Guard(() => WriteObject(ParameterSetName == "Shape"
+        ? new Network(Shape.From(InputShape), Name, Seed)
+        : new Network(InputSize, Name, Seed)));
 }
