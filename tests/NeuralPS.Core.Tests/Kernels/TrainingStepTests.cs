@@ -34,6 +34,24 @@ public class TrainingStepTests
     }
 
     /// <summary>
+    /// A small CNN over the same rows as 1×28×28 images: convolutions with and without a fused ReLU, Same and Valid,
+    /// max pooling (argmax kept between the passes), average pooling and the implicit flatten.
+    /// </summary>
+    private static Network CnnNetwork()
+    {
+        var net = new Network(new Shape(1, 28, 28), "cnn", seed: 7);
+        net.Add(new Conv2DLayer(8, 3, 3, padding: NeuralPS.Core.Kernels.Padding.Same, activation: Activation.Relu));
+        net.Add(new MaxPool2DLayer(2, 2));
+        net.Add(new Conv2DLayer(12, 3, 3, activation: Activation.Tanh));
+        net.Add(new AveragePool2DLayer(2, 2));
+        net.Add(new DenseLayer(10, Activation.Softmax));
+        net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 1e-3 };
+        return net;
+    }
+
+    private static Network Make(string kind) => kind == "cnn" ? CnnNetwork() : W1Network();
+
+    /// <summary>
     /// A single prediction (the sparse one-row path, which skips zero inputs) gives the bits of the same row predicted
     /// in a batch (the blocked kernels), after some training so that the weights are no longer the initial ones.
     /// </summary>
@@ -54,16 +72,18 @@ public class TrainingStepTests
     }
 
     [Theory]
-    [InlineData(32)]
-    [InlineData(128)]
-    [InlineData(200)]
-    public void ParametersAreBitIdenticalOnOneTwoAndThreeThreads(int batch)
+    [InlineData(32, "w1")]
+    [InlineData(128, "w1")]
+    [InlineData(200, "w1")]
+    [InlineData(16, "cnn")]
+    [InlineData(50, "cnn")]
+    public void ParametersAreBitIdenticalOnOneTwoAndThreeThreads(int batch, string kind)
     {
         Dataset data = W1Like(5 * batch + 17, seed: 1);   // five full batches and a partial one
         float[]? first = null;
         for (int threads = 1; threads <= 3; threads++)
         {
-            Network net = W1Network();
+            Network net = Make(kind);
             foreach (EpochResult _ in new Trainer(net, data, null,
                          new TrainingOptions { Epochs = 2, BatchSize = batch, Seed = 3, ThreadCount = threads }).Run()) { }
             first ??= net.Parameters;
@@ -116,13 +136,15 @@ public class TrainingStepTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ATrainingStepAllocatesNothingAfterWarmUp(int threads)
+    [InlineData(1, "w1")]
+    [InlineData(2, "w1")]
+    [InlineData(1, "cnn")]
+    [InlineData(2, "cnn")]
+    public void ATrainingStepAllocatesNothingAfterWarmUp(int threads, string kind)
     {
         const int batch = 64;
         Dataset data = W1Like(batch * 4, seed: 2);
-        Network net = W1Network();
+        Network net = Make(kind);
         net.ThreadCount = threads;
         Workspace ws = net.GetWorkspace(batch);
         Optimizer optimizer = net.Optimizer = Optimizer.Create(net.OptimizerSettings, net.ParameterCount);
