@@ -269,9 +269,12 @@ public sealed class Network
     public string ToSummary(string? optimizer)
     {
         var text = new System.Text.StringBuilder();
-        const int layerWidth = 36, shapeWidth = 16, countWidth = 12;
+        const int layerWidth = 36, countWidth = 12;
+        // wide enough for image shapes, (None, 32, 28, 28); rows keep the narrow column they always had
+        int shapeWidth = Math.Max(16, _layers.Count == 0 ? 0 : _layers.Max(l => l.SummaryLine().OutputShape.Length) + 2);
         string rule = new('─', layerWidth + shapeWidth + countWidth);
-        text.AppendLine($"Network '{Name}'  (inputs: {InputSize}, seed: {Seed})");
+        string inputs = InputShape.IsImage ? $"{InputShape.Channels}x{InputShape.Height}x{InputShape.Width} = {InputSize}" : $"{InputSize}";
+        text.AppendLine($"Network '{Name}'  (inputs: {inputs}, seed: {Seed})");
         text.AppendLine(rule);
         text.AppendLine("Layer".PadRight(layerWidth) + "Output shape".PadRight(shapeWidth) + "Parameters".PadLeft(countWidth));
         text.AppendLine(rule);
