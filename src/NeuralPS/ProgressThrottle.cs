@@ -33,8 +33,17 @@ internal sealed class ProgressThrottle
     public bool Due => _clock.Elapsed >= _next;
 
     /// <summary>How long until a redraw is due (zero when it is; infinite when none will be).</summary>
-    public TimeSpan UntilDue => _next == TimeSpan.MaxValue ? Timeout.InfiniteTimeSpan
-        : _next > _clock.Elapsed ? _next - _clock.Elapsed : TimeSpan.Zero;
+    public TimeSpan UntilDue
+    {
+        get
+        {
+            if (_next == TimeSpan.MaxValue) return Timeout.InfiniteTimeSpan;
+            // One reading of the clock: with two, time passing between them made a negative wait, and Monitor.Wait
+            // threw "timeout ('-3') must be greater than or equal to '-1'" in the middle of a long training.
+            TimeSpan now = _clock.Elapsed;
+            return _next > now ? _next - now : TimeSpan.Zero;
+        }
+    }
 
     /// <summary>Writes the record <paramref name="make"/> gives if a redraw is due; returns whether it did.</summary>
     public bool Offer(Func<ProgressRecord> make)

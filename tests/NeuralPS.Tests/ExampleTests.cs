@@ -64,6 +64,8 @@ public class ExampleTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Examples that train on a large dataset (fashion-mnist-cnn.ps1) take a subset of this many rows.
+        start.Environment["NEURALPS_EXAMPLE_ROWS"] = "2000";
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
