@@ -13,9 +13,9 @@ $data = Import-Dataset (Join-Path $PSScriptRoot 'data/digits-8x8.csv') -Label di
 $train, $test = $data | Split-Dataset -TestFraction 0.25 -Stratify -Seed 1
 
 # The same training for both: inputs standardized (learned on the training rows, kept in the model), Adam, 64 a batch.
-function Measure-Network($Network) {
+function Measure-Network($Network, [int] $EpochCount) {
     $Network | Set-Optimizer Adam -LearningRate 0.003 |
-        Invoke-Training -Data $train -Epochs $Epochs -BatchSize 64 -Normalize -Seed 1 | Select-Object -Last 1 | Out-Null
+        Invoke-Training -Data $train -Epochs $EpochCount -BatchSize 64 -Normalize -Seed 1 | Select-Object -Last 1 | Out-Null
     (Test-Network -Network $Network -Data $test).Accuracy
 }
 
@@ -29,8 +29,8 @@ $cnn = New-Network -InputShape 1,8,8 -Name 'cnn' -Seed 1 |
     Add-DenseLayer 10 -Activation Softmax
 $cnn | Out-Host
 
-$denseAccuracy = Measure-Network $dense
-$cnnAccuracy = Measure-Network $cnn
+$denseAccuracy = Measure-Network $dense $Epochs
+$cnnAccuracy = Measure-Network $cnn $Epochs
 [pscustomobject]@{ Network = 'Dense 64-64-10'; Parameters = $dense.ParameterCount; TestAccuracy = '{0:P2}' -f $denseAccuracy },
 [pscustomobject]@{ Network = 'CNN 16-pool-32-pool-10'; Parameters = $cnn.ParameterCount; TestAccuracy = '{0:P2}' -f $cnnAccuracy } |
     Format-Table | Out-Host
