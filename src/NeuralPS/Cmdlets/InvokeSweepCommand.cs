@@ -15,7 +15,7 @@ namespace NeuralPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Sweep", DefaultParameterSetName = "Grid")]
 [OutputType(typeof(SweepResult))]
-public sealed class InvokeSweepCommand : NeuralPSCmdlet
+public sealed class InvokeSweepCommand : TrainingCommandBase
 {
     private readonly List<SweepPoint> _piped = new();
     private readonly object _stopLock = new();
@@ -32,11 +32,8 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, Position = 1, HelpMessage = "A script that gets a run's settings ($Settings, or its first parameter) and writes the network to train.")]
     public ScriptBlock Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, HelpMessage = "The training data, the same for every run.")]
+    [Parameter(Mandatory = true, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
     public Dataset Data { get; set; } = null!;
-
-    [Parameter(HelpMessage = "Data to evaluate every run on after every epoch; the best epoch is the one with the lowest validation loss.")]
-    public Dataset? ValidationData { get; set; }
 
     [Parameter(HelpMessage = "PSSessions to train in (New-PSSession -HostName ...), one run at a time in each; without it, runs train in runspaces of this process.")]
     [ValidateNotNullOrEmpty]
@@ -50,48 +47,8 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? OutputFolder { get; set; }
 
-    [Parameter(HelpMessage = "Passes over the training data in each run (10).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Epochs { get; set; } = 10;
-
-    [Parameter(HelpMessage = "Rows per mini-batch (32); 0 trains on the full batch.")]
-    [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = 32;
-
-    [Parameter(HelpMessage = "Stop a run when its monitored loss stops improving for -Patience epochs.")]
-    public SwitchParameter EarlyStopping { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: epochs without improvement before stopping (5).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Patience { get; set; } = 5;
-
-    [Parameter(HelpMessage = "Early stopping: the smallest decrease that counts as an improvement (0).")]
-    [ValidateRange(0.0, double.MaxValue)]
-    public double MinDelta { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping watches Loss or ValidationLoss (the default when validation data is given).")]
-    [ValidateSet("Loss", "ValidationLoss", IgnoreCase = true)]
-    public string? Monitor { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: keep the last epoch's weights instead of restoring the best epoch's.")]
-    public SwitchParameter KeepLastWeights { get; set; }
-
-    [Parameter(HelpMessage = "Do not shuffle the rows between epochs.")]
-    public SwitchParameter NoShuffle { get; set; }
-
-    [Parameter(HelpMessage = "Re-seeds shuffling and dropout in every run; a Seed setting overrides it for its run.")]
-    public long? Seed { get; set; }
-
-    [Parameter(HelpMessage = "Engine threads for each run (1: runs in parallel already use the processors).")]
-    [ValidateRange(1, 256)]
-    public int ThreadCount { get; set; } = 1;
-
-    [Parameter(HelpMessage = "Standardize the inputs with a normalization layer learned from the training data in each run.")]
-    public SwitchParameter Normalize { get; set; }
-
-    [Parameter(HelpMessage = "Fraction of the training rows held out for validation when no -ValidationData is given.")]
-    [ValidateRange(0.0, 0.99)]
-    public double ValidationSplit { get; set; }
+    // -ValidationData, -Epochs, -BatchSize and the other training options: TrainingCommandBase, shared with
+    // Invoke-Training, which every run calls with the ones given here.
 
     protected override void ProcessRecord()
     {
@@ -114,7 +71,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         List<SweepWorker> workers = Session is null
             ? Enumerable.Range(1, Math.Min(ThrottleLimit, points.Count)).Select(i => (SweepWorker)new LocalWorker(i)).ToList()
             : UsableSessions();
-        var context = new SweepContext(package, Network.ToString(), Data, ValidationData, TrainingParameters());
+        var context = new SweepContext(package, Network.ToString(), Data, ValidationData, BoundTrainingOptions());
         var queue = new RunQueue(points);
         var messages = new BlockingCollection<object>();
         lock (_stopLock)
@@ -280,16 +237,6 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
             ThrowTerminatingError(Errors.Create("NoSessionAvailable", ErrorCategory.ResourceUnavailable,
                 $"Invoke-Sweep: none of the {Session!.Length} sessions given can run the sweep. Open sessions with New-PSSession and pass them to -Session.", Session));
         return workers;
-    }
-
-    /// <summary>Invoke-Training's parameters for every run, from this cmdlet's; the engine checks them again where the run trains.</summary>
-    private Hashtable TrainingParameters()
-    {
-        var parameters = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Epochs"] = Epochs, ["BatchSize"] = BatchSize, ["ThreadCount"] = ThreadCount };
-        foreach (string name in SweepContext.TrainingOptions)
-            if (MyInvocation.BoundParameters.TryGetValue(name, out object? value))
-                parameters[name] = value is SwitchParameter s ? s.IsPresent : value;
-        return parameters;
     }
 
     private string PrepareFolder(string path)
