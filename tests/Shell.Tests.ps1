@@ -103,9 +103,14 @@ Describe 'Progress' {
 }
 
 Describe 'PSScriptAnalyzer' -Skip:(-not (Test-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1'))) {
-    It 'finds no warning in the manifest, the examples and the Pester files, with the default rules and PSGallery''s' {
+    It 'finds no warning in the manifest, the examples, the Pester files and the scripts the module runs, with the default rules and PSGallery''s' {
         Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '../../shared/tools/PSScriptAnalyzer/PSScriptAnalyzer.psd1')
-        $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName
+        # The module's own scripts (the sweep's, embedded in NeuralPS.dll) live under src/; bin and obj hold only copies.
+        $shipped = Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'src') -Filter '*.ps1' -Recurse |
+            Where-Object -Property FullName -NotMatch '[\\/](bin|obj)[\\/]'
+        ($shipped | Where-Object -Property FullName -Match 'Sweep[\\/]Scripts').Name | Should -Contain 'Run.ps1'
+        $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName +
+            $shipped.FullName
         $findings = foreach ($path in $paths) {
             Invoke-ScriptAnalyzer -Path $path -Severity Warning, Error
             Invoke-ScriptAnalyzer -Path $path -Settings PSGallery -Severity Warning, Error

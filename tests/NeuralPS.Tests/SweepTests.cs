@@ -140,6 +140,29 @@ public class SweepTests : IClassFixture<PowerShellSession>
         Assert.Equal(new[] { 2, 1 }, counts);
     }
 
+    /// <summary>
+    /// The scripts a sweep runs in its runspaces and sessions are the .ps1 files under src/NeuralPS/Sweep/Scripts (which
+    /// PSScriptAnalyzer checks, tests/Shell.Tests.ps1), embedded in the assembly as they are, and every one parses.
+    /// </summary>
+    [Fact]
+    public void TheSweepScriptsAreTheEmbeddedPs1FilesAndParse()
+    {
+        string folder = Path.Combine(PowerShellSession.RepoRoot, "src", "NeuralPS", "Sweep", "Scripts");
+        var files = Directory.GetFiles(folder, "*.ps1").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { "Check.ps1", "Chunk.ps1", "Cleanup.ps1", "LoadData.ps1", "Run.ps1", "Unpack.ps1" }, files);
+        var assembly = (System.Reflection.Assembly)_ps.Run("(Get-Module NeuralPS).ImplementingAssembly")[0].BaseObject;
+        Assert.Equal(files.Select(f => "NeuralPS.Sweep.Scripts." + f),
+            assembly.GetManifestResourceNames().Where(n => n.StartsWith("NeuralPS.Sweep.Scripts.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        foreach (string file in files)
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream("NeuralPS.Sweep.Scripts." + file)!);
+            string embedded = reader.ReadToEnd();
+            Assert.Equal(File.ReadAllText(Path.Combine(folder, file)), embedded);
+            System.Management.Automation.Language.Parser.ParseInput(embedded, out _, out var parseErrors);
+            Assert.True(parseErrors.Length == 0, $"{file}: {string.Join("; ", parseErrors.Select(e => e.Message))}");
+        }
+    }
+
     [Fact]
     public void AFailedRunIsAnErrorNamingItsSettingsAndTheOtherRunsGoOn()
     {

@@ -7,32 +7,11 @@ using NeuralPS.Core.Training;
 namespace NeuralPS.Sweep;
 
 /// <summary>
-/// The part of a sweep run that happens where the run trains (a local runspace or a remote session): the script that
-/// builds and trains the network, and the helpers it calls. The script is the same in both places; it reads the data
-/// from a global variable the worker set when it was prepared.
+/// The part of a sweep run that happens where the run trains (a local runspace or a remote session): the helpers that
+/// the run's script (Sweep/Scripts/Run.ps1, the same in both places) calls.
 /// </summary>
 public static class SweepRun
 {
-    /// <summary>
-    /// Builds the network with the user's script (given as text: a script block belongs to the runspace that made it),
-    /// trains it with Invoke-Training and returns <see cref="Outcome"/>. $Settings is both the script's first argument
-    /// and a variable it can see, so a script with or without a param block works.
-    /// </summary>
-    internal const string Script = """
-        param([string] $NetworkScript, [hashtable] $Settings, [string] $DataVariable, [hashtable] $Training)
-        $ErrorActionPreference = 'Stop'
-        $ProgressPreference = 'SilentlyContinue'
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $data = Get-Variable -Name $DataVariable -Scope Global -ValueOnly
-        if ($null -ne $data.ValidationData) { $Training.ValidationData = $data.ValidationData }
-        $built = & ([scriptblock]::Create($NetworkScript)) $Settings
-        # A .NET method's exception comes wrapped ("Exception calling ..."); thrown bare, its own message crosses remoting.
-        try { $network = [NeuralPS.Sweep.SweepRun]::NetworkFrom(@($built)) } catch { throw $_.Exception.GetBaseException() }
-        $epochsBefore = $network.History.Count
-        $null = $network | Invoke-Training -Data $data.Data @Training
-        try { [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed) } catch { throw $_.Exception.GetBaseException() }
-        """;
-
     /// <summary>Identifies the build of NeuralPS loaded here, so that a sweep can tell whether a session runs the same one.</summary>
     public static string BuildId => ModulePackage.BuildId;
 
