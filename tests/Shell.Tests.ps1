@@ -1,36 +1,9 @@
-# The module as a shell citizen: manifest, publishable folder, tab completion, Ctrl+C, progress, lint.
+# The module as a shell citizen: the publishable folder in a fresh pwsh, tab completion, Ctrl+C, progress, lint. The
+# manifest, help and error-id checks are the meta-test's (tests/NeuralPS.Tests/MetaTests.cs).
 BeforeAll {
     $script:root = Join-Path -Path $PSScriptRoot -ChildPath '..'
     $script:manifestPath = Join-Path -Path $root -ChildPath 'NeuralPS.psd1'
     Import-Module $manifestPath -Force
-}
-
-Describe 'The manifest' {
-    It 'passes Test-ModuleManifest and is complete' {
-        $manifest = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
-        $manifest.PowerShellVersion | Should -Be ([version] '7.4')
-        $manifest.CompatiblePSEditions | Should -Be @('Core')
-        $manifest.Description | Should -Not -BeNullOrEmpty
-        $manifest.Author | Should -Not -BeNullOrEmpty
-        $manifest.ProjectUri | Should -Not -BeNullOrEmpty
-        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
-        $manifest.ReleaseNotes | Should -Not -BeNullOrEmpty
-        $manifest.Tags | Should -Contain 'PSEdition_Core'
-        $manifest.ExportedCmdlets.Keys | Should -Contain 'Invoke-Training'
-    }
-
-    It 'exports every cmdlet explicitly, no wildcards' {
-        $data = Import-PowerShellDataFile -Path $manifestPath
-        $data.CmdletsToExport | Should -Not -Contain '*'
-        $data.FunctionsToExport.Count | Should -Be 0
-        $data.AliasesToExport.Count | Should -Be 0
-        (Get-Command -Module NeuralPS).Count | Should -Be $data.CmdletsToExport.Count
-    }
-
-    It 'has the version of the assembly' {
-        $version = (Get-Module -Name NeuralPS).Version
-        (Get-Module -Name NeuralPS).ImplementingAssembly.GetName().Version.ToString(3) | Should -Be $version.ToString(3)
-    }
 }
 
 Describe 'The publishable folder' {

@@ -20,7 +20,7 @@ public sealed class Network
     public Network(int inputSize, string? name = null, long? seed = null)
     {
         if (inputSize < 1)
-            throw new NeuralPSException("InvalidInputSize", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidInputSize, ErrorKind.InvalidArgument,
                 $"A network needs at least one input; {inputSize} was given.", inputSize);
         InputSize = inputSize;
         Name = string.IsNullOrWhiteSpace(name) ? "network" : name!;
@@ -124,11 +124,11 @@ public sealed class Network
     public void Add(Layer layer)
     {
         if (_layers.Count > 0 && _layers[^1].Activation == Activation.Softmax && layer is not DropoutLayer)
-            throw new NeuralPSException("LayerAfterSoftmax", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.LayerAfterSoftmax, ErrorKind.InvalidOperation,
                 $"Layer {_layers.Count} has a softmax activation, which only the output layer may have. " +
                 "Give the earlier layer another activation (Relu, Tanh) and put the softmax on the last layer.", layer);
         if (layer is NormalizationLayer && _layers.Count > 0)
-            throw new NeuralPSException("NormalizationNotFirst", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.NormalizationNotFirst, ErrorKind.InvalidOperation,
                 "A normalization layer standardizes the raw inputs, so it must be the first layer.", layer);
         int width = OutputSize;
         layer.InputSize = width;
@@ -139,7 +139,7 @@ public sealed class Network
             case NormalizationLayer n: n.SetWidth(width); break;
         }
         if (layer.OutputSize < 1)
-            throw new NeuralPSException("InvalidUnits", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidUnits, ErrorKind.InvalidArgument,
                 $"A layer needs at least one unit; {layer.OutputSize} was given.", layer);
 
         int offset = _parameters.Length;
@@ -176,7 +176,7 @@ public sealed class Network
     public void SetParameters(ReadOnlySpan<float> values)
     {
         if (values.Length != _parameters.Length)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"The network has {_parameters.Length} parameters but {values.Length} values were given.");
         values.CopyTo(_parameters);
     }
@@ -196,7 +196,7 @@ public sealed class Network
     public void EnsureReady()
     {
         if (_layers.Count == 0)
-            throw new NeuralPSException("NoLayers", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.NoLayers, ErrorKind.InvalidOperation,
                 $"The network '{Name}' has no layers. Add some first: New-Network {InputSize} | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 1");
     }
 
@@ -219,7 +219,7 @@ public sealed class Network
     {
         EnsureReady();
         if (inputs.Length < rows * InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"The network expects {InputSize} features a row; {inputs.Length} values do not make {rows} rows.");
         const int chunk = 1024;
         for (int start = 0; start < rows; start += chunk)

@@ -152,7 +152,7 @@ public class DistributedTests
         net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Lbfgs };
         var options = new TrainingOptions { Communicator = new ThreadCommunicator(new ThreadCommunicator.Group(2), 0) };
         var e = Assert.Throws<NeuralPSException>(() => new Trainer(net, Regression(10, 1), null, options));
-        Assert.Equal("DistributedNotSupported", e.ErrorId);
+        Assert.Equal(ErrorIds.DistributedNotSupported, e.ErrorId);
     }
 
     [Fact]

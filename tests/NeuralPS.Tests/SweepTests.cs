@@ -174,7 +174,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
             """, out var errors);
         Assert.Equal(new[] { 1, 3 }, output.Select(r => (int)r.Properties["Run"].Value).Order());
         ErrorRecord error = Assert.Single(errors);
-        Assert.Equal("SweepRunFailed", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.SweepRunFailed, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("run 2 (Seed=2) failed on local runspace", error.Exception.Message);
         Assert.Contains("no network for seed 2", error.Exception.Message);
         Assert.Equal(2, ((IDictionary)error.TargetObject)["Seed"]);
@@ -191,7 +191,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
             """);
         Assert.Equal(new object[] { 3, 7L, 3 }, loaded.Select(o => o.BaseObject).ToArray());
         ErrorRecord error = _ps.Fail("Import-Network -Bytes ([byte[]](1, 2, 3))");
-        Assert.Equal("ModelFileCorrupt", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("the model bytes", error.Exception.Message);
     }
 
@@ -215,7 +215,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
         byte[] bytes = DatasetBytes.ToBytes(SampleDatasets.Iris());
         bytes[bytes.Length / 2] ^= 1;
         var e = Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(bytes));
-        Assert.Equal("InvalidData", e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidData, e.ErrorId);
         Assert.Contains("checksum", e.Message);
         Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(new byte[10]));
     }

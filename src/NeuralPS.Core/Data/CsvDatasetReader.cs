@@ -18,7 +18,7 @@ public static class CsvDatasetReader
         DatasetBuildOptions? options = null)
     {
         if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
         string source = $"'{Path.GetFileName(path)}': ";
         options ??= new DatasetBuildOptions();
         var csvOptions = CsvReaderOptions.Default with
@@ -33,7 +33,7 @@ public static class CsvDatasetReader
             using CsvReader reader = CsvReader.FromFile(path, csvOptions);
             string[] headers = reader.Headers.ToArray();
             if (headers.Length == 0 || headers.All(string.IsNullOrWhiteSpace))
-                throw new NeuralPSException("EmptyFile", ErrorKind.InvalidData, $"{source}the file is empty: it has no header row with column names.", path);
+                throw new NeuralPSException(ErrorIds.EmptyFile, ErrorKind.InvalidData, $"{source}the file is empty: it has no header row with column names.", path);
             int labelIndex = IndexOf(headers, label, source, "label");
             IReadOnlyList<string> featureNames = features ?? options.Encoding?.Columns.Select(c => c.Name).ToArray()
                 ?? headers.Where((_, i) => i != labelIndex).ToArray();
@@ -66,7 +66,7 @@ public static class CsvDatasetReader
         }
         catch (Exception e) when (e is CsvFormatException or InvalidDataException or FormatException)
         {
-            throw new NeuralPSException("InvalidCsv", ErrorKind.InvalidData, $"{source}{e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.InvalidCsv, ErrorKind.InvalidData, $"{source}{e.Message}", path, e);
         }
     }
 
@@ -75,7 +75,7 @@ public static class CsvDatasetReader
         int index = Array.FindIndex(headers, h => string.Equals(h.Trim(), name, StringComparison.Ordinal));
         if (index < 0) index = Array.FindIndex(headers, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
         if (index < 0)
-            throw new NeuralPSException(role == "label" ? "MissingLabel" : "MissingFeature", ErrorKind.InvalidData,
+            throw new NeuralPSException(role == "label" ? ErrorIds.MissingLabel : ErrorIds.MissingFeature, ErrorKind.InvalidData,
                 $"{source}there is no column '{name}' for the {role}. The columns are: {string.Join(", ", headers.Take(30))}{(headers.Length > 30 ? ", …" : "")}.", name);
         return index;
     }

@@ -48,13 +48,13 @@ public sealed class DatasetBuilder
     {
         _options = options ?? new DatasetBuildOptions();
         if (features.Count == 0)
-            throw new NeuralPSException("NoFeatures", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.NoFeatures, ErrorKind.InvalidData,
                 $"{_options.Source}there are no feature columns besides the label '{label}'. Name them with -Feature.", label);
         string? duplicate = features.GroupBy(f => f, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (duplicate is not null)
-            throw new NeuralPSException("DuplicateFeature", ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
+            throw new NeuralPSException(ErrorIds.DuplicateFeature, ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
         if (features.Contains(label, StringComparer.OrdinalIgnoreCase))
-            throw new NeuralPSException("LabelIsFeature", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.LabelIsFeature, ErrorKind.InvalidArgument,
                 $"{_options.Source}'{label}' is the label, so it cannot also be a feature. Leave it out of -Feature.", label);
         _features = features.ToArray();
         _label = label;
@@ -64,7 +64,7 @@ public sealed class DatasetBuilder
         {
             string[] expected = fixedEncoding.Columns.Select(c => c.Name).ToArray();
             if (!expected.SequenceEqual(_features, StringComparer.OrdinalIgnoreCase))
-                throw new NeuralPSException("EncodingMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.EncodingMismatch, ErrorKind.InvalidData,
                     $"{_options.Source}the encoding expects the columns {string.Join(", ", expected)} but the data gives {string.Join(", ", _features)}.", features);
         }
         _columns = new ColumnStore[_features.Length + 1];
@@ -140,13 +140,13 @@ public sealed class DatasetBuilder
 
     /// <summary>The error for a record that lacks a column.</summary>
     public NeuralPSException MissingColumn(string column) =>
-        new("MissingFeature", ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
+        new(ErrorIds.MissingFeature, ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
 
     /// <summary>Infers (or checks) the encoding and builds the dataset.</summary>
     public Dataset Build()
     {
         if (_rows == 0)
-            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, $"{_options.Source}there are no rows of data.");
+            throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData, $"{_options.Source}there are no rows of data.");
         FeatureEncoding encoding = _options.Encoding is FeatureEncoding given ? Check(given) : Infer();
         int width = encoding.FeatureCount;
         var features = new float[(long)_rows * width > int.MaxValue ? throw TooLarge(width) : _rows * width];
@@ -167,7 +167,7 @@ public sealed class DatasetBuilder
                 {
                     string text = store.TextAt(r);
                     if (!index.TryGetValue(text, out int k))
-                        throw new NeuralPSException("UnknownCategory", ErrorKind.InvalidData,
+                        throw new NeuralPSException(ErrorIds.UnknownCategory, ErrorKind.InvalidData,
                             $"{_options.Source}{_options.RowNoun} {r + 1}, column '{column.Name}': '{text}' is not one of the encoding's categories ({string.Join(", ", column.Categories.Take(20))}).", text);
                     features[r * width + offset + k] = 1f;
                 }
@@ -188,7 +188,7 @@ public sealed class DatasetBuilder
     }
 
     private NeuralPSException TooLarge(int width) =>
-        new("DatasetTooLarge", ErrorKind.InvalidData, $"{_options.Source}{_rows} rows × {width} features is more than one array can hold (2³¹ values).");
+        new(ErrorIds.DatasetTooLarge, ErrorKind.InvalidData, $"{_options.Source}{_rows} rows × {width} features is more than one array can hold (2³¹ values).");
 
     private FeatureEncoding Infer()
     {
@@ -222,11 +222,11 @@ public sealed class DatasetBuilder
         {
             ColumnStore store = _columns[c];
             if (encoding.Columns[c].Kind != ColumnKind.Categorical && store.FirstTextRow >= 0)
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{_options.Source}{_options.RowNoun} {store.FirstTextRow + 1}, column '{store.Name}': '{store.TextAt(store.FirstTextRow)}' is not a number, and the encoding says the column is {encoding.Columns[c].Kind.ToString().ToLowerInvariant()}.", store.Name);
         }
         if (encoding.Task != DatasetTask.Classification && _columns[^1].FirstTextRow is int row and >= 0)
-            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                 $"{_options.Source}{_options.RowNoun} {row + 1}, label '{_label}': '{_columns[^1].TextAt(row)}' is not a number, and the encoding's label is a regression target.", _label);
         return encoding;
     }
@@ -305,7 +305,7 @@ public sealed class DatasetBuilder
                 // The minority spelling is the likely mistake: name the row where the second kind first appears.
                 int row = _firstNumberRow >= 0 && _firstNumberRow < FirstTextRow ? FirstTextRow : Math.Max(_firstNumberRow, 0);
                 string value = TextAt(row);
-                throw new NeuralPSException("MixedColumn", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.MixedColumn, ErrorKind.InvalidData,
                     $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{value}' is " +
                     (row == FirstTextRow ? "not a number, but other rows of the column are numbers" : "a number, but other rows of the column are text") +
                     $". Fix the value, or pass {Fix} to treat the column as categories.", Name);

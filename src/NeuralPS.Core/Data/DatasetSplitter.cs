@@ -10,7 +10,7 @@ public static class DatasetSplitter
     public static Dataset[] Split(Dataset data, double testFraction, double validationFraction, bool stratify, long seed)
     {
         if (testFraction < 0 || validationFraction < 0 || testFraction + validationFraction >= 1)
-            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
                 $"The test ({testFraction}) and validation ({validationFraction}) fractions must be at least 0 and add up to less than 1.");
         var random = new RandomSource(seed);
         var train = new List<int>();
@@ -29,7 +29,7 @@ public static class DatasetSplitter
             train.AddRange(group.Skip(testCount + validationCount));
         }
         if (train.Count == 0 || (testFraction > 0 && test.Count == 0))
-            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
                 $"{data.Rows} rows are too few to split with these fractions.", data);
         // keep the original row order inside each part: splits are then easy to read and compare
         train.Sort(); test.Sort(); validation.Sort();

@@ -117,18 +117,18 @@ public static class OnnxExporter
                 throw Unsupported($"layer {i + 1} has a softmax activation, which only the output layer may have.");
             foreach (float value in network.ParametersOf(layer))
                 if (!float.IsFinite(value))
-                    throw new NeuralPSException("NonFiniteParameters", ErrorKind.InvalidOperation,
+                    throw new NeuralPSException(ErrorIds.NonFiniteParameters, ErrorKind.InvalidOperation,
                         $"Cannot export '{network.Name}' to ONNX: layer {i + 1} ({layer.Kind}) has a weight that is {value}. " +
                         "Retrain it (a lower learning rate or -ClipNorm helps) before exporting.", network);
             foreach (float value in layer.State)
                 if (!float.IsFinite(value))
-                    throw new NeuralPSException("NonFiniteParameters", ErrorKind.InvalidOperation,
+                    throw new NeuralPSException(ErrorIds.NonFiniteParameters, ErrorKind.InvalidOperation,
                         $"Cannot export '{network.Name}' to ONNX: layer {i + 1} ({layer.Kind}) has a statistic that is {value}.", network);
         }
     }
 
     private static NeuralPSException Unsupported(string why) =>
-        new("OnnxUnsupported", ErrorKind.InvalidOperation, $"Cannot export to ONNX: {why}");
+        new(ErrorIds.OnnxUnsupported, ErrorKind.InvalidOperation, $"Cannot export to ONNX: {why}");
 
     private static string Dense(GraphBuilder builder, string prefix, DenseLayer layer, ReadOnlySpan<float> parameters, string input)
     {

@@ -18,7 +18,7 @@ public abstract class Optimizer
         OptimizerKind.AdaGrad => new AdaGradOptimizer(settings, parameterCount),
         OptimizerKind.RmsProp => new RmsPropOptimizer(settings, parameterCount),
         OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.Nadam => new AdamOptimizer(settings, parameterCount),
-        OptimizerKind.Lbfgs => throw new NeuralPSException("FullBatchOptimizer", ErrorKind.InvalidOperation,
+        OptimizerKind.Lbfgs => throw new NeuralPSException(ErrorIds.FullBatchOptimizer, ErrorKind.InvalidOperation,
             "L-BFGS minimizes over the whole dataset; the trainer runs it, not a per-batch step."),
         _ => throw new ArgumentOutOfRangeException(nameof(settings)),
     };

@@ -52,7 +52,7 @@ public static class ModelFile
         network.EnsureReady();
         string full = AtomicFile.CheckWritable(path, "model");
         if (!overwrite && File.Exists(full))
-            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{full}' already exists. Use -Force to overwrite it, or choose another path.", full);
         AtomicFile.WriteAllBytes(full, ToBytes(network), "model");
     }
@@ -62,12 +62,12 @@ public static class ModelFile
     {
         path = Path.GetFullPath(path);
         if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NeuralPSException("ModelFileReadFailed", ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.ModelFileReadFailed, ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
         }
         return FromBytes(bytes, path);
     }
@@ -129,7 +129,7 @@ public static class ModelFile
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
         if (version != FormatVersion)
-            throw new NeuralPSException("ModelFileVersion", ErrorKind.InvalidFile,
+            throw new NeuralPSException(ErrorIds.ModelFileVersion, ErrorKind.InvalidFile,
                 version > FormatVersion
                     ? $"'{source}' has model format {version}, newer than this NeuralPS reads (format {FormatVersion}). Update NeuralPS to read it."
                     : $"'{source}' has model format {version}, which no NeuralPS ever wrote (this one reads format {FormatVersion}). The file is damaged.",
@@ -149,7 +149,7 @@ public static class ModelFile
         {
             return Restore(payload, source);
         }
-        catch (Exception e) when (e is not NeuralPSException { ErrorId: "ModelFileCorrupt" })
+        catch (Exception e) when (e is not NeuralPSException { ErrorId: ErrorIds.ModelFileCorrupt })
         {
             // The checksum matched, so the writer itself produced something this reader cannot rebuild.
             throw Corrupt(source, $"its contents cannot be rebuilt into a network ({e.Message})", e);
@@ -213,7 +213,7 @@ public static class ModelFile
     }
 
     private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
-        new("ModelFileCorrupt", ErrorKind.InvalidFile,
+        new(ErrorIds.ModelFileCorrupt, ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
 
     /// <summary>Reads the payload with every length checked against what is left, so no damaged length allocates or overruns.</summary>
@@ -311,7 +311,7 @@ internal sealed class LayerSpec
         DropoutLayer d => new LayerSpec { Kind = d.Kind, Units = d.OutputSize, Rate = d.Rate },
         BatchNormLayer b => new LayerSpec { Kind = b.Kind, Units = b.OutputSize, Activation = b.Activation, Momentum = b.Momentum, Epsilon = b.Epsilon },
         NormalizationLayer n => new LayerSpec { Kind = n.Kind, Units = n.OutputSize, IsAdapted = n.IsAdapted },
-        _ => throw new NeuralPSException("UnsupportedLayer", ErrorKind.InvalidOperation, $"A {layer.Kind} layer cannot be saved in a model file yet.", layer),
+        _ => throw new NeuralPSException(ErrorIds.UnsupportedLayer, ErrorKind.InvalidOperation, $"A {layer.Kind} layer cannot be saved in a model file yet.", layer),
     };
 
     public Layer Create() => Kind switch

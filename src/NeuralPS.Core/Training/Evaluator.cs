@@ -24,18 +24,18 @@ public static class Evaluator
     {
         network.EnsureReady();
         if (data.FeatureCount != network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);
         // Data made apart from the training data (another CSV, columns in another order) can fit by shape and still
         // mean something else: catch the two silent cases, classes in another order and features in another order.
         if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses &&
             classes.Length == dataClasses.Length && !classes.SequenceEqual(dataClasses))
-            throw new NeuralPSException("ClassMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ClassMismatch, ErrorKind.InvalidData,
                 $"The network's classes are {string.Join(", ", classes.Take(10))} but the {what}'s are {string.Join(", ", dataClasses.Take(10))}. " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding.", data);
         if (network.FeatureNames is string[] names && !names.SequenceEqual(data.FeatureNames) &&
             names.OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(data.FeatureNames.OrderBy(n => n, StringComparer.Ordinal)))
-            throw new NeuralPSException("FeatureOrderMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.FeatureOrderMismatch, ErrorKind.InvalidData,
                 $"The {what} has the network's features in another order ({string.Join(", ", data.FeatureNames.Take(8))} instead of {string.Join(", ", names.Take(8))}). " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding, or -Feature in the network's order.", data);
         int outputs = network.OutputSize;
@@ -43,12 +43,12 @@ public static class Evaluator
         {
             bool binary = outputs == 1 && data.ClassCount <= 2;
             if (!binary && outputs != data.ClassCount)
-                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                     $"The output layer has {outputs} units but the {what} has {data.ClassCount} classes " +
                     $"({string.Join(", ", data.ClassNames!.Take(10))}). Make the last layer Add-DenseLayer {data.ClassCount} -Activation Softmax.", data);
         }
         else if (data.TargetWidth != outputs)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target values a row.", data);
     }
 

@@ -47,7 +47,7 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
         ModelFormat format = Format != ModelFormat.Auto ? Format
             : string.Equals(System.IO.Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase) ? ModelFormat.Onnx : ModelFormat.NeuralPS;
         if (File.Exists(path) && !Force)
-            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
         if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);

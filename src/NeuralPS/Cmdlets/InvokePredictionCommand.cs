@@ -38,7 +38,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         // Networks trained on plain numeric data (samples, IDX) read records by their feature names.
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
         if (_encoding is not null && _encoding.FeatureCount != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidOperation,
                 $"The network's encoding makes {_encoding.FeatureCount} features but the network takes {Network.InputSize} inputs.", Network);
         _row = new float[Network.InputSize];
     }, Network);
@@ -70,7 +70,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
 
     private float[] ReadRecord()
     {
-        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         PSObject record = InputObject;
         encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}");
@@ -88,7 +88,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private float[] NumericRow(IList list)
     {
         if (list.Count != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {_recordNumber} has {list.Count} values but the network expects {Network.InputSize} inputs.", list);
         var row = new float[list.Count];
         for (int i = 0; i < row.Length; i++)
@@ -96,7 +96,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             try { row[i] = LanguagePrimitives.ConvertTo<float>(list[i]); }
             catch (PSInvalidCastException)
             {
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Record {_recordNumber}, value {i + 1}: '{list[i]}' is not a number.", list);
             }
         }
@@ -106,7 +106,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private void PredictDataset(Dataset data)
     {
         if (data.FeatureCount != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {Network.InputSize} inputs but the dataset has {data.FeatureCount} features.", data);
         float[] outputs = Network.Predict(data.Features, data.Rows);
         int width = Network.OutputSize;

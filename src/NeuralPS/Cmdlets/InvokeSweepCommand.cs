@@ -64,7 +64,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
     {
         List<SweepPoint> points = ParameterSetName == "Grid" ? Points(() => SweepPoint.FromGrid(Grid)) : _piped;
         if (points.Count == 0)
-            ThrowTerminatingError(Errors.Create("EmptyGrid", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(Errors.Create(ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument,
                 "No settings were given, so the sweep has no points. Pipe hashtables or objects into Invoke-Sweep, or give -Grid.", null));
         string? folder = OutputFolder is null ? null : PrepareFolder(OutputFolder);
         ModulePackage package = Points(() => ModulePackage.Find(MyInvocation.MyCommand.Module));
@@ -103,7 +103,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
                         break;
                     case ErrorRecord error:
                         WriteError(error);
-                        if (error.FullyQualifiedErrorId.StartsWith("SweepRunFailed", StringComparison.Ordinal)) failed++;
+                        if (error.FullyQualifiedErrorId.StartsWith(ErrorIds.SweepRunFailed, StringComparison.Ordinal)) failed++;
                         break;
                     case string warning:
                         WriteWarning(warning);
@@ -117,7 +117,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
             if (_stopping) return;
             // Every worker is gone (sessions broke or could not be prepared): the runs left can no longer train.
             foreach (SweepPoint point in queue.Remaining())
-                WriteError(Errors.Create("SweepRunNotRun", ErrorCategory.ResourceUnavailable,
+                WriteError(Errors.Create(ErrorIds.SweepRunNotRun, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: {point.Label} was not run: no session is left to run it (see the errors and warnings above). Open new sessions and run it again.",
                     point.Settings));
             WriteProgress(new ProgressRecord(1, "Invoke-Sweep", "Done") { RecordType = ProgressRecordType.Completed });
@@ -156,7 +156,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
         catch (Exception e)
         {
             if (worker.Classify(e) != RunFailure.Stopped)
-                messages.Add(Errors.Create("SessionSetupFailed", ErrorCategory.ResourceUnavailable,
+                messages.Add(Errors.Create(ErrorIds.SessionSetupFailed, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: {worker.Label} could not be prepared for the sweep and takes no runs: {MessageOf(e)}", worker.Name));
             return;
         }
@@ -180,7 +180,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
                         messages.Add($"Invoke-Sweep: {worker.Label} broke during {point.Label} ({MessageOf(e)}). The run starts again on another session, if one is left; this session takes no more runs.");
                         return;
                     default:
-                        messages.Add(Errors.Create("SweepRunFailed", CategoryOf(e),
+                        messages.Add(Errors.Create(ErrorIds.SweepRunFailed, CategoryOf(e),
                             $"Invoke-Sweep: {point.Label} failed on {worker.Label}: {MessageOf(e)}", point.Settings));
                         queue.Done();
                         break;
@@ -227,14 +227,14 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
             if (state != RunspaceState.Opened || session.Runspace.RunspaceAvailability != RunspaceAvailability.Available)
             {
                 string why = state != RunspaceState.Opened ? $"is {state}" : $"is {session.Runspace.RunspaceAvailability} (running another command)";
-                WriteError(Errors.Create("SessionUnavailable", ErrorCategory.ResourceUnavailable,
+                WriteError(Errors.Create(ErrorIds.SessionUnavailable, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: session '{session.Name}' ({session.ComputerName}) {why}, so it takes no runs. Open a new one with New-PSSession.", session));
                 continue;
             }
             workers.Add(new RemoteWorker(session));
         }
         if (workers.Count == 0)
-            ThrowTerminatingError(Errors.Create("NoSessionAvailable", ErrorCategory.ResourceUnavailable,
+            ThrowTerminatingError(Errors.Create(ErrorIds.NoSessionAvailable, ErrorCategory.ResourceUnavailable,
                 $"Invoke-Sweep: none of the {Session!.Length} sessions given can run the sweep. Open sessions with New-PSSession and pass them to -Session.", Session));
         return workers;
     }
@@ -245,7 +245,7 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
         try { Directory.CreateDirectory(full); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            ThrowTerminatingError(Errors.Create("CannotWriteFile", ErrorCategory.WriteError, $"Invoke-Sweep cannot use '{path}' as the -OutputFolder: {e.Message}", path));
+            ThrowTerminatingError(Errors.Create(ErrorIds.CannotWriteFile, ErrorCategory.WriteError, $"Invoke-Sweep cannot use '{path}' as the -OutputFolder: {e.Message}", path));
         }
         return full;
     }

@@ -22,7 +22,7 @@ public static class SweepRun
         if (networks.Count == 1) return networks[0];
         string got = output.Length == 0 ? "nothing"
             : "objects of type " + string.Join(", ", output.Select(o => (o is PSObject p ? p.BaseObject : o)?.GetType().Name ?? "$null").Distinct());
-        throw new NeuralPSException("InvalidNetworkScript", ErrorKind.InvalidOperation,
+        throw new NeuralPSException(ErrorIds.InvalidNetworkScript, ErrorKind.InvalidOperation,
             $"The -Network script must write exactly one network, but wrote {(networks.Count > 1 ? $"{networks.Count} networks" : got)}. " +
             "End it with the network, for example: New-Network 4 -Seed $Settings.Seed | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam.");
     }
@@ -35,7 +35,7 @@ public static class SweepRun
     {
         List<EpochResult> epochs = network.History.Skip(epochsBefore).ToList();
         if (epochs.Count == 0)
-            throw new NeuralPSException("NoEpochs", ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
+            throw new NeuralPSException(ErrorIds.NoEpochs, ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
         EpochResult last = epochs[^1];
         // The best epoch is the one early stopping would keep: the lowest validation loss, else the lowest training loss.
         int best = 0;

@@ -55,7 +55,7 @@ internal abstract class SweepWorker : IDisposable
             ["Training"] = context.TrainingFor(point),
         });
         return output.Select(o => o?.BaseObject).OfType<IDictionary>().LastOrDefault()
-            ?? throw new NeuralPSException("SweepRunFailed", ErrorKind.InvalidOperation, $"{point.Label} sent back no result from {Label}.");
+            ?? throw new NeuralPSException(ErrorIds.SweepRunFailed, ErrorKind.InvalidOperation, $"{point.Label} sent back no result from {Label}.");
     }
 
     /// <summary>What a failed run means: the sweep stopped, the session broke, or the run failed on its own.</summary>
@@ -162,7 +162,7 @@ internal sealed class RemoteWorker : SweepWorker
             Invoke(SweepScripts.Unpack, new Hashtable { ["Name"] = context.DataVariable + "_Module", ["Folder"] = check.Properties["Folder"].Value });
         }
         else if (status != "ready")
-            throw new NeuralPSException("SessionModuleMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.SessionModuleMismatch, ErrorKind.InvalidOperation,
                 $"it has {status} than this one ({ModulePackage.Version}, build {ModulePackage.BuildId}), and a loaded module cannot be replaced. " +
                 "Open a new session for the sweep, or run the sweep from the same NeuralPS.");
         Send(context.DataBytes, context.DataVariable + "_Data");
