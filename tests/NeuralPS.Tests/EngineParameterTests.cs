@@ -259,8 +259,8 @@ public class EngineParameterTests : IDisposable
         var dropout = Assert.IsType<DropoutLayer>(net.Layers[1]);
         Assert.Equal(0.4f, dropout.Rate);
         // off at inference: two predictions agree, and they are those of the same network without the dropout layer
-        double[] first = result.Skip(1).Take(5).Select(o => Convert.ToDouble(o.BaseObject)).ToArray();
-        Assert.Equal(first, result.Skip(6).Take(5).Select(o => Convert.ToDouble(o.BaseObject)));
+        double[] first = result.Skip(1).Take(5).Select(o => Convert.ToDouble(o.BaseObject, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(first, result.Skip(6).Take(5).Select(o => Convert.ToDouble(o.BaseObject, System.Globalization.CultureInfo.InvariantCulture)));
         var plain = new Network(4, "plain", 6);
         plain.Add(new DenseLayer(16, Activation.Relu));
         plain.Add(new DenseLayer(3, Activation.Softmax));

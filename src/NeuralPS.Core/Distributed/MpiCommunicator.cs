@@ -171,7 +171,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private void Wait(nint request, CancellationToken cancellation)
     {
         var state = new PollState(this, request);
-        RequestPoller.Wait(state, static s => s.Test(), cancellation, _onStopped);
+        RequestPoller.Wait(state, static s => s.Test(), _onStopped, cancellation);
     }
 
     // A struct, so that a step allocates nothing. MPI_Test changes the handle only when the request completes (to

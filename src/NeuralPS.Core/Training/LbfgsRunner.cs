@@ -88,7 +88,7 @@ internal sealed class LbfgsRunner
                 // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
                 Interpretability.GradientNorms.Record(net, ws.Gradients);
                 var (loss, accuracy) = Evaluator.Evaluate(net, data);
-                EpochResult result = _trainer.Finish(epoch, loss, accuracy, net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows);
+                EpochResult result = _trainer.Finish(epoch, loss, accuracy, net.OptimizerSettings.EffectiveLearningRate, clock, data.Rows, cancellation);
                 bool stop = stopping.ShouldStop(result);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using NeuralPS.Core;
@@ -87,7 +88,8 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
         {
             try { Work(worker, context, queue, messages); }
             finally { if (Interlocked.Decrement(ref alive) == 0) messages.CompleteAdding(); }
-        }) { IsBackground = true, Name = "NeuralPS sweep " + worker.Name }).ToList();
+        })
+        { IsBackground = true, Name = "NeuralPS sweep " + worker.Name }).ToList();
         try
         {
             threads.ForEach(t => t.Start());
@@ -252,7 +254,8 @@ public sealed class InvokeSweepCommand : TrainingCommandBase
 
     private void Save(SweepResult result, string folder, int runs)
     {
-        string path = Path.Combine(folder, $"run-{result.Run.ToString(new string('0', runs.ToString().Length))}.npsm");
+        string digits = new('0', runs.ToString(CultureInfo.InvariantCulture).Length);
+        string path = Path.Combine(folder, $"run-{result.Run.ToString(digits, CultureInfo.InvariantCulture)}.npsm");
         try
         {
             AtomicFile.WriteAllBytes(path, result.Model, "model");

@@ -135,6 +135,7 @@ internal sealed class LocalWorker : SweepWorker
     {
         _runspace?.Dispose();
         _runspace = null;
+        base.Dispose();
     }
 }
 
