@@ -7,8 +7,11 @@
     Copyright            = '(c) NeuralPS contributors. MIT License.'
     Description          = 'Build, train, evaluate and use neural networks from PowerShell, on a fast vectorized C# core.'
     PowerShellVersion    = '7.4'
+    # Where the help is published: build/HelpGen makes <HelpInfoUri>/<Verb-Noun>.md each cmdlet's online version.
+    HelpInfoUri          = 'https://github.com/neuralps/NeuralPS/blob/main/module/help'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('module/NeuralPS.Format.ps1xml')
+    TypesToProcess       = @('module/NeuralPS.Types.ps1xml')
     CmdletsToExport      = @(
         'New-Network'
         'Add-DenseLayer'

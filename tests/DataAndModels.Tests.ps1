@@ -50,6 +50,23 @@ Describe 'Import-Dataset' {
         $data.FeatureCount | Should -Be 784
     }
 
+    It 'takes files from Get-ChildItem, wildcards and literal names, and leaves -Exclude columns out' {
+        $folder = New-Item -Path (Join-Path -Path $TestDrive -ChildPath 'many') -ItemType Directory
+        $rows = Import-Csv -Path $csv
+        foreach ($name in 'a.csv', 'b.csv', '[c].csv') {
+            $i = 0
+            $rows | Select-Object -Property @{ Name = 'Id'; Expression = { (++$i) } }, * |
+                Export-Csv -LiteralPath (Join-Path -Path $folder -ChildPath $name)
+        }
+        $piped = Get-ChildItem -Path $folder -Filter '*.csv' | Sort-Object -Property Name | Import-Dataset -Label Species -Exclude Id
+        $piped.Name | Should -Be @('[c]', 'a', 'b')
+        $piped | ForEach-Object { $_.FeatureNames | Should -Be @('SepalLength', 'SepalWidth', 'PetalLength', 'PetalWidth') }
+        (Import-Dataset -Path (Join-Path -Path $folder -ChildPath '?.csv') -Label Species).Name | Should -Be @('a', 'b')
+        (Import-Dataset -LiteralPath (Join-Path -Path $folder -ChildPath '[c].csv') -Label Species).FeatureCount | Should -Be 5
+        { Import-Dataset -Path (Join-Path -Path $folder -ChildPath 'a.csv') -Label Species -Exclude Idd -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ExcludedColumnNotFound*' -ExpectedMessage "*'Idd'*"
+    }
+
     It 'says which file it cannot find' {
         { Import-Dataset -Path (Join-Path -Path $TestDrive -ChildPath 'missing.csv') -Label y -ErrorAction Stop } |
             Should -Throw -ErrorId 'FileNotFound*' -ExpectedMessage '*missing.csv*'

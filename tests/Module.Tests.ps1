@@ -17,3 +17,18 @@ Describe 'NeuralPS from a user''s pwsh' {
             Should -Throw -ErrorId 'ShapeMismatch*' -ExpectedMessage '*expects 3 inputs but the training data has 4 features*'
     }
 }
+
+Describe 'Where the module points its users' {
+    It 'has a HelpInfoUri in the project, and every cmdlet''s help links its online version there first' {
+        $module = Get-Module -Name NeuralPS
+        $module.HelpInfoUri | Should -Match '^https://'
+        $module.HelpInfoUri | Should -BeLike "$($module.ProjectUri)/*"
+        foreach ($name in $module.ExportedCmdlets.Keys) {
+            # Get-Help -Online opens the first related link that has a URI: the cmdlet's markdown under HelpInfoUri.
+            $first = @((Get-Help -Name $name).relatedLinks.navigationLink | Where-Object -Property uri)[0]
+            $first.linkText | Should -Be 'Online Version:' -Because $name
+            $first.uri | Should -Be "$($module.HelpInfoUri)/$name.md" -Because $name
+            Join-Path -Path $PSScriptRoot -ChildPath "../module/help/$name.md" | Should -Exist -Because "the online page of $name is its markdown"
+        }
+    }
+}

@@ -11,13 +11,15 @@ internal static class MamlWriter
     private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
     private static readonly XNamespace Dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
-    public static XDocument Write(IEnumerable<(CmdletModel Cmdlet, MarkdownHelp Help)> commands)
+    /// <param name="onlineBase">Where the help is published (the manifest's HelpInfoUri); each command's first related
+    /// link, which Get-Help -Online opens, is its page there. Null: no online link.</param>
+    public static XDocument Write(IEnumerable<(CmdletModel Cmdlet, MarkdownHelp Help)> commands, string? onlineBase = null)
     {
         var root = new XElement(Msh + "helpItems", new XAttribute("schema", "maml"),
             new XAttribute(XNamespace.Xmlns + "maml", Maml),
             new XAttribute(XNamespace.Xmlns + "command", Command),
             new XAttribute(XNamespace.Xmlns + "dev", Dev));
-        foreach (var (cmdlet, help) in commands) root.Add(CommandElement(cmdlet, help));
+        foreach (var (cmdlet, help) in commands) root.Add(CommandElement(cmdlet, help, onlineBase));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root);
     }
 
@@ -29,7 +31,7 @@ internal static class MamlWriter
         return element;
     }
 
-    private static XElement CommandElement(CmdletModel cmdlet, MarkdownHelp help)
+    private static XElement CommandElement(CmdletModel cmdlet, MarkdownHelp help, string? onlineBase)
     {
         var command = new XElement(Command + "command",
             new XElement(Command + "details",
@@ -78,7 +80,9 @@ internal static class MamlWriter
         command.Add(examples);
 
         var links = new XElement(Command + "relatedLinks");
-        foreach (var (text, uri) in help.Links)
+        IEnumerable<(string Text, string Uri)> all = help.Links;
+        if (onlineBase is not null) all = all.Prepend((OnlineHelp.LinkText, OnlineHelp.PageUri(onlineBase, cmdlet.Name)));
+        foreach (var (text, uri) in all)
             links.Add(new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", text), new XElement(Maml + "uri", uri)));
         command.Add(links);
         return command;

@@ -1,10 +1,11 @@
 using System.Text;
 using NeuralPS.HelpGen;
 
-// HelpGen build    --assembly <NeuralPS.dll> --help <module/help> --out <dir> [--out <dir> ...]
+// HelpGen build    --assembly <NeuralPS.dll> --help <module/help> --out <dir> [--out <dir> ...] [--manifest <psd1>]
 //   writes <dir>/<assembly>-Help.xml (MAML) from the cmdlets and their markdown, and <dir>/about_*.help.txt from
 //   about_*.md; problems (a cmdlet without markdown, a parameter the markdown misses, fewer than two examples) are
-//   printed as MSBuild warnings.
+//   printed as MSBuild warnings. With a manifest that has a HelpInfoUri, each cmdlet's first related link is its
+//   online version, <HelpInfoUri>/<Verb-Noun>.md (what Get-Help -Online opens).
 // HelpGen scaffold --assembly <NeuralPS.dll> --help <module/help>
 //   writes a markdown skeleton for every cmdlet that has none (parameter text from the HelpMessage attributes).
 if (args.Length == 0 || args[0] is not ("build" or "scaffold"))
@@ -12,7 +13,7 @@ if (args.Length == 0 || args[0] is not ("build" or "scaffold"))
     Console.Error.WriteLine("usage: HelpGen build|scaffold --assembly <dll> --help <folder> [--out <folder>]...");
     return 2;
 }
-string? assemblyPath = null, helpDir = null;
+string? assemblyPath = null, helpDir = null, manifestPath = null;
 var outDirs = new List<string>();
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
@@ -21,6 +22,7 @@ for (int i = 1; i + 1 < args.Length; i += 2)
         case "--assembly": assemblyPath = args[i + 1]; break;
         case "--help": helpDir = args[i + 1]; break;
         case "--out": outDirs.Add(args[i + 1]); break;
+        case "--manifest": manifestPath = args[i + 1]; break;
         default: Console.Error.WriteLine($"HelpGen: unknown option {args[i]}"); return 2;
     }
 }
@@ -84,7 +86,9 @@ foreach (CmdletModel cmdlet in cmdlets)
 }
 
 string mamlName = Path.GetFileName(assemblyPath) + "-Help.xml";
-var maml = MamlWriter.Write(pairs);
+string? onlineBase = manifestPath is null ? null : OnlineHelp.BaseUri(File.ReadAllText(manifestPath));
+if (manifestPath is not null && onlineBase is null) Warn(manifestPath, "the manifest has no HelpInfoUri, so the help has no online links.");
+var maml = MamlWriter.Write(pairs, onlineBase);
 var abouts = Directory.Exists(helpDir)
     ? Directory.GetFiles(helpDir, "about_*.md").OrderBy(f => f, StringComparer.Ordinal).ToList()
     : new List<string>();

@@ -27,6 +27,12 @@ public static class ErrorIds
     /// <summary>A CSV file cannot be parsed (a quote left open, a row of another width).</summary>
     public const string InvalidCsv = nameof(InvalidCsv);
 
+    /// <summary>A CSV row has more or fewer fields than the header has columns.</summary>
+    public const string FieldCountMismatch = nameof(FieldCountMismatch);
+
+    /// <summary>A CSV field opens a quote that is never closed.</summary>
+    public const string UnterminatedQuote = nameof(UnterminatedQuote);
+
     /// <summary>An IDX file (MNIST's format) is truncated, or holds labels where images are expected, or the reverse.</summary>
     public const string InvalidIdxFile = nameof(InvalidIdxFile);
 
@@ -41,6 +47,9 @@ public static class ErrorIds
 
     /// <summary>A column mixes numbers and text.</summary>
     public const string MixedColumn = nameof(MixedColumn);
+
+    /// <summary>A value is a number written with a thousands separator or a decimal comma, which does not read as a number.</summary>
+    public const string NumberWithComma = nameof(NumberWithComma);
 
     /// <summary>A text value is not one of the categories the encoding (the network's, or -Encoding) knows.</summary>
     public const string UnknownCategory = nameof(UnknownCategory);
@@ -57,6 +66,12 @@ public static class ErrorIds
     /// <summary>There is no feature column besides the label.</summary>
     public const string NoFeatures = nameof(NoFeatures);
 
+    /// <summary>-Exclude names a column or property the data does not have.</summary>
+    public const string ExcludedColumnNotFound = nameof(ExcludedColumnNotFound);
+
+    /// <summary>-Exclude names the label column.</summary>
+    public const string ExcludedLabel = nameof(ExcludedLabel);
+
     /// <summary>The columns given do not match the ones the encoding (-Encoding) expects.</summary>
     public const string EncodingMismatch = nameof(EncodingMismatch);
 
@@ -66,6 +81,9 @@ public static class ErrorIds
     /// <summary>Split-Dataset's fractions are out of range, or leave a part with no rows.</summary>
     public const string InvalidSplit = nameof(InvalidSplit);
 
+    /// <summary>Split-Dataset -Stratify on a dataset without classes (a regression).</summary>
+    public const string StratifyNeedsClasses = nameof(StratifyNeedsClasses);
+
     /// <summary>Get-SampleDataset was given a name it does not have.</summary>
     public const string UnknownSampleDataset = nameof(UnknownSampleDataset);
 
@@ -74,6 +92,21 @@ public static class ErrorIds
 
     /// <summary>The data has the network's features in another order.</summary>
     public const string FeatureOrderMismatch = nameof(FeatureOrderMismatch);
+
+    /// <summary>Classification data with only one class: nothing to tell apart.</summary>
+    public const string OneClass = nameof(OneClass);
+
+    /// <summary>A folder was given where a file (a picture, a data file) is expected.</summary>
+    public const string NotAFile = nameof(NotAFile);
+
+    /// <summary>A file cannot be decoded as a picture (PNG, JPEG, BMP).</summary>
+    public const string InvalidImage = nameof(InvalidImage);
+
+    /// <summary>A picture file exists but cannot be read (permissions, I/O).</summary>
+    public const string ImageReadFailed = nameof(ImageReadFailed);
+
+    /// <summary>A folder of pictures is not laid out as one sub-folder per class.</summary>
+    public const string InvalidImageFolder = nameof(InvalidImageFolder);
 
     // ---- Networks and layers ----
 
@@ -89,6 +122,9 @@ public static class ErrorIds
     /// <summary>A normalization layer was added anywhere but first.</summary>
     public const string NormalizationNotFirst = nameof(NormalizationNotFirst);
 
+    /// <summary>A layer with trainable parameters was put in front of the others.</summary>
+    public const string InvalidInsert = nameof(InvalidInsert);
+
     /// <summary>A network with no layers was asked to train or predict.</summary>
     public const string NoLayers = nameof(NoLayers);
 
@@ -103,6 +139,24 @@ public static class ErrorIds
 
     /// <summary>An output index that the network does not have.</summary>
     public const string InvalidOutput = nameof(InvalidOutput);
+
+    /// <summary>Pictures were given to a network that was not trained on pictures (it does not know their size and color mode).</summary>
+    public const string NoImageFormat = nameof(NoImageFormat);
+
+    /// <summary>A softmax output layer of one unit, which always outputs 1.</summary>
+    public const string SoftmaxOneUnit = nameof(SoftmaxOneUnit);
+
+    /// <summary>A classifier's output layer gives no probabilities (linear, ReLU), so the inferred loss would be mean squared error.</summary>
+    public const string OutputMismatch = nameof(OutputMismatch);
+
+    /// <summary>The loss set (Set-Loss) needs probabilities the output layer does not give.</summary>
+    public const string LossMismatch = nameof(LossMismatch);
+
+    /// <summary>A network is already being trained or changed by another pipeline (a runspace, a job); one at a time.</summary>
+    public const string NetworkInUse = nameof(NetworkInUse);
+
+    /// <summary>A network or its buffers would pass the sizes one .NET array holds (2³¹ values).</summary>
+    public const string NetworkTooLarge = nameof(NetworkTooLarge);
 
     // ---- Training and optimizers ----
 
@@ -123,6 +177,9 @@ public static class ErrorIds
 
     /// <summary>The loss became NaN or infinite; the network keeps the weights of the last good epoch (<see cref="TrainingDivergedException"/>).</summary>
     public const string NonFiniteLoss = nameof(NonFiniteLoss);
+
+    /// <summary>The loss grew far past where it started, or the weights stopped being finite; the network keeps the weights of the last good epoch.</summary>
+    public const string Diverged = nameof(Diverged);
 
     /// <summary>L-BFGS was asked for a per-batch step; the trainer runs it over the whole dataset instead.</summary>
     public const string FullBatchOptimizer = nameof(FullBatchOptimizer);
@@ -147,8 +204,14 @@ public static class ErrorIds
     /// <summary>A model file exists but cannot be read (permissions, I/O).</summary>
     public const string ModelFileReadFailed = nameof(ModelFileReadFailed);
 
-    /// <summary>A layer kind the model file cannot save yet.</summary>
-    public const string UnsupportedLayer = nameof(UnsupportedLayer);
+    /// <summary>A folder was given where a model file is expected.</summary>
+    public const string PathIsFolder = nameof(PathIsFolder);
+
+    /// <summary>Import-Network was given an ONNX file: NeuralPS writes ONNX but reads only its own model files.</summary>
+    public const string OnnxImportNotSupported = nameof(OnnxImportNotSupported);
+
+    /// <summary>Export-Network was given a file extension it does not write (not .npsm or .onnx) without -Format.</summary>
+    public const string UnknownModelExtension = nameof(UnknownModelExtension);
 
     /// <summary>A file (model, chart) cannot be written: the path is a folder, or the write failed.</summary>
     public const string CannotWriteFile = nameof(CannotWriteFile);

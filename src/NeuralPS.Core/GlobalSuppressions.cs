@@ -7,6 +7,6 @@ using System.Diagnostics.CodeAnalysis;
         "disposable part, the WorkerPool, ends its idle worker threads by itself after 10 s, so a forgotten network " +
         "holds no thread.")]
 [assembly: SuppressMessage("Globalization", "CA1305:Specify IFormatProvider", Scope = "member",
-    Target = "~M:NeuralPS.Core.Network.ToSummary~System.String",
+    Target = "~M:NeuralPS.Core.Network.ToSummary(System.String)~System.String",
     Justification = "The summary is for the user's console: its numbers are formatted in the user's culture, as " +
         "PowerShell's own views format theirs.")]

@@ -35,6 +35,25 @@ public static class LossFunctions
         _ => LossKind.MeanSquaredError,
     };
 
+    /// <summary>
+    /// Throws <c>LossMismatch</c> when the loss needs what the output layer does not give: cross-entropy needs
+    /// probabilities, a distribution over the outputs (Softmax) for the categorical kinds, values in (0, 1) for the
+    /// binary one (Sigmoid, or Softmax). Anything else would take the logarithm of scores and train on nonsense.
+    /// </summary>
+    public static void EnsureFits(LossKind loss, Activation output, int outputs, string network)
+    {
+        string? needs = loss switch
+        {
+            LossKind.CategoricalCrossEntropy or LossKind.SparseCategoricalCrossEntropy when output != Activation.Softmax => "Softmax",
+            LossKind.BinaryCrossEntropy when output is not (Activation.Sigmoid or Activation.Softmax) => "Sigmoid",
+            _ => null,
+        };
+        if (needs is not null)
+            throw new NeuralPSException(ErrorIds.LossMismatch, ErrorKind.InvalidOperation,
+                $"{loss} needs probabilities from a {needs} output, but the output layer of '{network}' is {output}. " +
+                $"Make the last layer Add-DenseLayer {outputs} -Activation {needs}, or set a loss that fits a {output} output: Set-Loss MeanSquaredError.", loss);
+    }
+
     /// <summary>True when the gradient is computed with respect to the pre-activation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsFused(LossKind loss, Activation output) =>

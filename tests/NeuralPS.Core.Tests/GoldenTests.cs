@@ -8,8 +8,9 @@ using Xunit;
 namespace NeuralPS.Core.Tests;
 
 /// <summary>
-/// Replays every PyTorch reference trajectory in ../shared/golden (or $NEURALPS_GOLDEN_DIR) step by step and
-/// compares losses, first-step gradients, final parameters and predictions to 1e-4 relative (1e-6 absolute near zero).
+/// Replays every PyTorch reference trajectory in the repository's tests/golden (or $NEURALPS_GOLDEN_DIR) step by step
+/// and compares losses, first-step gradients, final parameters and predictions to 1e-4 relative (1e-6 absolute near
+/// zero). tests/golden/README.md says where the files come from.
 /// </summary>
 public class GoldenTests
 {
@@ -21,13 +22,34 @@ public class GoldenTests
     internal static string GoldenDirectory()
     {
         string? fromEnvironment = Environment.GetEnvironmentVariable("NEURALPS_GOLDEN_DIR");
-        if (!string.IsNullOrEmpty(fromEnvironment)) return fromEnvironment;
+        return string.IsNullOrEmpty(fromEnvironment) ? RepositoryGoldenDirectory() : fromEnvironment;
+    }
+
+    /// <summary>tests/golden of the repository the test assembly was built in (its bin folder sits inside it).</summary>
+    internal static string RepositoryGoldenDirectory()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "shared", "golden");
-            if (Directory.Exists(candidate)) return candidate;
+            string candidate = Path.Combine(dir.FullName, "tests", "golden");
+            if (File.Exists(Path.Combine(dir.FullName, "NeuralPS.sln")) && Directory.Exists(candidate)) return candidate;
         }
-        throw new DirectoryNotFoundException("No shared/golden folder above the test assembly; set NEURALPS_GOLDEN_DIR.");
+        throw new DirectoryNotFoundException(
+            $"No tests/golden folder in a repository above {AppContext.BaseDirectory}; set NEURALPS_GOLDEN_DIR to a folder of reference files.");
+    }
+
+    [Fact]
+    public void TheRepositoryCarriesItsReferences()
+    {
+        // The references travel with the code: a clone has them, whatever lies around it.
+        string dir = RepositoryGoldenDirectory();
+        string[] files = Directory.GetFiles(dir, "*.json");
+        Assert.True(files.Length >= 45, $"{dir} holds {files.Length} reference files, expected the 14 first ones and the 31 of make_golden.py");
+        Assert.True(File.Exists(Path.Combine(dir, "README.md")), $"{dir} has no README.md saying where its files come from");
+        foreach (string file in files)
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
+            Assert.StartsWith("PyTorch ", doc.RootElement.GetProperty("producedBy").GetString());
+        }
     }
 
     [SkippableTheory]

@@ -216,6 +216,90 @@ public class DataTests : IDisposable
         Assert.Equal(ErrorIds.InvalidSplit, Id(_ps.Fail("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.1")));
     }
 
+    [Fact]
+    public void SplitDatasetShufflesTheRowsInsideEachPartBySeed()
+    {
+        var parts = _ps.Run("Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -ValidationFraction 0.2 -Stratify -Seed 1")
+            .Select(p => (Dataset)p.BaseObject).ToList();
+        foreach (Dataset part in parts)
+        {
+            // Iris is sorted by species: in file order the first 20 training rows are all setosa.
+            int[] first = Enumerable.Range(0, Math.Min(20, part.Rows)).Select(part.LabelOf).ToArray();
+            Assert.True(first.Distinct().Count() == 3, $"{part.Name}: the first rows are of classes {string.Join(",", first)}");
+            Assert.DoesNotContain(0, part.ClassCounts());
+        }
+        var again = _ps.Run("Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -ValidationFraction 0.2 -Stratify -Seed 1")
+            .Select(p => (Dataset)p.BaseObject).ToList();
+        for (int i = 0; i < 3; i++) Assert.Equal(parts[i].Features, again[i].Features);
+
+        // without -Stratify too: the parts are not in the file's order
+        Dataset train = (Dataset)_ps.Run("Get-SampleDataset Regression -Samples 100 -Seed 1 | Split-Dataset -Seed 2")[0].BaseObject;
+        Dataset all = SampleDatasets.Get("Regression", 100, double.NaN, 1);
+        int[] rows = Enumerable.Range(0, train.Rows).Select(r => Enumerable.Range(0, all.Rows)
+            .First(a => all.Features.AsSpan(a * all.FeatureCount, all.FeatureCount).SequenceEqual(train.Features.AsSpan(r * train.FeatureCount, train.FeatureCount)))).ToArray();
+        Assert.NotEqual(rows.Order(), rows);
+    }
+
+    [Fact]
+    public void StratifyOnARegressionDatasetIsANamedError()
+    {
+        ErrorRecord error = _ps.Fail("Get-SampleDataset Regression | Split-Dataset -Stratify");
+        Assert.Equal(ErrorIds.StratifyNeedsClasses, Id(error));
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("-Classification", error.Exception.Message);
+        Assert.Equal(2, _ps.Run("Get-SampleDataset Regression | Split-Dataset").Count);
+    }
+
+    [Fact]
+    public void ImportDatasetTakesFilesFromGetChildItemWildcardsAndLiteralPaths()
+    {
+        _ps.Run("""
+            $rows = Get-SampleDataset Iris | ConvertFrom-Dataset
+            $i = 0; $rows | Select-Object @{ n = 'Id'; e = { (++$script:i) } }, * | Export-Csv iris-a.csv
+            Copy-Item iris-a.csv iris-b.csv
+            Copy-Item iris-a.csv 'iris[1].csv'
+            'not a csv of flowers' | Set-Content notes.txt
+            """);
+        var piped = _ps.Run("Get-ChildItem *.csv | Sort-Object Name | Import-Dataset -Label Species -Exclude Id")
+            .Select(o => (Dataset)o.BaseObject).ToList();
+        Assert.Equal(new[] { "iris-a", "iris-b", "iris[1]" }, piped.Select(d => d.Name));
+        foreach (Dataset d in piped)
+        {
+            Assert.Equal(new[] { "SepalLength", "SepalWidth", "PetalLength", "PetalWidth" }, d.FeatureNames);
+            Assert.Equal(SampleDatasets.Iris().Features, d.Features);
+        }
+
+        Assert.Equal(new[] { "iris-a", "iris-b" }, _ps.Run("Import-Dataset iris-?.csv -Label Species").Select(o => ((Dataset)o.BaseObject).Name));
+        Assert.Equal(5, Data("Import-Dataset -LiteralPath 'iris[1].csv' -Label Species").FeatureCount); // Id included
+        Assert.Equal(4, Data("'iris-b.csv' | Import-Dataset -Label Species -Exclude ID").FeatureCount);
+        Assert.Equal(4, Data("Get-Item iris-a.csv | Import-Dataset -Label Species -Exclude Id").FeatureCount);
+
+        // a bad file among several is reported, the others still load
+        var mixed = _ps.Run("Import-Dataset iris-a.csv, missing.csv, iris-b.csv -Label Species", out var errors);
+        Assert.Equal(2, mixed.Count);
+        Assert.Equal(ErrorIds.FileNotFound, Id(Assert.Single(errors)));
+
+        ErrorRecord unknown = _ps.Fail("Import-Dataset iris-a.csv -Label Species -Exclude Idd");
+        Assert.Equal(ErrorIds.ExcludedColumnNotFound, Id(unknown));
+        Assert.Equal(ErrorCategory.InvalidArgument, unknown.CategoryInfo.Category);
+        Assert.Contains("'Idd'", unknown.Exception.Message);
+        Assert.Contains("Id, SepalLength", unknown.Exception.Message);
+        Assert.Equal(ErrorIds.FileNotFound, Id(_ps.Fail("Import-Dataset nothing-*.csv -Label Species")));
+    }
+
+    [Fact]
+    public void ConvertToDatasetExcludeLeavesColumnsOut()
+    {
+        Dataset data = Data("""
+            @(
+                [pscustomobject]@{ Id = 'a'; Weight = 120; Color = 'red'; Fruit = 'apple' }
+                [pscustomobject]@{ Id = 'b'; Weight = 200; Color = 'yellow'; Fruit = 'banana' }
+            ) | ConvertTo-Dataset -Label Fruit -Exclude id, Color
+            """);
+        Assert.Equal(new[] { "Weight" }, data.FeatureNames);
+        Assert.Equal(ErrorIds.ExcludedColumnNotFound, Id(_ps.Fail("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd")));
+    }
+
     [Theory]
     [InlineData("Moons", 2, 2)]
     [InlineData("Circles", 2, 2)]

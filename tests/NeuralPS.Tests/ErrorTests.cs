@@ -40,6 +40,11 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -ValidationData (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "validation data")]
     [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Epochs")]
     [InlineData(Iris4 + " | Invoke-Training -Data 'iris.csv'", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "to type \"NeuralPS.Core.Data.Dataset\"")]
+    [InlineData("$d = 1..30 | ForEach-Object { [pscustomobject]@{ x = $_; digit = $_ % 10 } } | ConvertTo-Dataset -Label digit; New-Network 1 | Add-DenseLayer 10 -Activation Softmax | Invoke-Training -Data $d", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "ConvertTo-Dataset -Label digit -Classification")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.OutputMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax (cross-entropy), or choose the loss on purpose: Set-Loss MeanSquaredError")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Tanh | Invoke-Training -Data (Get-SampleDataset Xor)", ErrorIds.OutputMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 1 -Activation Sigmoid")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 | Set-Loss CategoricalCrossEntropy | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.LossMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax, or set a loss that fits a Linear output")]
+    [InlineData("New-Network 3 | Add-DenseLayer 1 -Activation Relu | Set-Loss BinaryCrossEntropy | Invoke-Training -Data (Get-SampleDataset Regression)", ErrorIds.LossMismatch, ErrorCategory.InvalidOperation, "needs probabilities from a Sigmoid output")]
     // Test-Network
     [InlineData("Test-Network (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
     [InlineData("Test-Network (New-Network 4) (Get-SampleDataset Iris)", ErrorIds.NoLayers, ErrorCategory.InvalidOperation, "Add some first")]
@@ -54,13 +59,19 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Split-Dataset
     [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", ErrorIds.InvalidSplit, ErrorCategory.InvalidArgument, "add up to less than 1")]
     [InlineData("Get-SampleDataset Iris | Split-Dataset -TestFraction 1.5", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "TestFraction")]
+    [InlineData("Get-SampleDataset Regression | Split-Dataset -Stratify", ErrorIds.StratifyNeedsClasses, ErrorCategory.InvalidArgument, "Leave out -Stratify")]
     // ConvertTo-Dataset, ConvertFrom-Dataset, Import-Dataset
     [InlineData("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species", ErrorIds.MissingLabel, ErrorCategory.InvalidArgument, "no property 'Species'")]
     [InlineData("@() | ConvertTo-Dataset -Label Species", ErrorIds.EmptyDataset, ErrorCategory.InvalidData, "No records were given")]
     [InlineData("'iris' | ConvertFrom-Dataset", "InputObjectNotBound", ErrorCategory.InvalidArgument, "input object cannot be bound")]
     [InlineData("Import-Dataset no-such-file.csv -Label y", ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "no-such-file.csv")]
+    [InlineData("Import-Dataset no-such-*.csv -Label y", ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "No file matches 'no-such-*.csv'")]
+    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd", ErrorIds.ExcludedColumnNotFound, ErrorCategory.InvalidArgument, "no property 'Idd' to exclude")]
+    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude y", ErrorIds.ExcludedLabel, ErrorCategory.InvalidArgument, "'y' is the label")]
     // Export-Network, Import-Network, Export-TrainingChart
-    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName())", ErrorIds.ModelFileExists, ErrorCategory.InvalidOperation, "Use -Force")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName()) -Format NeuralPS", ErrorIds.ModelFileExists, ErrorCategory.InvalidOperation, "Use -Force")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempPath() + 'model.h5')", ErrorIds.UnknownModelExtension, ErrorCategory.InvalidArgument, "Use .npsm for the NeuralPS model file")]
+    [InlineData("$p = [IO.Path]::GetTempPath() + [guid]::NewGuid() + '.onnx'; New-Network 2 | Add-DenseLayer 1 | Export-Network $p; Import-Network $p", ErrorIds.OnnxImportNotSupported, ErrorCategory.NotImplemented, "cannot import ONNX yet")]
     [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData, "")]
     [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", ErrorIds.UnknownChartFormat, ErrorCategory.InvalidArgument, ".png or .svg")]
     // Show-TrainingHistory, Get-FeatureImportance, Get-Attribution, Get-LayerStatistics

@@ -55,8 +55,8 @@ public class MetaTests : IClassFixture<PowerShellSession>
     }
 
     /// <summary>
-    /// Every example in the help runs: a cmdlet's examples in order, in
-    /// one scope, in a folder holding what their text assumes (iris.csv, iris.npsm, models/, a trained $net and its
+    /// Every example in the help runs: a cmdlet's examples in order, in one scope, in a folder holding what their text
+    /// assumes (iris.csv, iris.npsm, models/, pictures/ with one folder of PNG files per class, a trained $net and its
     /// $train/$test split).
     /// </summary>
     [Fact]
@@ -79,6 +79,8 @@ public class MetaTests : IClassFixture<PowerShellSession>
                 $null = New-Item models -ItemType Directory
                 $model | Export-Network models/first.npsm
                 $model | Export-Network models/second.npsm
+                . '{{Path.Combine(PowerShellSession.RepoRoot, "tests", "TestPictures.ps1")}}'
+                $null = Export-TestPicture -Path pictures -PerClass 4
                 Pop-Location
                 $fashion = Test-Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
                 foreach ($command in Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object Name) {

@@ -128,4 +128,42 @@ public class NetworkFileTests : IDisposable
         Assert.Equal(ErrorIds.ModelFileExists, Id(_ps.Fail("$net | Export-Network iris.onnx")));
         _ps.Run("$net | Export-Network iris.onnx -Force");
     }
+
+    [Fact]
+    public void ImportingOnnxSaysItIsNotSupportedYetWhateverTheFileIsCalled()
+    {
+        _ps.Run("$net | Export-Network iris.onnx; $net | Export-Network iris-model.bin -Format Onnx");
+        foreach (string script in new[] { "Import-Network iris.onnx", "Import-Network iris-model.bin",
+            "Import-Network -Bytes ([IO.File]::ReadAllBytes((Resolve-Path iris-model.bin)))" })
+        {
+            ErrorRecord error = _ps.Fail(script);
+            Assert.Equal(ErrorIds.OnnxImportNotSupported, Id(error));
+            Assert.Equal(ErrorCategory.NotImplemented, error.CategoryInfo.Category);
+            Assert.Contains("cannot import ONNX yet", error.Exception.Message);
+            Assert.Contains("Export-Network model.npsm", error.Exception.Message);
+            Assert.NotNull(error.TargetObject);
+        }
+        // a .onnx name on a NeuralPS model file is read as what it is
+        _ps.Run("$net | Export-Network really-npsm.bin -Format NeuralPS; Copy-Item really-npsm.bin really-npsm.onnx");
+        Assert.IsType<Network>(Assert.Single(_ps.Run("Import-Network really-npsm.onnx")).BaseObject);
+    }
+
+    [Fact]
+    public void ExportRefusesAnExtensionItDoesNotWriteUnlessFormatIsGiven()
+    {
+        foreach (string name in new[] { "model.h5", "model.keras", "model" })
+        {
+            ErrorRecord error = _ps.Fail($"$net | Export-Network {name}");
+            Assert.Equal(ErrorIds.UnknownModelExtension, Id(error));
+            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Contains(".npsm", error.Exception.Message);
+            Assert.Contains(".onnx", error.Exception.Message);
+            Assert.Contains("-Format", error.Exception.Message);
+            Assert.False(File.Exists(PathOf(name)), $"{name} was written");
+        }
+        _ps.Run("$net | Export-Network model.h5 -Format NeuralPS");
+        Assert.IsType<Network>(Assert.Single(_ps.Run("Import-Network model.h5")).BaseObject);
+        _ps.Run("$net | Export-Network IRIS.NPSM");
+        Assert.True(File.Exists(PathOf("IRIS.NPSM")));
+    }
 }

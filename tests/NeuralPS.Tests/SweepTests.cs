@@ -68,8 +68,9 @@ public class SweepTests : IClassFixture<PowerShellSession>
     /// <summary>
     /// Invoke-Training and Invoke-Sweep take their training options from one base class: every parameter both have is
     /// the same parameter (type, aliases, every attribute with every property, help text and default), apart from
-    /// -Network (a network to train, or a script that makes one) and -Data's position (each cmdlet's positions are its
-    /// own). A parameter added to both cmdlets separately, instead of to the base, fails here by name.
+    /// -Network (a network to train, or a script that makes one) and how -Data binds (each cmdlet's positions, parameter
+    /// sets and pipeline input are its own; its type and help are shared). A parameter added to both cmdlets separately,
+    /// instead of to the base, fails here by name.
     /// </summary>
     [Fact]
     public void InvokeTrainingAndInvokeSweepShareTheirTrainingParametersExactly()
@@ -89,7 +90,10 @@ public class SweepTests : IClassFixture<PowerShellSession>
                 $text = ($help.description | ForEach-Object Text) -join ' '
                 $signature = '{0} [{1}] {2} help: {3} default: {4}' -f $p.ParameterType, ($p.Aliases -join ','),
                     (($attributes | Sort-Object) -join ' '), $text, $help.defaultValue
-                if ($name -eq 'Data') { $signature -replace 'Position=-?\d+', 'Position=*' } else { $signature }
+                if ($name -ne 'Data') { return $signature }
+                # -Data binds by each cmdlet's own positions, sets and pipeline rules; its type and help are shared.
+                $messages = ($p.ParameterSets.Values.HelpMessage | Sort-Object -Unique) -join ' | '
+                '{0} message: {1} help: {2}' -f $p.ParameterType, $messages, $text
             }
             'epochs: ' + (Get-Signature $training 'Epochs')
             $both = $training.Parameters.Keys | Where-Object { $sweep.Parameters.ContainsKey($_) } |

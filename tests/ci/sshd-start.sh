@@ -9,9 +9,10 @@ dir="${NEURALPS_SSHD_DIR:-/tmp/neuralps-sshd}"
 port="${NEURALPS_SSHD_PORT:-2222}"
 sshd=/usr/sbin/sshd
 [ -x "$sshd" ] || { echo "sshd-start: $sshd is missing (apt-get install openssh-server)" >&2; exit 1; }
+# The pwsh on PATH (.ci/run puts the one of tests/setup-tools.sh first), else that one where setup-tools.sh writes it.
 pwsh_path="$(command -v pwsh || true)"
-[ -n "$pwsh_path" ] || pwsh_path="$HOME/.dotnet/tools/pwsh"
-[ -x "$pwsh_path" ] || { echo "sshd-start: pwsh not found (dotnet tool install --global PowerShell)" >&2; exit 1; }
+[ -n "$pwsh_path" ] || pwsh_path="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools/pwsh"
+[ -x "$pwsh_path" ] || { echo "sshd-start: pwsh not found (run tests/setup-tools.sh first)" >&2; exit 1; }
 
 # A server from an earlier run in this folder is stopped first, so its keys are not replaced under it.
 "$(dirname "${BASH_SOURCE[0]}")/sshd-stop.sh" >/dev/null 2>&1 || true
@@ -24,7 +25,7 @@ cp "$dir/client_key.pub" "$dir/authorized_keys"
 # The client trusts exactly this host key, under both names the tests may use.
 host_pub="$(cut -d' ' -f1,2 "$dir/host_key.pub")"
 printf '[127.0.0.1]:%s %s\n[localhost]:%s %s\n' "$port" "$host_pub" "$port" "$host_pub" > "$dir/known_hosts"
-# The dotnet tool's pwsh finds its runtime through DOTNET_ROOT when dotnet is not in a standard place.
+# A dotnet tool's launcher finds its runtime through DOTNET_ROOT when dotnet is not in a standard place.
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 
 cat > "$dir/sshd_config" <<CONFIG

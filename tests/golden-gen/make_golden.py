@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""Writes PyTorch reference trajectories in the format of ../../../shared/golden (see its README.md).
+"""Writes PyTorch reference trajectories into tests/golden, in the format its README.md describes.
 
 Every file fixes the initial parameters and the data, runs N optimizer steps on mini-batches taken in order
 (rows 0..bs-1, bs..2bs-1, ...; the last batch of a pass may be smaller; then the next pass starts again at row
 0), and records the loss before every step, the gradients at the first step, the parameters after the last step
 and the predictions (inference mode) after the last step. Everything is computed in float64 with torch.optim.
 
-    /usr/bin/python3 tests/golden-gen/make_golden.py /tmp/golden2            # the fixed variants
-    /usr/bin/python3 tests/golden-gen/make_golden.py /tmp/golden3 --random 40 --seed 7   # plus random ones
-    NEURALPS_GOLDEN_DIR=/tmp/golden2 dotnet test tests/NeuralPS.Core.Tests --filter GoldenTests
+    /usr/bin/python3 tests/golden-gen/make_golden.py                       # the fixed variants, into tests/golden
+    /usr/bin/python3 tests/golden-gen/make_golden.py /tmp/golden3 --random 40 --seed 7   # plus random ones, elsewhere
+    NEURALPS_GOLDEN_DIR=/tmp/golden3 dotnet test tests/NeuralPS.Core.Tests --filter GoldenTests
 
-Needs Debian's python3-torch (1.13) and numpy. Conventions (the same as the shared files):
+Needs Debian's python3-torch (1.13) and numpy (apt-get install python3-torch). Besides the JSON files it writes
+GENERATED.md into the folder: the seed, the PyTorch and numpy versions and the files. Conventions (those of
+tests/golden/README.md):
   * dense weights are stored [inputs, units] row-major (y = x @ W + b), i.e. the transpose of torch's Linear
   * "loss" = mean over the batch of the per-sample loss + l1*sum|W| + l2*sum(W^2) over each layer's weights
   * the per-sample loss of a multi-output MSE, MAE, Huber or BCE is the mean over the outputs; a softmax or
@@ -500,7 +502,9 @@ def random_case(index, r):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", help="folder to write the JSON files into")
+    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+    ap.add_argument("out", nargs="?", default=golden,
+                    help="folder to write the JSON files into (default: tests/golden)")
     ap.add_argument("--random", type=int, default=0, help="also write this many random variants")
     ap.add_argument("--seed", type=int, default=20261126, help="seed for data, initial weights and random variants")
     ap.add_argument("--no-fixed", action="store_true", help="write only the random variants")
@@ -531,10 +535,12 @@ def main():
                 print(f"warning: {spec['name']}: PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
         with open(os.path.join(args.out, spec["name"] + ".json"), "w") as f:
             json.dump(result, f)
-    with open(os.path.join(args.out, "README.md"), "w") as f:
-        f.write("# Reference trajectories\n\nWritten by tests/golden-gen/make_golden.py "
-                f"(seed {args.seed}) with PyTorch {torch.__version__}, float64; the conventions are those of "
-                "shared/golden/README.md.\n\nFiles: " + ", ".join(c["name"] + ".json" for c in cases) + "\n")
+    # Not README.md: the folder's README is written by hand and covers the files this script did not write.
+    with open(os.path.join(args.out, "GENERATED.md"), "w") as f:
+        command = " ".join(["tests/golden-gen/make_golden.py"] + sys.argv[1:])
+        f.write(f"# Written by tests/golden-gen/make_golden.py\n\n`{command}` (seed {args.seed}) with PyTorch "
+                f"{torch.__version__} and numpy {np.__version__}, in float64; the conventions are those of "
+                "tests/golden/README.md.\n\nFiles: " + ", ".join(c["name"] + ".json" for c in cases) + "\n")
     print(f"{len(cases)} cases written to {args.out}", file=sys.stderr)
 
 

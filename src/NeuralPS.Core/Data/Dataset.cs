@@ -86,6 +86,23 @@ public sealed class Dataset
     /// <summary>How raw records were turned into these features (kept by a network trained on it); null for plain numeric data.</summary>
     public FeatureEncoding? Encoding { get; set; }
 
+    /// <summary>
+    /// The shape of a row, outermost first — C, H, W for pictures — or null for a plain row of features. The buffers
+    /// stay flat: a row is the shape's values in row-major order, so the product of the shape is <see cref="FeatureCount"/>.
+    /// </summary>
+    public int[]? Shape
+    {
+        get => _shape?.ToArray();
+        init
+        {
+            if (value is not null && (value.Length == 0 || value.Any(d => d < 1) || value.Aggregate(1L, (p, d) => p * d) != FeatureCount))
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
+                    $"A row shaped {string.Join('×', value)} does not hold the dataset's {FeatureCount} features; give a shape whose sizes multiply to {FeatureCount}.", value);
+            _shape = value?.ToArray();
+        }
+    }
+    private readonly int[]? _shape;
+
     /// <summary>Number of classes (0 unless classification).</summary>
     public int ClassCount => ClassNames?.Length ?? 0;
 
@@ -114,6 +131,7 @@ public sealed class Dataset
         return new Dataset(features, FeatureCount, targets, TargetWidth, Task, FeatureNames, ClassNames, name ?? Name, LabelName)
         {
             Encoding = Encoding,
+            Shape = _shape,
         };
     }
 
@@ -166,5 +184,5 @@ public sealed class Dataset
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Name}: {Rows} rows × {FeatureCount} features, {Task}" + (ClassNames is null ? "" : $", {ClassCount} classes");
+        $"{Name}: {Rows} rows × {FeatureCount} features{(_shape is null ? "" : $" ({string.Join('×', _shape)})")}, {Task}" + (ClassNames is null ? "" : $", {ClassCount} classes");
 }

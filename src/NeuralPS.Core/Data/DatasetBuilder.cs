@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace NeuralPS.Core.Data;
 
@@ -35,7 +36,7 @@ public sealed class DatasetBuildOptions
 /// numbers (and numeric text) are numeric, true/false is boolean, other text is categorical; a column mixing
 /// numbers and text is an error that names the row and the column.
 /// </summary>
-public sealed class DatasetBuilder
+public sealed partial class DatasetBuilder
 {
     private readonly string[] _features;
     private readonly string _label;
@@ -142,6 +143,27 @@ public sealed class DatasetBuilder
     public NeuralPSException MissingColumn(string column) =>
         new(ErrorIds.MissingFeature, ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
 
+    /// <summary>
+    /// <paramref name="features"/> without the <paramref name="exclude"/>d columns (names matched ignoring case). Every
+    /// excluded name must be one of <paramref name="columns"/> and not the label: a misspelt -Exclude would otherwise
+    /// leave the Id column in, silently.
+    /// </summary>
+    public static string[] Exclude(IEnumerable<string> features, IReadOnlyList<string> columns, string label,
+        IReadOnlyCollection<string> exclude, string source = "", string noun = "property")
+    {
+        foreach (string name in exclude)
+        {
+            if (!columns.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new NeuralPSException(ErrorIds.ExcludedColumnNotFound, ErrorKind.InvalidArgument,
+                    $"{source}there is no {noun} '{name}' to exclude. The {(noun == "column" ? "columns" : "properties")} are: " +
+                    $"{string.Join(", ", columns.Take(30))}{(columns.Count > 30 ? ", …" : "")}.", name);
+            if (string.Equals(name, label, StringComparison.OrdinalIgnoreCase))
+                throw new NeuralPSException(ErrorIds.ExcludedLabel, ErrorKind.InvalidArgument,
+                    $"{source}'{name}' is the label, so it cannot be excluded. Leave it out of -Exclude, or choose another -Label.", name);
+        }
+        return features.Where(f => !exclude.Contains(f, StringComparer.OrdinalIgnoreCase)).ToArray();
+    }
+
     /// <summary>Infers (or checks) the encoding and builds the dataset.</summary>
     public Dataset Build()
     {
@@ -235,8 +257,11 @@ public sealed class DatasetBuilder
     /// One column's values as they arrive: numbers (and booleans as 0/1) in a float list, text where a value is not
     /// a number. Text columns keep every value as text, so categories keep their exact spelling.
     /// </summary>
-    private sealed class ColumnStore
+    private sealed partial class ColumnStore
     {
+        [GeneratedRegex(@"^[+-]?[0-9][0-9,]*,[0-9]+(\.[0-9]+)?$")]
+        private static partial Regex NumberWithComma();
+
         private readonly List<float> _numbers = new();
         private List<string>? _texts;          // text columns: every row; otherwise the rows that were not numbers
         private List<int>? _textRows;           // for non-text columns: which rows _texts holds
@@ -300,6 +325,7 @@ public sealed class DatasetBuilder
         {
             if (ForceText) return ColumnKind.Categorical;
             bool sawText = FirstTextRow >= 0;
+            if (sawText) RefuseNumbersWithCommas(options);
             if (sawText && (_sawNumber || _sawBool))
             {
                 // The minority spelling is the likely mistake: name the row where the second kind first appears.
@@ -312,6 +338,24 @@ public sealed class DatasetBuilder
             }
             if (sawText) return ColumnKind.Categorical;
             return _sawBool && !_sawNumber ? ColumnKind.Boolean : ColumnKind.Numeric;
+        }
+
+        /// <summary>
+        /// "1,000" or "2,5" (a thousands separator, a decimal comma) is not a number in the invariant culture, so the
+        /// column would silently become categories, one per value: refuse it, naming the first such row.
+        /// </summary>
+        private void RefuseNumbersWithCommas(DatasetBuildOptions options)
+        {
+            for (int i = 0; i < _texts!.Count; i++)
+            {
+                string text = _texts[i];
+                if (!NumberWithComma().IsMatch(text)) continue;
+                int row = _textRows![i];
+                throw new NeuralPSException(ErrorIds.NumberWithComma, ErrorKind.InvalidData,
+                    $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{text}' is a number written with a comma, which does not read as a " +
+                    "number (NeuralPS reads numbers written as 1000.5). Remove the thousands separators " +
+                    $"(or write the decimal comma as a point), or pass {Fix} if the values are categories.", Name);
+            }
         }
     }
 }

@@ -9,10 +9,13 @@ namespace NeuralPS.Core.Data;
 /// </summary>
 public static class IdxReader
 {
-    /// <summary>An image dataset with class labels; class names default to the digits 0–9.</summary>
+    /// <summary>
+    /// An image dataset with class labels; class names default to the digits 0–9. Images of two dimensions (rows ×
+    /// columns, as MNIST's) keep their shape as 1, H, W: one channel.
+    /// </summary>
     public static Dataset ReadDataset(string imagesPath, string labelsPath, string[]? classNames = null, string? name = null)
     {
-        (float[] pixels, int rows, int width) = ReadImages(imagesPath);
+        (float[] pixels, int rows, int width, int[] shape) = Read(imagesPath);
         byte[] labels = ReadLabels(labelsPath);
         if (labels.Length != rows)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
@@ -23,11 +26,21 @@ public static class IdxReader
         string[] names = classNames ?? Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         string[] features = Enumerable.Range(0, width).Select(i => $"pixel{i}").ToArray();
         return new Dataset(pixels, width, targets, 1, DatasetTask.Classification, features, names,
-            name ?? Path.GetFileNameWithoutExtension(imagesPath), "label");
+            name ?? Path.GetFileNameWithoutExtension(imagesPath), "label")
+        {
+            Shape = shape.Length == 2 ? new[] { 1, shape[0], shape[1] } : null,
+        };
     }
 
     /// <summary>Images as [rows, width] floats in [0, 1], width being the product of the image dimensions.</summary>
     public static (float[] Pixels, int Rows, int Width) ReadImages(string path)
+    {
+        (float[] pixels, int rows, int width, _) = Read(path);
+        return (pixels, rows, width);
+    }
+
+    /// <summary>The images and the dimensions of one image.</summary>
+    private static (float[] Pixels, int Rows, int Width, int[] Shape) Read(string path)
     {
         byte[] bytes = ReadAll(path);
         (int[] dims, int offset) = Header(bytes, path);
@@ -41,7 +54,7 @@ public static class IdxReader
             throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' is truncated: {bytes.Length} bytes, {needed} expected.", path);
         var pixels = new float[rows * width];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = bytes[offset + i] / 255f;
-        return (pixels, rows, width);
+        return (pixels, rows, width, dims[1..]);
     }
 
     /// <summary>One label byte per row.</summary>

@@ -96,13 +96,14 @@ internal static class OptimizerReference
     /// <summary>
     /// NAdam at step t, as PyTorch 1.13 (the golden files' reference) computes it: μ_t = β₁·(1 − ½·0.96^(t·ψ)),
     /// Π = Π·μ_t (kept in <paramref name="muProduct"/>, a float as the optimizer saves it);
-    /// p = p − [lr·(1 − μ_t)/(1 − Π)·g + lr·μ_{t+1}/(1 − Π·μ_t·μ_{t+1})·m] / (√v / √(1 − β₂ᵗ) + ε), after Adam's m and v.
+    /// p = p − [lr·(1 − μ_t)/(1 − Π)·g + lr·μ_{t+1}/(1 − Π·μ_t·μ_{t+1})·m] / (√v / √(1 − β₂ᵗ) + ε), after Adam's m and v,
+    /// with Adam's denominator (√v in float, times the rounded 1/√(1 − β₂ᵗ)).
     /// </summary>
     public static void NAdam(Span<float> p, Span<float> g, Span<float> m, Span<float> v, ref float muProduct, long t, float lr,
         double beta1, double beta2, double epsilon, double weightDecay, double momentumDecay)
     {
         float wd = (float)weightDecay, b1 = (float)beta1, b2 = (float)beta2, rb1 = (float)(1 - beta1), rb2 = (float)(1 - beta2), eps = (float)epsilon;
-        double bc2Root = Math.Sqrt(1 - Math.Pow(beta2, t));
+        float invBc2Root = (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, t)));
         double mu = beta1 * (1 - 0.5 * Math.Pow(0.96, t * momentumDecay));
         double muNext = beta1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * momentumDecay));
         double product = muProduct * mu;
@@ -114,8 +115,7 @@ internal static class OptimizerReference
             float gi = weightDecay != 0 ? p[i] * wd + g[i] : g[i];
             m[i] = b1 * m[i] + rb1 * gi;
             v[i] = b2 * v[i] + rb2 * gi * gi;
-            float denominator = (float)(Math.Sqrt(v[i]) / bc2Root) + eps;
-            p[i] = p[i] - (gradScale * gi + momentumScale * m[i]) / denominator;
+            p[i] = p[i] - (gradScale * gi + momentumScale * m[i]) / (MathF.Sqrt(v[i]) * invBc2Root + eps);
         }
     }
 }

@@ -12,7 +12,7 @@ namespace NeuralPS.Core.Serialization;
 /// <code>
 /// offset 0   8 bytes   magic 89 'N' 'P' 'S' 'D' 0D 0A 1A
 ///        8   uint32    format number (little-endian), <see cref="FormatVersion"/>
-///       12   int32     JSON metadata length J, then J bytes of UTF-8 JSON (shape, task, names, encoding)
+///       12   int32     JSON metadata length J, then J bytes of UTF-8 JSON (sizes, task, names, encoding, row shape)
 ///   16 + J   int32 count + float32 values of the features, then the same for the targets (little-endian)
 ///      end   32 bytes  SHA-256 of everything before it
 /// </code>
@@ -38,6 +38,7 @@ public static class DatasetBytes
             ClassNames = data.ClassNames,
             LabelName = data.LabelName,
             Encoding = data.Encoding,
+            Shape = data.Shape,
         };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(meta, ModelFile.Json);
         long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length + ChecksumLength;
@@ -82,6 +83,7 @@ public static class DatasetBytes
             return new Dataset(features, meta.FeatureCount, targets, meta.TargetWidth, meta.Task, meta.FeatureNames, meta.ClassNames, meta.Name, meta.LabelName)
             {
                 Encoding = meta.Encoding,
+                Shape = meta.Shape,
             };
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
@@ -126,5 +128,6 @@ public static class DatasetBytes
         public string[]? ClassNames { get; set; }
         public string? LabelName { get; set; }
         public FeatureEncoding? Encoding { get; set; }
+        public int[]? Shape { get; set; }
     }
 }

@@ -28,8 +28,8 @@ public static class Evaluator
                 $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);
         // Data made apart from the training data (another CSV, columns in another order) can fit by shape and still
         // mean something else: catch the two silent cases, classes in another order and features in another order.
-        if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses &&
-            classes.Length == dataClasses.Length && !classes.SequenceEqual(dataClasses))
+        // (Classes that differ in number too: a binary network's [a, b] against data made with only b would read b as a.)
+        if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses && !classes.SequenceEqual(dataClasses))
             throw new NeuralPSException(ErrorIds.ClassMismatch, ErrorKind.InvalidData,
                 $"The network's classes are {string.Join(", ", classes.Take(10))} but the {what}'s are {string.Join(", ", dataClasses.Take(10))}. " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding.", data);
@@ -39,8 +39,13 @@ public static class Evaluator
                 $"The {what} has the network's features in another order ({string.Join(", ", data.FeatureNames.Take(8))} instead of {string.Join(", ", names.Take(8))}). " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding, or -Feature in the network's order.", data);
         int outputs = network.OutputSize;
+        if (network.OutputActivation == Activation.Softmax && outputs == 1) throw SoftmaxOverOneUnit(network);
         if (data.Task == DatasetTask.Classification)
         {
+            if (data.ClassCount < 2)
+                throw new NeuralPSException(ErrorIds.OneClass, ErrorKind.InvalidData,
+                    $"The {what} has only one class ('{data.ClassNames![0]}'): there is nothing to tell apart, so no classifier " +
+                    $"learns from it. Check {(data.LabelName is string label ? $"the label column ('{label}')" : "the labels")}, or add rows of the other classes.", data);
             bool binary = outputs == 1 && data.ClassCount <= 2;
             if (!binary && outputs != data.ClassCount)
                 throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
@@ -49,8 +54,55 @@ public static class Evaluator
         }
         else if (data.TargetWidth != outputs)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
-                $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target values a row.", data);
+                $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target value{(data.TargetWidth == 1 ? "" : "s")} a row. " +
+                (LooksLikeClassIds(data, outputs)
+                    ? $"Its label{(data.LabelName is null ? "" : $" '{data.LabelName}'")} holds whole numbers, read as values to regress; if they are class ids, " +
+                      $"make the data with -Classification: ConvertTo-Dataset -Label {data.LabelName ?? "<label>"} -Classification (or Import-Dataset <file> -Label {data.LabelName ?? "<label>"} -Classification)."
+                    : $"Make the last layer Add-DenseLayer {data.TargetWidth}."), data);
     }
+
+    /// <summary>
+    /// A regression dataset of one whole-number target a row, and a network of several outputs: the label was most
+    /// likely meant as class ids (digits 0-9 in a CSV) and read as numbers.
+    /// </summary>
+    private static bool LooksLikeClassIds(Dataset data, int outputs)
+    {
+        if (data.Task != DatasetTask.Regression || data.TargetWidth != 1 || outputs < 2) return false;
+        foreach (float t in data.Targets)
+            if (t < 0 || t != MathF.Floor(t)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Throws a clear error when the network cannot sensibly be trained on the data: on top of
+    /// <see cref="EnsureCompatible"/>, a loss that does not fit the output layer, and classes fitted by an output
+    /// that gives no probabilities with a loss nobody chose (a linear output trains on one-hot rows with mean squared
+    /// error: it runs, learns poorly and its "confidence" means nothing).
+    /// </summary>
+    public static void EnsureTrainable(Network network, Dataset data)
+    {
+        EnsureCompatible(network, data, "training data");
+        LossFunctions.EnsureFits(network.Loss, network.OutputActivation, network.OutputSize, network.Name);
+        if (network.LossOverride is null && data.Task != DatasetTask.Regression &&
+            network.OutputActivation is not (Activation.Softmax or Activation.Sigmoid))
+        {
+            int outputs = network.OutputSize;
+            string fix = data.Task == DatasetTask.MultiLabel || outputs == 1
+                ? $"Add-DenseLayer {outputs} -Activation Sigmoid (binary cross-entropy)"
+                : $"Add-DenseLayer {outputs} -Activation Softmax (cross-entropy)";
+            throw new NeuralPSException(ErrorIds.OutputMismatch, ErrorKind.InvalidOperation,
+                $"The output layer of '{network.Name}' is {network.OutputActivation}, which gives no probabilities, so it would fit the " +
+                $"{(data.Task == DatasetTask.MultiLabel ? "labels" : "classes")} of the training data with mean squared error. " +
+                $"Make the last layer {fix}, or choose the loss on purpose: Set-Loss MeanSquaredError.", network);
+        }
+    }
+
+    /// <summary>The error for a softmax output of one unit, whose one probability is always 1.</summary>
+    public static NeuralPSException SoftmaxOverOneUnit(object? target) =>
+        new(ErrorIds.SoftmaxOneUnit, ErrorKind.InvalidArgument,
+            "A softmax over one unit always outputs 1, so it can neither learn nor tell classes apart. For two classes " +
+            "use Add-DenseLayer 1 -Activation Sigmoid; for more, one softmax unit per class (Add-DenseLayer 3 -Activation " +
+            "Softmax for three); for a number, a linear output (Add-DenseLayer 1).", target);
 
     /// <summary>Whether accuracy means something for this network and data.</summary>
     public static bool HasAccuracy(Network network, Dataset data) =>

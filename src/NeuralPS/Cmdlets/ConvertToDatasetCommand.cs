@@ -27,6 +27,9 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Feature { get; set; }
 
+    [Parameter(HelpMessage = "Properties to leave out of the features (an Id, a row number).")]
+    public string[] Exclude { get; set; } = Array.Empty<string>();
+
     [Parameter(HelpMessage = "Properties to one-hot encode even though they hold numbers (codes, digits standing for categories).")]
     public string[] Categorical { get; set; } = Array.Empty<string>();
 
@@ -55,6 +58,8 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
                 $"Record 1 has no property '{label}' to use as the label. Its properties are: {string.Join(", ", RecordAccess.Columns(_records[0]))}.", label);
         string[] features = Feature ?? Encoding?.Columns.Select(c => c.Name).ToArray()
             ?? RecordAccess.Columns(_records[0]).Where(c => !string.Equals(c, label, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (Exclude.Length > 0)
+            features = DatasetBuilder.Exclude(features, RecordAccess.Columns(_records[0]), label, Exclude, "Record 1: ");
         var builder = new DatasetBuilder(features, label, new DatasetBuildOptions
         {
             Categorical = Categorical,

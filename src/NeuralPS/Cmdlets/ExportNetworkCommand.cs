@@ -8,7 +8,7 @@ namespace NeuralPS.Cmdlets;
 /// <summary>The file formats Export-Network writes.</summary>
 public enum ModelFormat
 {
-    /// <summary>Chosen from the extension: .onnx is Onnx, anything else NeuralPS.</summary>
+    /// <summary>Chosen from the extension: .onnx is Onnx, .npsm NeuralPS; any other extension is refused.</summary>
     Auto,
     /// <summary>The NeuralPS model file: everything needed to predict and to resume training exactly.</summary>
     NeuralPS,
@@ -28,11 +28,11 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network to save.")]
     public Network Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The file to write (.npsm by convention; .onnx writes ONNX).")]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The file to write: .npsm (the NeuralPS model file) or .onnx (ONNX); another extension needs -Format.")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    [Parameter(HelpMessage = "NeuralPS (the default, except for a .onnx path) or Onnx.")]
+    [Parameter(HelpMessage = "NeuralPS or Onnx, whatever the extension (by default the extension decides: .npsm or .onnx).")]
     public ModelFormat Format { get; set; } = ModelFormat.Auto;
 
     [Parameter(HelpMessage = "Overwrite an existing file.")]
@@ -44,15 +44,30 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         string path = GetUnresolvedProviderPathFromPSPath(Path);
-        ModelFormat format = Format != ModelFormat.Auto ? Format
-            : string.Equals(System.IO.Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase) ? ModelFormat.Onnx : ModelFormat.NeuralPS;
+        ModelFormat format = Format != ModelFormat.Auto ? Format : FormatOf(path);
         if (File.Exists(path) && !Force)
             throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
+        using NetworkLease lease = Use(Network, NetworkUse.Read); // a network being trained elsewhere is not saved half-way
         if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);
         else ModelFile.Write(Network, path, overwrite: true);
         WriteVerbose($"Saved '{Network.Name}' ({Network.ParameterCount} parameters, {Network.History.Count} epochs) to {path}.");
         if (PassThru) WriteObject(new FileInfo(path));
     });
+
+    /// <summary>
+    /// The format a path's extension names. Any other extension is refused rather than written as .npsm: a user who
+    /// asks for model.h5 expects a Keras file, and a .npsm under that name would only fail later, elsewhere.
+    /// </summary>
+    private static ModelFormat FormatOf(string path)
+    {
+        string extension = System.IO.Path.GetExtension(path);
+        if (string.Equals(extension, ".onnx", StringComparison.OrdinalIgnoreCase)) return ModelFormat.Onnx;
+        if (string.Equals(extension, ModelFile.Extension, StringComparison.OrdinalIgnoreCase)) return ModelFormat.NeuralPS;
+        throw new NeuralPSException(ErrorIds.UnknownModelExtension, ErrorKind.InvalidArgument,
+            $"Export-Network does not write {(extension.Length == 0 ? "files without an extension" : $"'{extension}' files")} ('{path}'). " +
+            "Use .npsm for the NeuralPS model file (Import-Network reads it back, ready to predict and to train on) or .onnx for ONNX " +
+            "(for other runtimes), or give -Format NeuralPS or -Format Onnx to write that format under any name.", path);
+    }
 }

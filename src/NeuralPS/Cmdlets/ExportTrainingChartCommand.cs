@@ -87,6 +87,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
         Guard(() =>
         {
             AtomicFile.CheckWritable(full, "chart");
+            using IDisposable leases = UseAll(_inputs.OfType<Network>(), NetworkUse.Read); // histories do not grow meanwhile
             (Chart chart, string kind, int width, int height) = BuildChart();
             if (!ShouldProcess(full, $"Write a {width}×{height} {format} chart")) return;
             string fontFamily, fontFile = "";

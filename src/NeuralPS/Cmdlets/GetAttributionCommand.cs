@@ -43,6 +43,7 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
 
     protected override void BeginProcessing() => Guard(() =>
     {
+        Hold(Network, NetworkUse.Read);
         Network.EnsureReady();
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
         if (_encoding is not null && _encoding.FeatureCount != Network.InputSize) _encoding = null;

@@ -10,16 +10,22 @@ namespace NeuralPS.Cmdlets;
 /// does (accuracy drop for a classifier, mean squared error increase for a regression). One object per feature, most
 /// important first.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "FeatureImportance")]
+[Cmdlet(VerbsCommon.Get, "FeatureImportance", DefaultParameterSetName = NetworkFirst)]
 [OutputType(typeof(FeatureImportance))]
 public sealed class GetFeatureImportanceCommand : NeuralPSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
 
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
+    // Network is position 0 and Data position 1, and either may come from the pipeline; when the network is piped,
+    // the data is the first positional argument ($net | Get-FeatureImportance $data), hence the second parameter set.
+    private const string NetworkFirst = "NetworkFirst", NetworkPiped = "NetworkPiped";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The trained network.")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = NetworkPiped, HelpMessage = "The trained network.")]
     public Network Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, HelpMessage = "The data to measure on (held-out data tells most).")]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The data to measure on (held-out data tells most).")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkPiped, HelpMessage = "The data to measure on (held-out data tells most).")]
     public Dataset Data { get; set; } = null!;
 
     [Parameter(HelpMessage = "Shuffles per feature; the importance is their mean and StdDev their spread (5).")]
@@ -33,6 +39,7 @@ public sealed class GetFeatureImportanceCommand : NeuralPSCmdlet
     {
         WriteVerbose($"Permutation importance of '{Network.Name}' on {Data.Rows} rows, {Data.FeatureCount} features × {Repeats} repeats.");
         FeatureImportance[] results;
+        using NetworkLease lease = Use(Network, NetworkUse.Read);
         try { results = PermutationImportance.Compute(Network, Data, Repeats, Seed, _stop.Token); }
         catch (OperationCanceledException) { return; }
         foreach (FeatureImportance result in results.OrderBy(r => r.Rank)) WriteObject(result);

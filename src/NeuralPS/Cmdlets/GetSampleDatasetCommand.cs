@@ -42,7 +42,7 @@ public sealed class SplitDatasetCommand : NeuralPSCmdlet
     [ValidateRange(0.0, 0.99)]
     public double ValidationFraction { get; set; }
 
-    [Parameter(HelpMessage = "Keep the class proportions in every part.")]
+    [Parameter(HelpMessage = "Keep the class proportions in every part (classification datasets only).")]
     public SwitchParameter Stratify { get; set; }
 
     [Parameter(HelpMessage = "Seed for the random split.")]

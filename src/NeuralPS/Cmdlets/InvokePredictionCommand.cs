@@ -2,12 +2,15 @@ using System.Collections;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Imaging;
 
 namespace NeuralPS.Cmdlets;
 
 /// <summary>
-/// Predicts for pipeline objects, numeric rows or a dataset. A record gets Prediction (the class name or value) and
-/// Confidence added and is passed on; a record the network cannot read gets a non-terminating error.
+/// Predicts for pipeline objects, numeric rows, picture files or a dataset. A record gets Prediction (the class name or
+/// value) and Confidence added and is passed on; a picture file (a FileInfo, or a path with a picture extension) is read
+/// at the network's picture size and color mode and answered with Name, Prediction, Confidence and Path; an input the
+/// network cannot read gets a non-terminating error.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Prediction", DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(PSObject))]
@@ -20,20 +23,22 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     public Network Network { get; set; } = null!;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet,
-        HelpMessage = "Records with the properties the network was trained on, or rows of numbers (double[]).")]
+        HelpMessage = "Records with the properties the network was trained on, rows of numbers (double[]), or picture files (Get-ChildItem *.png, or paths).")]
     public PSObject InputObject { get; set; } = null!;
 
-    [Parameter(Mandatory = true, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
     public Dataset Data { get; set; } = null!;
 
     [Parameter(HelpMessage = "Also add one property per class with its probability.")]
     public SwitchParameter IncludeProbabilities { get; set; }
 
     private FeatureEncoding? _encoding;
+    private ImageFormat? _imageFormat;
     private float[] _row = Array.Empty<float>();
 
     protected override void BeginProcessing() => Guard(() =>
     {
+        Hold(Network, NetworkUse.Read); // its prediction buffers serve one pipeline at a time
         Network.EnsureReady();
         // Networks trained on plain numeric data (samples, IDX) read records by their feature names.
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
@@ -50,10 +55,22 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             Guard(() => PredictDataset(Data), Data);
             return;
         }
+        if (InputObject.BaseObject is Dataset piped)
+        {
+            // $test | Invoke-Prediction $net: a piped dataset means its rows, as -Data does
+            Guard(() => PredictDataset(piped), piped);
+            return;
+        }
         _recordNumber++;
         object value = InputObject.BaseObject;
         try
         {
+            if (PicturePath(value) is string picture)
+            {
+                EnsureImageFormat();
+                PredictPicture(picture);
+                return;
+            }
             bool isRow = value is IList && value is not string;
             float[] row = isRow ? NumericRow((IList)value) : ReadRecord();
             float[] output = Network.Predict(row, 1);
@@ -67,6 +84,39 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             WriteNonTerminating(e);
         }
     }
+
+    /// <summary>The full path of a picture input: a FileInfo (whatever its extension), or a path with a picture extension.</summary>
+    private string? PicturePath(object value) => value switch
+    {
+        FileInfo file => file.FullName,
+        DirectoryInfo folder => throw new NeuralPSException(ErrorIds.NotAFile, ErrorKind.InvalidArgument,
+            $"'{folder.FullName}' is a folder, not a picture. Pass its pictures: Get-ChildItem '{folder.FullName}' -Recurse -File | Invoke-Prediction -Network $net", folder.FullName),
+        string text when ImageDecoder.HasImageExtension(text) => GetUnresolvedProviderPathFromPSPath(text),
+        _ => null,
+    };
+
+    private void PredictPicture(string path)
+    {
+        ImageDecoder.Decode(path, _imageFormat!, _row);
+        var result = new PSObject();
+        result.Properties.Add(new PSNoteProperty("Name", System.IO.Path.GetFileName(path)));
+        AddPrediction(result, Network.Predict(_row, 1));
+        result.Properties.Add(new PSNoteProperty("Path", path));
+        WriteObject(result);
+    }
+
+    /// <summary>The network's picture format, checked once: without one, every picture would fail the same way (terminating).</summary>
+    private void EnsureImageFormat() => Guard(() =>
+    {
+        if (_imageFormat is not null) return;
+        ImageFormat format = Network.ImageFormat ?? throw new NeuralPSException(ErrorIds.NoImageFormat, ErrorKind.InvalidOperation,
+            $"The network '{Network.Name}' does not know what pictures it reads (size and color mode): it was not trained on pictures. " +
+            "Train it on a dataset of pictures (Import-Dataset -Path <folder> -ImageSize 28,28, or IDX images), or pass rows of numbers.", Network);
+        if (format.FeatureCount != Network.InputSize)
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidOperation,
+                $"The network's pictures of {format} make {format.FeatureCount} inputs but the network takes {Network.InputSize}.", Network);
+        _imageFormat = format;
+    }, Network);
 
     private float[] ReadRecord()
     {

@@ -11,16 +11,21 @@ namespace NeuralPS.Cmdlets;
 /// Trains a network, writing one EpochResult as each epoch ends. Training runs on the pipeline thread (the engine's
 /// worker threads help with the arithmetic), so progress and results are written from the thread PowerShell expects.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Training")]
+[Cmdlet(VerbsLifecycle.Invoke, "Training", DefaultParameterSetName = NetworkFirst)]
 [OutputType(typeof(EpochResult), typeof(Network))]
 public sealed class InvokeTrainingCommand : TrainingCommandBase
 {
     private readonly CancellationTokenSource _stop = new();
+    // Network is position 0 and Data position 1, and either may come from the pipeline; when the network is piped,
+    // the data is the first positional argument ($net | Invoke-Training $data), hence the second parameter set.
+    private const string NetworkFirst = "NetworkFirst", NetworkPiped = "NetworkPiped";
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network to train (changed in place).")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The network to train (changed in place).")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = NetworkPiped, HelpMessage = "The network to train (changed in place).")]
     public Network Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = NetworkFirst, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkPiped, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
     public Dataset Data { get; set; } = null!;
 
     // -ValidationData, -Epochs, -BatchSize and the other training options: TrainingCommandBase, shared with Invoke-Sweep.
@@ -70,8 +75,10 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
     {
         bool rank0 = mpi is null || mpi.Rank == 0; // in an MPI job, rank 0 alone writes results, progress and messages
         TrainingOptions options = ToTrainingOptions(mpi);
+        NetworkLease? lease = null;
         try
         {
+            lease = Use(Network, NetworkUse.Change); // one pipeline at a time: another gets NetworkInUse at once
             var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
             var progress = new ProgressReporter(this, Network.Name);
             if (rank0)
@@ -96,11 +103,16 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
             if (rank0) WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
             // Every rank holds the same trained network; -PassThru gives it on every rank, so that one script can go
             // on with it everywhere (the epoch results, which describe the job, come from rank 0 only).
+            lease.Dispose(); // before the network goes on: a command downstream may change it
             if (PassThru) WriteObject(Network);
         }
         catch (NeuralPSException e) when (mpi is null)
         {
             ThrowTerminatingError(Errors.From(e, Network));
+        }
+        finally
+        {
+            lease?.Dispose();
         }
     }
 

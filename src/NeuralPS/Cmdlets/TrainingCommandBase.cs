@@ -14,8 +14,9 @@ namespace NeuralPS.Cmdlets;
 /// them onto the engine's <see cref="TrainingOptions"/>; Invoke-Sweep hands the ones the user gave to Invoke-Training
 /// in every run. A new training option is a property here, mapped in <see cref="ToTrainingOptions"/>, and described
 /// the same in module/help/Invoke-Training.md and Invoke-Sweep.md.
-/// -Data is not here: it is positional in Invoke-Training and not in Invoke-Sweep, whose positions are -Grid and
-/// -Network, so each cmdlet declares it, with the same help text (a test holds them equal but for the position).
+/// -Data is not here: Invoke-Training binds it by position (after -Network) or from the pipeline, in two parameter
+/// sets, and Invoke-Sweep by name only (its positions are -Grid and -Network), so each cmdlet declares it, with the
+/// same help text (a test holds its type and help equal).
 /// </summary>
 public abstract class TrainingCommandBase : NeuralPSCmdlet
 {

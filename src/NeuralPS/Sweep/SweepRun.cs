@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Serialization;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Sweep;
 
