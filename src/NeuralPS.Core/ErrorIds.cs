@@ -262,6 +262,9 @@ public static class ErrorIds
     /// <summary>Export-TrainingChart was given more than one object of a kind it charts one a file.</summary>
     public const string TooManyChartInputs = nameof(TooManyChartInputs);
 
+    /// <summary>Export-TrainingChart -Top was given for a chart other than feature importance.</summary>
+    public const string TopNotApplicable = nameof(TopNotApplicable);
+
     /// <summary>Show-TrainingHistory was given something other than a network or epoch results.</summary>
     public const string UnsupportedInput = nameof(UnsupportedInput);
 

@@ -74,6 +74,12 @@ public sealed class Network
     public Data.FeatureEncoding? FeatureEncoding { get; set; }
 
     /// <summary>
+    /// The mean of each input feature over the data the network first trained on: the average input, from which
+    /// Get-Attribution measures by default (null before training, and in model files older than this field).
+    /// </summary>
+    public float[]? InputMean { get; set; }
+
+    /// <summary>
     /// How a picture file becomes this network's inputs (size and color mode), taken from a training dataset shaped
     /// C, H, W; null when the network was not trained on pictures. Invoke-Prediction reads picture files with it.
     /// </summary>
@@ -230,6 +236,7 @@ public sealed class Network
             FeatureNames = FeatureNames,
             ClassNames = ClassNames,
             FeatureEncoding = FeatureEncoding,
+            InputMean = InputMean,
             ImageFormat = ImageFormat,
         };
         foreach (Layer layer in _layers) copy.Add(LayerRegistry.Copy(layer));

@@ -146,4 +146,18 @@ public sealed record ScheduleSettings
 
     /// <summary>ReduceOnPlateau: epochs without improvement before reducing.</summary>
     public int Patience { get; init; } = 10;
+
+    /// <summary>The schedule in a few words, with the settings it uses: "Step(every 10, x0.5)".</summary>
+    public override string ToString()
+    {
+        string Number(double value) => value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return Kind switch
+        {
+            ScheduleKind.Step => $"Step(every {StepSize}, x{Number(EffectiveGamma)})",
+            ScheduleKind.Exponential => $"Exponential(x{Number(EffectiveGamma)})",
+            ScheduleKind.Cosine => $"Cosine(over {(TMax > 0 ? TMax.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the run")}, down to {Number(MinLearningRate)})",
+            ScheduleKind.ReduceOnPlateau => $"ReduceOnPlateau(x{Number(Factor)} after {Patience} without improvement, down to {Number(MinLearningRate)})",
+            _ => "Constant",
+        };
+    }
 }

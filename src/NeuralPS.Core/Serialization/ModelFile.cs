@@ -88,6 +88,7 @@ public static class ModelFile
             FeatureNames = network.FeatureNames,
             ClassNames = network.ClassNames,
             Encoding = network.FeatureEncoding,
+            InputMean = network.InputMean,
             ImageFormat = network.ImageFormat,
             History = network.History.ToArray(),
             Training = new TrainingSection
@@ -193,6 +194,7 @@ public static class ModelFile
             FeatureNames = meta.FeatureNames,
             ClassNames = meta.ClassNames,
             FeatureEncoding = meta.Encoding,
+            InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
         };
         foreach (JsonObject layer in meta.Layers) network.Add(LayerRegistry.Load(layer));
@@ -209,6 +211,8 @@ public static class ModelFile
         RestoreTraining(network, training, blocks.AsSpan(1 + meta.Layers.Length), source);
         if (network.FeatureEncoding is FeatureEncoding encoding && encoding.FeatureCount != network.InputSize)
             throw Corrupt(source, $"its encoding makes {encoding.FeatureCount} features for a network of {network.InputSize} inputs");
+        if (network.InputMean is float[] mean && mean.Length != network.InputSize)
+            throw Corrupt(source, $"its input mean has {mean.Length} values for a network of {network.InputSize} inputs");
         if (network.ImageFormat is ImageFormat image && (image.Height < 1 || image.Width < 1 || image.FeatureCount != network.InputSize))
             throw Corrupt(source, $"its pictures of {image} make {image.FeatureCount} inputs for a network of {network.InputSize}");
         return network;
@@ -318,6 +322,8 @@ internal sealed class ModelMetadata
     public string[]? FeatureNames { get; set; }
     public string[]? ClassNames { get; set; }
     public FeatureEncoding? Encoding { get; set; }
+    /// <summary>Optional (older files have none): the mean of each input over the first training data.</summary>
+    public float[]? InputMean { get; set; }
     /// <summary>Optional (older files have none): how picture files become inputs.</summary>
     public ImageFormat? ImageFormat { get; set; }
     public EpochResult[] History { get; set; } = Array.Empty<EpochResult>();

@@ -88,6 +88,7 @@ public sealed class Trainer
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
         net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
+        net.InputMean ??= _train.FeatureMeans();
         if (_options.Normalize) net.InsertFirst(new NormalizationLayer());
         if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows);
 

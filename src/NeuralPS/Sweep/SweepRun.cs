@@ -27,19 +27,18 @@ public static class SweepRun
     }
 
     /// <summary>
-    /// What a run sends back: plain numbers, names and the model's bytes, which cross remoting as they are (a live
+    /// What a run sends back: plain numbers, names and the models' bytes, which cross remoting as they are (a live
     /// Network or its float arrays would come back as property bags and ArrayLists).
     /// </summary>
-    public static Hashtable Outcome(Network network, int epochsBefore, TimeSpan elapsed)
+    public static Hashtable Outcome(Network network, int epochsBefore, TimeSpan elapsed, BestEpochModel bestModel)
     {
         List<EpochResult> epochs = network.History.Skip(epochsBefore).ToList();
         if (epochs.Count == 0)
             throw new NeuralPSException(ErrorIds.NoEpochs, ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
         EpochResult last = epochs[^1];
-        // The best epoch is the one early stopping would keep: the lowest validation loss, else the lowest training loss.
-        int best = 0;
-        for (int i = 1; i < epochs.Count; i++)
-            if ((epochs[i].ValidationLoss ?? epochs[i].Loss) < (epochs[best].ValidationLoss ?? epochs[best].Loss)) best = i;
+        byte[] lastModel = ModelFile.ToBytes(network);
+        // No epoch with a finite loss: the last one stands for the best.
+        int best = bestModel.Model is null ? epochs.Count - 1 : bestModel.Epoch - epochsBefore - 1;
         EpochResult b = epochs[best];
         return new Hashtable
         {
@@ -56,7 +55,8 @@ public static class SweepRun
             ["Duration"] = elapsed.Ticks,
             ["ComputerName"] = Environment.MachineName,
             ["ProcessId"] = Environment.ProcessId,
-            ["Model"] = ModelFile.ToBytes(network),
+            ["Model"] = bestModel.Model ?? lastModel,
+            ["LastModel"] = lastModel,
         };
     }
 
@@ -85,6 +85,36 @@ public static class SweepRun
             Session = session,
             Attempts = point.Attempts,
             Model = Get<byte[]>("Model"),
+            LastModel = Get<byte[]>("LastModel"),
         };
+    }
+}
+
+/// <summary>
+/// The model of a run's best epoch, taken as the epoch ends: the lowest validation loss, else the lowest training loss
+/// (the first such epoch on a tie), the epoch early stopping would keep. Invoke-Training writes each epoch's result
+/// while the network is as that epoch left it, so its bytes are that epoch's model, history and optimizer included.
+/// </summary>
+public sealed class BestEpochModel
+{
+    private readonly Network _network;
+    private double _best = double.PositiveInfinity;
+
+    public BestEpochModel(Network network) => _network = network;
+
+    /// <summary>The best epoch so far, numbered as the network's history numbers it (0 before any).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>The network's model file bytes at the end of <see cref="Epoch"/> (null before any epoch with a finite loss).</summary>
+    public byte[]? Model { get; private set; }
+
+    /// <summary>Takes the network's model if <paramref name="result"/>, the epoch that just ended, is the best so far.</summary>
+    public void Observe(EpochResult result)
+    {
+        double score = result.ValidationLoss ?? result.Loss;
+        if (!(score < _best)) return;
+        _best = score;
+        Epoch = result.Epoch;
+        Model = ModelFile.ToBytes(_network);
     }
 }
