@@ -92,7 +92,7 @@ public sealed class BatchNormLayer : Layer
     /// per-feature statistics do not; rather than normalize each pixel apart, an image input is refused.
     /// </summary>
     protected override Shape OutputShapeFor(Shape input) => input.IsImage
-        ? throw new NeuralPSException("BatchNormOnImage", ErrorKind.InvalidOperation,
+        ? throw new NeuralPSException(ErrorIds.BatchNormOnImage, ErrorKind.InvalidOperation,
             $"Batch normalization works on rows of features, not on images ({input.Channels}x{input.Height}x{input.Width}): per-channel " +
             "batch normalization is not built yet. Put Add-BatchNormLayer after Add-FlattenLayer or a dense layer, or leave it out.", this)
         : input;

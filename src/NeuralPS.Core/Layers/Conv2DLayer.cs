@@ -25,7 +25,7 @@ public sealed class Conv2DLayer : Layer
         foreach ((int value, string name) in new[] { (filters, "filter count"), (kernelHeight, "kernel height"), (kernelWidth, "kernel width"),
             (strideHeight, "vertical stride"), (strideWidth, "horizontal stride") })
             if (value < 1)
-                throw new NeuralPSException("InvalidConvolution", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.InvalidConvolution, ErrorKind.InvalidArgument,
                     $"A convolution's {name} must be at least 1; {value} was given.", value);
         Filters = filters;
         KernelHeight = kernelHeight;
@@ -64,7 +64,7 @@ public sealed class Conv2DLayer : Layer
     protected override Shape OutputShapeFor(Shape input)
     {
         if (!input.IsImage)
-            throw new NeuralPSException("ImageInputRequired", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ImageInputRequired, ErrorKind.InvalidOperation,
                 $"A convolution works on images, but its input is a row of {input.Size} features. Give the network an image " +
                 "input (New-Network -InputShape 1,28,28) and put convolution and pooling layers before the dense ones.", this);
         _geometry = new Conv2DShape(input.Channels, input.Height, input.Width, Filters, KernelHeight, KernelWidth,

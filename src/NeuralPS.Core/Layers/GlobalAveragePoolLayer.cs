@@ -14,7 +14,7 @@ public sealed class GlobalAveragePoolLayer : Layer
     private int Pixels => InputShape.Height * InputShape.Width;
 
     protected override Shape OutputShapeFor(Shape input) => input.IsImage ? new Shape(input.Channels)
-        : throw new NeuralPSException("ImageInputRequired", ErrorKind.InvalidOperation,
+        : throw new NeuralPSException(ErrorIds.ImageInputRequired, ErrorKind.InvalidOperation,
             $"A global average pooling layer works on images, but its input is a row of {input.Size} features. Give the network " +
             "an image input (New-Network -InputShape 1,28,28) and put it after the convolution layers.", this);
 

@@ -9,7 +9,7 @@ internal static class PoolSettings
     public static (int, int, int, int) Check(int poolHeight, int poolWidth, int strideHeight, int strideWidth)
     {
         if (poolHeight < 1 || poolWidth < 1 || strideHeight < 0 || strideWidth < 0)
-            throw new NeuralPSException("InvalidPooling", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidPooling, ErrorKind.InvalidArgument,
                 $"A pooling window must be at least 1x1 and its stride at least 1; {poolHeight}x{poolWidth} with stride {strideHeight},{strideWidth} was given.");
         return (poolHeight, poolWidth, strideHeight == 0 ? poolHeight : strideHeight, strideWidth == 0 ? poolWidth : strideWidth);
     }
@@ -17,7 +17,7 @@ internal static class PoolSettings
     public static Pool2DShape Geometry(string what, Shape input, int poolHeight, int poolWidth, int strideHeight, int strideWidth, Layer layer)
     {
         if (!input.IsImage)
-            throw new NeuralPSException("ImageInputRequired", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ImageInputRequired, ErrorKind.InvalidOperation,
                 $"A {what} layer works on images, but its input is a row of {input.Size} features. Give the network an image " +
                 "input (New-Network -InputShape 1,28,28) and put convolution and pooling layers before the dense ones.", layer);
         return new Pool2DShape(input.Channels, input.Height, input.Width, poolHeight, poolWidth, strideHeight, strideWidth);
