@@ -10,7 +10,7 @@ internal static class PoolSettings
     {
         if (poolHeight < 1 || poolWidth < 1 || strideHeight < 0 || strideWidth < 0)
             throw new NeuralPSException(ErrorIds.InvalidPooling, ErrorKind.InvalidArgument,
-                $"A pooling window must be at least 1x1 and its stride at least 1; {poolHeight}x{poolWidth} with stride {strideHeight},{strideWidth} was given.");
+                $"A pooling window must be at least 1x1 and its stride at least 1; {poolHeight}x{poolWidth} with stride {strideHeight},{strideWidth} was given.", new[] { poolHeight, poolWidth, strideHeight, strideWidth });
         return (poolHeight, poolWidth, strideHeight == 0 ? poolHeight : strideHeight, strideWidth == 0 ? poolWidth : strideWidth);
     }
 

@@ -20,11 +20,11 @@ public readonly record struct Shape
     {
         if (channels < 1 || height < 1 || width < 1)
             throw new NeuralPSException(ErrorIds.InvalidInputShape, ErrorKind.InvalidArgument,
-                $"An image shape needs at least one channel, row and column; {channels},{height},{width} was given.");
+                $"An image shape needs at least one channel, row and column; {channels},{height},{width} was given.", new[] { channels, height, width });
         long size = (long)channels * height * width;
         if (size > int.MaxValue / 2)
             throw new NeuralPSException(ErrorIds.InvalidInputShape, ErrorKind.InvalidArgument,
-                $"An image of {channels}x{height}x{width} values is too large for one row: use smaller images.");
+                $"An image of {channels}x{height}x{width} values is too large for one row: use smaller images.", new[] { channels, height, width });
         (Channels, Height, Width, Size) = (channels, height, width, (int)size);
     }
 
@@ -37,7 +37,7 @@ public readonly record struct Shape
         1 => new Shape(dimensions[0]),
         3 => new Shape(dimensions[0], dimensions[1], dimensions[2]),
         _ => throw new NeuralPSException(ErrorIds.InvalidInputShape, ErrorKind.InvalidArgument,
-            $"An input shape is one number (features) or three (channels, height, width); {dimensions.Count} were given ({string.Join(",", dimensions)})."),
+            $"An input shape is one number (features) or three (channels, height, width); {dimensions.Count} were given ({string.Join(",", dimensions)}).", dimensions),
     };
 
     /// <summary>Values in one example.</summary>

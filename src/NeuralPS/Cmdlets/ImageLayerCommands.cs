@@ -13,7 +13,7 @@ internal static class SizePair
         1 => (values[0], values[0]),
         2 => (values[0], values[1]),
         _ => throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-            $"-{name} is one number (the same both ways) or two (height, width); {values.Length} were given."),
+            $"-{name} is one number (the same both ways) or two (height, width); {values.Length} were given.", values),
     };
 }
 
