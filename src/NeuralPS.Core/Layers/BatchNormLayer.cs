@@ -44,7 +44,7 @@ public sealed class BatchNormLayer : Layer
     }
 
     internal static Layer Load(JsonObject s) => new BatchNormLayer(LayerRegistry.Enum(s, "Activation", Activation.Linear),
-        LayerRegistry.Number(s, "Momentum", 0.1f), LayerRegistry.Number(s, "Epsilon", 1e-5f));
+        LayerRegistry.Number(s, "Momentum", 0.1f, 0f, 1f), LayerRegistry.Number(s, "Epsilon", 1e-5f, float.Epsilon, 1f));
 
     /// <summary>γ are the weights, β the biases.</summary>
     internal override int? WeightCountForStatistics => OutputSize;

@@ -183,10 +183,12 @@ public static class ModelFile
             : meta.TrainingOfFormat1();
         int blockCount = reader.Int32();
         if (blockCount < 1 || blockCount > 1 + meta.Layers.Length + (training.OptimizerState?.Buffers ?? 0))
-            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers");
+            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers " +
+                $"and the {training.OptimizerState?.Buffers ?? 0} optimizer buffers of its field 'Training.OptimizerState.Buffers'");
         var blocks = new float[blockCount][];
         for (int i = 0; i < blockCount; i++) blocks[i] = reader.Floats(reader.Int32());
         if (!reader.AtEnd) throw Corrupt(source, "it has bytes after its last block");
+        Layer[] layers = ModelFileValidation.Check(meta, training, blocks, source); // before anything is built from it
 
         var network = new Network(meta.InputSize, meta.Name, meta.Seed)
         {
@@ -197,7 +199,7 @@ public static class ModelFile
             InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
         };
-        foreach (JsonObject layer in meta.Layers) network.Add(LayerRegistry.Load(layer));
+        foreach (Layer layer in layers) network.Add(layer);
         network.SetParameters(blocks[0]);
         for (int i = 0; i < meta.Layers.Length; i++)
         {
