@@ -69,7 +69,7 @@ public static class NetworkSize
 
     private const string Fewer = "Make the layers narrower or fewer.";
 
-    private static NeuralPSException TooLarge(string message, object target) => new("NetworkTooLarge", ErrorKind.TooLarge, message, target);
+    private static NeuralPSException TooLarge(string message, object target) => new(ErrorIds.NetworkTooLarge, ErrorKind.TooLarge, message, target);
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

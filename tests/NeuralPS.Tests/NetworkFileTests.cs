@@ -76,7 +76,7 @@ public class NetworkFileTests : IDisposable
 
         File.WriteAllText(PathOf("taken.npsm"), "keep me");
         ErrorRecord exists = _ps.Fail("$net | Export-Network taken.npsm");
-        Assert.Equal("ModelFileExists", Id(exists));
+        Assert.Equal(ErrorIds.ModelFileExists, Id(exists));
         Assert.Contains("-Force", exists.Exception.Message);
         Assert.Equal("keep me", File.ReadAllText(PathOf("taken.npsm")));
 
@@ -102,7 +102,7 @@ public class NetworkFileTests : IDisposable
         foreach (string name in new[] { "truncated.npsm", "flipped.npsm", "text.npsm", "random.npsm" })
         {
             ErrorRecord error = _ps.Fail($"Import-Network {name}");
-            Assert.Equal("ModelFileCorrupt", Id(error));
+            Assert.Equal(ErrorIds.ModelFileCorrupt, Id(error));
             Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
             Assert.Contains(name, error.Exception.Message);
         }
@@ -112,7 +112,7 @@ public class NetworkFileTests : IDisposable
         Assert.Equal(2, loaded.Count);
         Assert.Single(errors);
 
-        Assert.Equal("FileNotFound", Id(_ps.Fail("Import-Network missing.npsm")));
+        Assert.Equal(ErrorIds.FileNotFound, Id(_ps.Fail("Import-Network missing.npsm")));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public class NetworkFileTests : IDisposable
             Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), a varint: not the NeuralPS signature
             Assert.Throws<NeuralPSException>(() => Core.Serialization.ModelFile.FromBytes(bytes));
         }
-        Assert.Equal("ModelFileExists", Id(_ps.Fail("$net | Export-Network iris.onnx")));
+        Assert.Equal(ErrorIds.ModelFileExists, Id(_ps.Fail("$net | Export-Network iris.onnx")));
         _ps.Run("$net | Export-Network iris.onnx -Force");
     }
 
@@ -137,7 +137,7 @@ public class NetworkFileTests : IDisposable
             "Import-Network -Bytes ([IO.File]::ReadAllBytes((Resolve-Path iris-model.bin)))" })
         {
             ErrorRecord error = _ps.Fail(script);
-            Assert.Equal("OnnxImportNotSupported", Id(error));
+            Assert.Equal(ErrorIds.OnnxImportNotSupported, Id(error));
             Assert.Equal(ErrorCategory.NotImplemented, error.CategoryInfo.Category);
             Assert.Contains("cannot import ONNX yet", error.Exception.Message);
             Assert.Contains("Export-Network model.npsm", error.Exception.Message);
@@ -154,7 +154,7 @@ public class NetworkFileTests : IDisposable
         foreach (string name in new[] { "model.h5", "model.keras", "model" })
         {
             ErrorRecord error = _ps.Fail($"$net | Export-Network {name}");
-            Assert.Equal("UnknownModelExtension", Id(error));
+            Assert.Equal(ErrorIds.UnknownModelExtension, Id(error));
             Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
             Assert.Contains(".npsm", error.Exception.Message);
             Assert.Contains(".onnx", error.Exception.Message);

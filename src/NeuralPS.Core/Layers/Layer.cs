@@ -55,7 +55,7 @@ public abstract class Layer
     {
         Shape output = OutputShapeFor(input);
         if (output.Size < 1)
-            throw new NeuralPSException("InvalidUnits", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidUnits, ErrorKind.InvalidArgument,
                 $"A layer needs at least one unit; {output.Size} was given.", this);
         InputShape = input;
         OutputShape = output;

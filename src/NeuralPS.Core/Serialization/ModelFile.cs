@@ -59,7 +59,7 @@ public static class ModelFile
         network.EnsureReady();
         string full = AtomicFile.CheckWritable(path, "model");
         if (!overwrite && File.Exists(full))
-            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{full}' already exists. Use -Force to overwrite it, or choose another path.", full);
         AtomicFile.WriteAllBytes(full, ToBytes(network), "model");
     }
@@ -135,7 +135,7 @@ public static class ModelFile
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
             if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
-                throw new NeuralPSException("OnnxImportNotSupported", ErrorKind.NotSupported,
+                throw new NeuralPSException(ErrorIds.OnnxImportNotSupported, ErrorKind.NotSupported,
                     $"'{source}' is an ONNX model, and NeuralPS cannot import ONNX yet: it writes ONNX for other runtimes and reads back " +
                     "only its own model files. Import the .npsm file the network was saved to (Export-Network model.npsm), " +
                     "or run the ONNX file in an ONNX runtime such as onnxruntime.", source);
@@ -145,7 +145,7 @@ public static class ModelFile
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
         if (version < OldestFormatVersion || version > FormatVersion)
-            throw new NeuralPSException("ModelFileVersion", ErrorKind.InvalidFile,
+            throw new NeuralPSException(ErrorIds.ModelFileVersion, ErrorKind.InvalidFile,
                 version > FormatVersion
                     ? $"'{source}' has model format {version}, newer than this NeuralPS reads (formats {OldestFormatVersion} to {FormatVersion}). Update NeuralPS to read it."
                     : $"'{source}' has model format {version}, which no NeuralPS ever wrote (this one reads formats {OldestFormatVersion} to {FormatVersion}). The file is damaged.",
@@ -165,7 +165,7 @@ public static class ModelFile
         {
             return Restore(payload, (int)version, source);
         }
-        catch (Exception e) when (e is not NeuralPSException { ErrorId: "ModelFileCorrupt" })
+        catch (Exception e) when (e is not NeuralPSException { ErrorId: ErrorIds.ModelFileCorrupt })
         {
             // The checksum matched, so the writer itself produced something this reader cannot rebuild.
             throw Corrupt(source, $"its contents cannot be rebuilt into a network ({e.Message})", e);
@@ -260,7 +260,7 @@ public static class ModelFile
     }
 
     internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
-        new("ModelFileCorrupt", ErrorKind.InvalidFile,
+        new(ErrorIds.ModelFileCorrupt, ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
 
     /// <summary>Reads the payload with every length checked against what is left, so no damaged length allocates or overruns.</summary>

@@ -108,10 +108,10 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         if (Nesterov && Momentum == 0)
-            throw new NeuralPSException("NesterovWithoutMomentum", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NesterovWithoutMomentum, ErrorKind.InvalidArgument,
                 "Nesterov momentum needs a momentum: add -Momentum 0.9 (for example).", Network);
         if (Nesterov && Dampening != 0)
-            throw new NeuralPSException("NesterovWithDampening", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NesterovWithDampening, ErrorKind.InvalidArgument,
                 "Nesterov momentum works without dampening (as in PyTorch): drop -Dampening or -Nesterov.", Network);
         // A model file refuses a rate or an epsilon of 0 (ValidateRange cannot exclude it), so none is set.
         if ((Given(nameof(LearningRate)) && LearningRate == 0) || (Given(nameof(Epsilon)) && Epsilon == 0))
