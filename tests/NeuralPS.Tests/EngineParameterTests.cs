@@ -114,9 +114,9 @@ public class EngineParameterTests : IDisposable
     [Fact]
     public void ARateOrEpsilonOfZeroIsRefusedAsAModelFileWouldRefuseIt()
     {
-        Assert.StartsWith("InvalidOptimizerSetting", _ps.Fail($"{Builder} | Set-Optimizer Sgd -LearningRate 0").FullyQualifiedErrorId);
-        Assert.StartsWith("InvalidOptimizerSetting", _ps.Fail($"{Builder} | Set-Optimizer Adam -Epsilon 0").FullyQualifiedErrorId);
-        Assert.StartsWith("InvalidBatchNormSetting", _ps.Fail("New-Network 4 | Add-BatchNormLayer -Epsilon 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Sgd -LearningRate 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Adam -Epsilon 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidBatchNormSetting, _ps.Fail("New-Network 4 | Add-BatchNormLayer -Epsilon 0").FullyQualifiedErrorId);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class BatchNormLayer : Layer
     {
         // The model file refuses what is outside these ranges, so nothing outside them is made.
         if (!(momentum >= 0 && momentum <= 1) || !(epsilon > 0 && epsilon <= 1))
-            throw new NeuralPSException("InvalidBatchNormSetting", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidBatchNormSetting, ErrorKind.InvalidArgument,
                 $"A batch normalization needs a momentum from 0 to 1 and an epsilon above 0 and at most 1; {momentum} and {epsilon} were given.", this);
         Activation = activation;
         Momentum = momentum;

@@ -61,7 +61,7 @@ public sealed class ModelFileValidationTests
         foreach (string part in path.Split('.'))
         {
             int bracket = part.IndexOf('[');
-            node = bracket < 0 ? node[part]! : node[part[..bracket]]![int.Parse(part[(bracket + 1)..^1])]!;
+            node = bracket < 0 ? node[part]! : node[part[..bracket]]![int.Parse(part[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture)]!;
         }
         return node;
     }
@@ -204,7 +204,7 @@ public sealed class ModelFileValidationTests
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (ms > slowest.Ms) slowest = (mutation.Name, ms);
             if (allocated > largest.Bytes) largest = (mutation.Name, allocated);
-            if (error is NeuralPSException { ErrorId: "ModelFileCorrupt" } e && e.Message.Contains(mutation.Field, StringComparison.Ordinal))
+            if (error is NeuralPSException { ErrorId: ErrorIds.ModelFileCorrupt } e && e.Message.Contains(mutation.Field, StringComparison.Ordinal))
                 refused++;
             else
                 failures.Add($"{mutation.Name}: {(error is null ? "loaded" : $"{error.GetType().Name} {(error as NeuralPSException)?.ErrorId}: {error.Message}")}");
@@ -234,7 +234,7 @@ public sealed class ModelFileValidationTests
         CraftedModelFile file = CraftedModelFile.Open(Good.Value.File);
         file.Meta["Layers"]![4]!["Activation"] = "999";
         var e = Assert.Throws<NeuralPSException>(() => ModelFile.FromBytes(file.Seal(), "crafted.npsm"));
-        Assert.Equal("ModelFileCorrupt", e.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
         Assert.Contains("Layers[4]", e.Message);
         Assert.Contains("setting 'Activation' is '999'", e.Message);
     }
