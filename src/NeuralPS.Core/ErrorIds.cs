@@ -146,6 +146,9 @@ public static class ErrorIds
     /// <summary>A dropout rate is below 0 or not below 1.</summary>
     public const string InvalidDropoutRate = nameof(InvalidDropoutRate);
 
+    /// <summary>A batch normalization's momentum is outside [0, 1] or its epsilon not above 0 and at most 1 (a model file would refuse it).</summary>
+    public const string InvalidBatchNormSetting = nameof(InvalidBatchNormSetting);
+
     /// <summary>Records were given to a network that does not know its feature names (it was trained on plain numbers).</summary>
     public const string NoFeatureNames = nameof(NoFeatureNames);
 
@@ -204,6 +207,9 @@ public static class ErrorIds
 
     /// <summary>Set-Optimizer -Nesterov with -Dampening (PyTorch refuses it too).</summary>
     public const string NesterovWithDampening = nameof(NesterovWithDampening);
+
+    /// <summary>Set-Optimizer -LearningRate 0 or -Epsilon 0 (a model file would refuse it): give a small positive value.</summary>
+    public const string InvalidOptimizerSetting = nameof(InvalidOptimizerSetting);
 
     // ---- Model files and ONNX ----
 

@@ -112,6 +112,14 @@ public class EngineParameterTests : IDisposable
     }
 
     [Fact]
+    public void ARateOrEpsilonOfZeroIsRefusedAsAModelFileWouldRefuseIt()
+    {
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Sgd -LearningRate 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Adam -Epsilon 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidBatchNormSetting, _ps.Fail("New-Network 4 | Add-BatchNormLayer -Epsilon 0").FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void WeightDecayHelpSaysAdamIsL2AndAdamWIsDecoupled()
     {
         string help = (string)_ps.Run(

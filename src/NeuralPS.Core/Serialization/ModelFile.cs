@@ -184,10 +184,12 @@ public static class ModelFile
             : meta.TrainingOfFormat1();
         int blockCount = reader.Int32();
         if (blockCount < 1 || blockCount > 1 + meta.Layers.Length + (training.OptimizerState?.Buffers ?? 0))
-            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers");
+            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers " +
+                $"and the {training.OptimizerState?.Buffers ?? 0} optimizer buffers of its field 'Training.OptimizerState.Buffers'");
         var blocks = new float[blockCount][];
         for (int i = 0; i < blockCount; i++) blocks[i] = reader.Floats(reader.Int32());
         if (!reader.AtEnd) throw Corrupt(source, "it has bytes after its last block");
+        Layer[] layers = ModelFileValidation.Check(meta, training, blocks, source); // before anything is built from it
 
         if (meta.InputShape is int[] dimensions && (dimensions.Length != 3 || dimensions.Any(d => d < 1)
             || (long)dimensions[0] * dimensions[1] * dimensions[2] != meta.InputSize))
@@ -201,7 +203,7 @@ public static class ModelFile
             InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
         };
-        foreach (JsonObject layer in meta.Layers) network.Add(LayerRegistry.Load(layer));
+        foreach (Layer layer in layers) network.Add(layer);
         network.SetParameters(blocks[0]);
         for (int i = 0; i < meta.Layers.Length; i++)
         {
