@@ -1,6 +1,7 @@
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Serialization;
+using NeuralPS.Core.Tests.Trust;
 using Xunit;
 
 namespace NeuralPS.Core.Tests;
@@ -42,6 +43,19 @@ public class ImageNetworkTests
         Assert.Equal(net.Layers.Select(l => l.OutputShape), loaded.Layers.Select(l => l.OutputShape));
         Assert.Equal(net.Predict(x, 5), loaded.Predict(x, 5));
         Assert.Equal(net.Predict(x, 5), net.Clone().Predict(x, 5));
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 9, 8 })]    // 144 values for 126 inputs
+    [InlineData(new[] { 126, 1 })]     // not C, H, W
+    [InlineData(new[] { 0, 9, 7 })]
+    public void AFileWhoseInputShapeDoesNotFitItsInputsIsRefused(int[] dimensions)
+    {
+        CraftedModelFile file = CraftedModelFile.Open(ModelFile.ToBytes(SmallCnn()));
+        file.Meta["InputShape"] = new System.Text.Json.Nodes.JsonArray(dimensions.Select(d => (System.Text.Json.Nodes.JsonNode?)d).ToArray());
+        var error = Assert.Throws<NeuralPSException>(() => ModelFile.FromBytes(file.Seal()));
+        Assert.Equal(ErrorIds.ModelFileCorrupt, error.ErrorId);
+        Assert.Contains("InputShape", error.Message);
     }
 
     [Fact]

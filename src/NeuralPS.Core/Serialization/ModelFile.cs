@@ -191,10 +191,7 @@ public static class ModelFile
         if (!reader.AtEnd) throw Corrupt(source, "it has bytes after its last block");
         Layer[] layers = ModelFileValidation.Check(meta, training, blocks, source); // before anything is built from it
 
-        if (meta.InputShape is int[] dimensions && (dimensions.Length != 3 || dimensions.Any(d => d < 1)
-            || (long)dimensions[0] * dimensions[1] * dimensions[2] != meta.InputSize))
-            throw Corrupt(source, $"its input shape {string.Join(",", dimensions)} does not make its {meta.InputSize} inputs");
-        var network = new Network(meta.InputShape is int[] shape ? Shape.From(shape) : new Shape(meta.InputSize), meta.Name, meta.Seed)
+        var network = new Network(ModelFileValidation.InputShapeOf(meta), meta.Name, meta.Seed)
         {
             LossOverride = meta.LossOverride,
             FeatureNames = meta.FeatureNames,
