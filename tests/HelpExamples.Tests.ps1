@@ -2,7 +2,8 @@
 # NeuralPS imported, in an empty folder of its own, with $ErrorActionPreference = 'Stop'. An example that uses a
 # variable or a file an earlier example made fails here. Its output goes through Out-String, so the views run too.
 # Examples that need what a test machine may lack are skipped with the reason: other computers over SSH (Sweep.Tests.ps1
-# covers them), an MPI job (Distributed.Tests.ps1), Debian's Fashion-MNIST files. An example that reads the user's own
+# covers them), an MPI job (Distributed.Tests.ps1), Debian's Fashion-MNIST files, PyTorch (an example that pipes a
+# Python script into python3 to export an ONNX model). An example that reads the user's own
 # pictures says so on its first line ("# pictures: ..."); its folder then gets a pictures folder (tests/TestPictures.ps1).
 BeforeDiscovery {
     Import-Module (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1') -Force
@@ -19,6 +20,11 @@ BeforeDiscovery {
 BeforeAll {
     $script:manifest = (Resolve-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '..' -AdditionalChildPath 'NeuralPS.psd1')).Path
     $script:fashionMnist = Test-Path -Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+    $script:pyTorch = $false
+    if (Get-Command -Name python3 -CommandType Application -ErrorAction Ignore) {
+        $null = python3 -c 'import torch' 2>&1
+        $script:pyTorch = $LASTEXITCODE -eq 0
+    }
     Import-Module $manifest -Force
     . (Join-Path -Path $PSScriptRoot -ChildPath 'TestPictures.ps1')
     $script:pictures = Join-Path -Path $TestDrive -ChildPath 'pictures'
@@ -29,6 +35,7 @@ BeforeAll {
         if ($Code -match '\bNew-PSSession\b') { return 'it opens PSSessions to other computers (tests/Sweep.Tests.ps1 runs sweeps over a real sshd)' }
         if ($Code -match '\bmpirun\b') { return 'it starts an MPI job (tests/Distributed.Tests.ps1 runs them under mpirun)' }
         if ($Code -match '/usr/share/datasets/' -and -not $fashionMnist) { return "Debian's Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)" }
+        if ($Code -match '\|\s*python3\b' -and -not $pyTorch) { return 'it exports a model with PyTorch, which python3 here lacks (apt-get install python3-torch)' }
         return $null
     }
 }
