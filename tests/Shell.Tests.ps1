@@ -1,36 +1,9 @@
-# The module as a shell citizen: manifest, publishable folder, tab completion, Ctrl+C, progress, lint.
+# The module as a shell citizen: the publishable folder in a fresh pwsh, tab completion, Ctrl+C, progress, lint. The
+# manifest, help and error-id checks are the meta-test's (tests/NeuralPS.Tests/MetaTests.cs).
 BeforeAll {
     $script:root = Join-Path -Path $PSScriptRoot -ChildPath '..'
     $script:manifestPath = Join-Path -Path $root -ChildPath 'NeuralPS.psd1'
     Import-Module $manifestPath -Force
-}
-
-Describe 'The manifest' {
-    It 'passes Test-ModuleManifest and is complete' {
-        $manifest = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
-        $manifest.PowerShellVersion | Should -Be ([version] '7.4')
-        $manifest.CompatiblePSEditions | Should -Be @('Core')
-        $manifest.Description | Should -Not -BeNullOrEmpty
-        $manifest.Author | Should -Not -BeNullOrEmpty
-        $manifest.ProjectUri | Should -Not -BeNullOrEmpty
-        $manifest.LicenseUri | Should -Not -BeNullOrEmpty
-        $manifest.ReleaseNotes | Should -Not -BeNullOrEmpty
-        $manifest.Tags | Should -Contain 'PSEdition_Core'
-        $manifest.ExportedCmdlets.Keys | Should -Contain 'Invoke-Training'
-    }
-
-    It 'exports every cmdlet explicitly, no wildcards' {
-        $data = Import-PowerShellDataFile -Path $manifestPath
-        $data.CmdletsToExport | Should -Not -Contain '*'
-        $data.FunctionsToExport.Count | Should -Be 0
-        $data.AliasesToExport.Count | Should -Be 0
-        (Get-Command -Module NeuralPS).Count | Should -Be $data.CmdletsToExport.Count
-    }
-
-    It 'has the version of the assembly' {
-        $version = (Get-Module -Name NeuralPS).Version
-        (Get-Module -Name NeuralPS).ImplementingAssembly.GetName().Version.ToString(3) | Should -Be $version.ToString(3)
-    }
 }
 
 Describe 'The publishable folder' {
@@ -123,7 +96,7 @@ New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer $dat
 }
 
 Describe 'PSScriptAnalyzer' {
-    It 'finds no warning in the manifest, the examples and the Pester files, with the default rules and PSGallery''s' {
+    It 'finds no warning in the manifest, the examples, the Pester files and the scripts the module runs, with the default rules and PSGallery''s' {
         # The linter is a development tool that no registry reachable here serves: the one installed as a module, or
         # the .psd1 that NEURALPS_PSSCRIPTANALYZER names (.ci/run points it at a copy beside the clone when there is one).
         $linter = if ($env:NEURALPS_PSSCRIPTANALYZER) { $env:NEURALPS_PSSCRIPTANALYZER } else {
@@ -134,7 +107,12 @@ Describe 'PSScriptAnalyzer' {
             return
         }
         Import-Module -Name $linter
-        $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName
+        # The module's own scripts (the sweep's, embedded in NeuralPS.dll) live under src/; bin and obj hold only copies.
+        $shipped = Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'src') -Filter '*.ps1' -Recurse |
+            Where-Object -Property FullName -NotMatch '[\\/](bin|obj)[\\/]'
+        ($shipped | Where-Object -Property FullName -Match 'Sweep[\\/]Scripts').Name | Should -Contain 'Run.ps1'
+        $paths = @($manifestPath) + (Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'examples'), $PSScriptRoot -Filter '*.ps1').FullName +
+            $shipped.FullName
         $findings = foreach ($path in $paths) {
             Invoke-ScriptAnalyzer -Path $path -Severity Warning, Error
             Invoke-ScriptAnalyzer -Path $path -Settings PSGallery -Severity Warning, Error

@@ -11,19 +11,19 @@ public static class AtomicFile
     public static string CheckWritable(string path, string what)
     {
         if (string.IsNullOrWhiteSpace(path))
-            throw new NeuralPSException("InvalidPath", ErrorKind.InvalidArgument, $"Give a file path to write the {what} to.");
+            throw new NeuralPSException(ErrorIds.InvalidPath, ErrorKind.InvalidArgument, $"Give a file path to write the {what} to.");
         string full;
         try { full = Path.GetFullPath(path); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new NeuralPSException("InvalidPath", ErrorKind.InvalidArgument, $"Cannot write the {what} to '{path}': {e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.InvalidPath, ErrorKind.InvalidArgument, $"Cannot write the {what} to '{path}': {e.Message}", path, e);
         }
         string? directory = Path.GetDirectoryName(full);
         if (Directory.Exists(full))
-            throw new NeuralPSException("CannotWriteFile", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.CannotWriteFile, ErrorKind.InvalidArgument,
                 $"Cannot write the {what} to '{path}': it is a folder. Give a file name in it.", path);
         if (directory is null || !Directory.Exists(directory))
-            throw new NeuralPSException("DirectoryNotFound", ErrorKind.NotFound,
+            throw new NeuralPSException(ErrorIds.DirectoryNotFound, ErrorKind.NotFound,
                 $"Cannot write the {what} to '{path}': the folder '{directory}' does not exist. Create it first or choose another path.", path);
         return full;
     }
@@ -45,7 +45,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             try { File.Delete(temporary); } catch (Exception) { /* nothing more to clean up */ }
-            throw new NeuralPSException("CannotWriteFile", ErrorKind.InvalidOperation, $"Cannot write the {what} to '{path}': {e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.CannotWriteFile, ErrorKind.InvalidOperation, $"Cannot write the {what} to '{path}': {e.Message}", path, e);
         }
         // Saves killed between writing and renaming leave their temporary files; the next save here removes them.
         StaleTemporaryFiles.RemoveIn(Path.GetDirectoryName(full)!);

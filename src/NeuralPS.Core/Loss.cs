@@ -49,7 +49,7 @@ public static class LossFunctions
             _ => null,
         };
         if (needs is not null)
-            throw new NeuralPSException("LossMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.LossMismatch, ErrorKind.InvalidOperation,
                 $"{loss} needs probabilities from a {needs} output, but the output layer of '{network}' is {output}. " +
                 $"Make the last layer Add-DenseLayer {outputs} -Activation {needs}, or set a loss that fits a {output} output: Set-Loss MeanSquaredError.", loss);
     }

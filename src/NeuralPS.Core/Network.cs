@@ -19,7 +19,7 @@ public sealed class Network
     public Network(int inputSize, string? name = null, long? seed = null)
     {
         if (inputSize < 1)
-            throw new NeuralPSException("InvalidInputSize", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidInputSize, ErrorKind.InvalidArgument,
                 $"A network needs at least one input; {inputSize} was given.", inputSize);
         InputSize = inputSize;
         Name = string.IsNullOrWhiteSpace(name) ? "network" : name!;
@@ -113,11 +113,11 @@ public sealed class Network
     public void Add(Layer layer)
     {
         if (_layers.Count > 0 && _layers[^1].Activation == Activation.Softmax && !layer.IsIdentityAtInference)
-            throw new NeuralPSException("LayerAfterSoftmax", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.LayerAfterSoftmax, ErrorKind.InvalidOperation,
                 $"Layer {_layers.Count} has a softmax activation, which only the output layer may have. " +
                 "Give the earlier layer another activation (Relu, Tanh) and put the softmax on the last layer.", layer);
         if (layer.MustBeFirst && _layers.Count > 0)
-            throw new NeuralPSException("NormalizationNotFirst", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.NormalizationNotFirst, ErrorKind.InvalidOperation,
                 $"A {layer.Kind.ToLowerInvariant()} layer works on the raw inputs, so it must be the first layer.", layer);
         layer.Build(new Shape(OutputSize));
 
@@ -149,7 +149,7 @@ public sealed class Network
         if (_layers.Count > 0 && _layers[0].Kind == layer.Kind) return _layers[0];
         layer.Build(new Shape(InputSize));
         if (layer.ParameterCount != 0)
-            throw new NeuralPSException("InvalidInsert", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.InvalidInsert, ErrorKind.InvalidOperation,
                 $"Only a layer without trainable parameters can be put in front of the others; a {layer.Kind} layer has {layer.ParameterCount}.", layer);
         _layers.Insert(0, layer);
         LayersChanged();
@@ -163,7 +163,7 @@ public sealed class Network
     public void SetParameters(ReadOnlySpan<float> values)
     {
         if (values.Length != _parameters.Length)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"The network has {_parameters.Length} parameters but {values.Length} values were given.");
         values.CopyTo(_parameters);
     }
@@ -183,7 +183,7 @@ public sealed class Network
     public void EnsureReady()
     {
         if (_layers.Count == 0)
-            throw new NeuralPSException("NoLayers", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.NoLayers, ErrorKind.InvalidOperation,
                 $"The network '{Name}' has no layers. Add some first: New-Network {InputSize} | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 1");
     }
 
@@ -206,7 +206,7 @@ public sealed class Network
     {
         EnsureReady();
         if (inputs.Length < rows * InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"The network expects {InputSize} features a row; {inputs.Length} values do not make {rows} rows.");
         const int chunk = 1024;
         for (int start = 0; start < rows; start += chunk)

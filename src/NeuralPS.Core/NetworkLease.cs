@@ -84,7 +84,7 @@ public sealed class NetworkLease : IDisposable
             : $"{command} cannot use the network '{network.Name}': {holders.Command} in another runspace or thread is {doing} it " +
               "(one network serves one pipeline at a time). Wait for that command to end, or give each runspace its own " +
               "copy: $net.Clone(), or Import-Network of a saved file.";
-        return new NeuralPSException("NetworkInUse", ErrorKind.InUse, message, network);
+        return new NeuralPSException(ErrorIds.NetworkInUse, ErrorKind.InUse, message, network);
     }
 
     private sealed class Group(List<NetworkLease> leases) : IDisposable

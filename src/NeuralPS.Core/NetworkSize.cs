@@ -16,6 +16,9 @@ public static class NetworkSize
     /// <summary>Rows the engine predicts and evaluates at once (Network.Predict's and the evaluator's chunk).</summary>
     private const int PredictionRows = 1024;
 
+    /// <summary>The widest a layer (or the input) can be: a chunk of predictions of that width fills one buffer.</summary>
+    internal static long MaxWidth => MaxValues / PredictionRows;
+
     /// <summary>
     /// A layer's parameter count, computed in 64 bits by the layer: returned when one buffer can hold it, else
     /// <c>NetworkTooLarge</c>.
@@ -66,7 +69,7 @@ public static class NetworkSize
 
     private const string Fewer = "Make the layers narrower or fewer.";
 
-    private static NeuralPSException TooLarge(string message, object target) => new("NetworkTooLarge", ErrorKind.TooLarge, message, target);
+    private static NeuralPSException TooLarge(string message, object target) => new(ErrorIds.NetworkTooLarge, ErrorKind.TooLarge, message, target);
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

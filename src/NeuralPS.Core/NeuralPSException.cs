@@ -54,7 +54,7 @@ public sealed class TrainingDivergedException : NeuralPSException
 {
     /// <summary>Creates the error for a given epoch and batch (both 1-based).</summary>
     public TrainingDivergedException(int epoch, int batch, double loss)
-        : base("NonFiniteLoss", ErrorKind.InvalidOperation,
+        : base(ErrorIds.NonFiniteLoss, ErrorKind.InvalidOperation,
             $"The loss became {loss} at epoch {epoch}, batch {batch}. The network keeps the weights of the last good epoch. " +
             "Lower the learning rate, normalize the inputs (Add-NormalizationLayer) or clip gradients (Set-Optimizer -ClipNorm).")
     {

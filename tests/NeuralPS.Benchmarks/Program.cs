@@ -2,6 +2,7 @@
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
 //   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k [--batch B] [--epochs E] [--seed S] [--rep R]
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
+using System.Globalization;
 using NeuralPS.Benchmarks;
 
 var options = new BenchOptions();
@@ -12,12 +13,12 @@ for (int i = 0; i < args.Length; i += 2)
     string value = args[i + 1];
     switch (args[i])
     {
-        case "--threads": options.Threads = int.Parse(value); break;
+        case "--threads": options.Threads = int.Parse(value, CultureInfo.InvariantCulture); break;
         case "--work": options.Work = value; break;
-        case "--batch": options.Batch = int.Parse(value); options.BatchGiven = true; break;
-        case "--epochs": options.Epochs = int.Parse(value); break;
-        case "--seed": options.Seed = long.Parse(value); break;
-        case "--rep": options.Rep = int.Parse(value); break;
+        case "--batch": options.Batch = int.Parse(value, CultureInfo.InvariantCulture); options.BatchGiven = true; break;
+        case "--epochs": options.Epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--seed": options.Seed = long.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--rep": options.Rep = int.Parse(value, CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }

@@ -33,7 +33,7 @@ public class DatasetShapeTests
         foreach (int[] wrong in new[] { new[] { 1, 28, 28 }, new[] { 3, 2, 0 }, Array.Empty<int>(), new[] { -3, -2, 2 } })
         {
             var e = Assert.Throws<NeuralPSException>(() => Pictures(shape: wrong));
-            Assert.Equal("ShapeMismatch", e.ErrorId);
+            Assert.Equal(ErrorIds.ShapeMismatch, e.ErrorId);
             Assert.Contains("12 features", e.Message);
         }
     }
@@ -122,7 +122,7 @@ public class DatasetShapeTests
         Network net = Classifier();
         net.ImageFormat = new ImageFormat(ColorMode.Grayscale, 2, 2); // 4 inputs for a network of 12
         var e = Assert.Throws<NeuralPSException>(() => ModelFile.FromBytes(ModelFile.ToBytes(net)));
-        Assert.Equal("ModelFileCorrupt", e.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
         Assert.Contains("2×2 Grayscale", e.Message);
     }
 

@@ -152,7 +152,7 @@ public class DistributedTests
         net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Lbfgs };
         var options = new TrainingOptions { Communicator = new ThreadCommunicator(new ThreadCommunicator.Group(2), 0) };
         var e = Assert.Throws<NeuralPSException>(() => new Trainer(net, Regression(10, 1), null, options));
-        Assert.Equal("DistributedNotSupported", e.ErrorId);
+        Assert.Equal(ErrorIds.DistributedNotSupported, e.ErrorId);
     }
 
     [Fact]
@@ -173,12 +173,12 @@ public class DistributedTests
     public void ThePollerReturnsWhenTheRequestCompletesAndAbortsOnlyWhenStopped()
     {
         int tests = 0, aborts = 0;
-        RequestPoller.Wait(0, _ => ++tests == 500, CancellationToken.None, () => aborts++);
+        RequestPoller.Wait(0, _ => ++tests == 500, () => aborts++, CancellationToken.None);
         Assert.Equal(500, tests); // past the spinning phase into the yielding one
         Assert.Equal(0, aborts);
 
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        Assert.Throws<OperationCanceledException>(() => RequestPoller.Wait(0, _ => false, stop.Token, () => aborts++));
+        Assert.Throws<OperationCanceledException>(() => RequestPoller.Wait(0, _ => false, () => aborts++, stop.Token));
         Assert.Equal(1, aborts);
     }
 }
@@ -210,7 +210,7 @@ internal sealed class ThreadCommunicator(ThreadCommunicator.Group group, int ran
             Interlocked.Increment(ref group.Generation);
             return;
         }
-        RequestPoller.Wait(generation, g => Volatile.Read(ref group.Generation) != g, cancellation, () => Abort("stopped", 2));
+        RequestPoller.Wait(generation, g => Volatile.Read(ref group.Generation) != g, () => Abort("stopped", 2), cancellation);
     }
 
     public void Broadcast(Span<byte> data, CancellationToken cancellation)

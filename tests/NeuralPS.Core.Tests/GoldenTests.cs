@@ -132,7 +132,7 @@ public class GoldenTests
             LoadLayers(trained, root.GetProperty("initial"));
             bool sparse = targetWidth == 1 && trained.OutputSize > 1;
             var data = new Dataset(x, inputs, y, targetWidth, sparse ? DatasetTask.Classification : DatasetTask.Regression,
-                classNames: sparse ? Enumerable.Range(0, trained.OutputSize).Select(c => c.ToString()).ToArray() : null);
+                classNames: sparse ? Enumerable.Range(0, trained.OutputSize).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray() : null);
             var results = new Trainer(trained, data, null,
                 new TrainingOptions { Epochs = steps / batches, BatchSize = batchSize, Shuffle = false }).Run().ToList();
             Assert.Equal(steps / batches, results.Count);

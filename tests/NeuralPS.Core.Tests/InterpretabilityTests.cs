@@ -162,7 +162,7 @@ public class InterpretabilityTests
         var net = new Network(3, "w", seed: 1);
         net.Add(new DenseLayer(1, Activation.Linear));
         var e = Assert.Throws<NeuralPSException>(() => PermutationImportance.Compute(net, SignalData(10, 4, 1)));
-        Assert.Equal("ShapeMismatch", e.ErrorId);
+        Assert.Equal(ErrorIds.ShapeMismatch, e.ErrorId);
         Assert.Contains("expects 3 inputs but the dataset", e.Message);
     }
 

@@ -137,7 +137,7 @@ public class ModelFileTests
             string path = Path.Combine(folder, "model.npsm");
             File.WriteAllText(path, "previous");
             var error = Assert.Throws<NeuralPSException>(() => ModelFile.Write(IrisNetwork(), path));
-            Assert.Equal("ModelFileExists", error.ErrorId);
+            Assert.Equal(ErrorIds.ModelFileExists, error.ErrorId);
             Assert.Equal("previous", File.ReadAllText(path));
 
             ModelFile.Write(IrisNetwork(), path, overwrite: true);
@@ -162,10 +162,10 @@ public class ModelFileTests
         foreach (int length in new[] { 0, 1, 7, 8, 12, 19, 20, 40, good.Length / 2, good.Length - 33, good.Length - 32, good.Length - 1 })
         {
             NeuralPSException error = Refused(good[..length]);
-            Assert.Equal("ModelFileCorrupt", error.ErrorId);
+            Assert.Equal(ErrorIds.ModelFileCorrupt, error.ErrorId);
             if (length >= 52) Assert.Contains("truncated", error.Message);
         }
-        Assert.Equal("ModelFileCorrupt", Refused(good.Concat(new byte[] { 0 }).ToArray()).ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Refused(good.Concat(new byte[] { 0 }).ToArray()).ErrorId);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class ModelFileTests
             bad[i] ^= 0x10;
             NeuralPSException error = Refused(bad);
             // the format number's low byte makes a plausible newer format; a higher byte makes one no NeuralPS writes: damage
-            Assert.Equal(i == 8 ? "ModelFileVersion" : "ModelFileCorrupt", error.ErrorId);
+            Assert.Equal(i == 8 ? ErrorIds.ModelFileVersion : ErrorIds.ModelFileCorrupt, error.ErrorId);
         }
     }
 
@@ -189,9 +189,9 @@ public class ModelFileTests
         byte[] bad = (byte[])good.Clone();
         "PK\x03\x04"u8.CopyTo(bad);
         NeuralPSException error = Refused(bad);
-        Assert.Equal("ModelFileCorrupt", error.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, error.ErrorId);
         Assert.Contains("not a NeuralPS model file", error.Message);
-        Assert.Equal("ModelFileCorrupt", Refused("{\"layers\": []}"u8.ToArray()).ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Refused("{\"layers\": []}"u8.ToArray()).ErrorId);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public class ModelFileTests
         byte[] bad = SavedIris();
         bad[8] = ModelFile.FormatVersion + 1;
         NeuralPSException error = Refused(bad);
-        Assert.Equal("ModelFileVersion", error.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileVersion, error.ErrorId);
         Assert.Contains("Update NeuralPS", error.Message);
     }
 
@@ -214,12 +214,12 @@ public class ModelFileTests
             {
                 var bytes = new byte[length];
                 random.NextBytes(bytes);
-                Assert.Equal("ModelFileCorrupt", Refused(bytes).ErrorId);
+                Assert.Equal(ErrorIds.ModelFileCorrupt, Refused(bytes).ErrorId);
                 // the right signature and version in front of random bytes is still refused
                 if (length >= 12)
                 {
                     good.AsSpan(0, 12).CopyTo(bytes);
-                    Assert.Equal("ModelFileCorrupt", Refused(bytes).ErrorId);
+                    Assert.Equal(ErrorIds.ModelFileCorrupt, Refused(bytes).ErrorId);
                 }
             }
     }
@@ -241,7 +241,7 @@ public class ModelFileTests
             }
             catch (NeuralPSException e)
             {
-                Assert.Equal("ModelFileCorrupt", e.ErrorId);
+                Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
             }
         }
         // a block length pointing past the end
@@ -249,14 +249,14 @@ public class ModelFileTests
         int jsonLength = BitConverter.ToInt32(lying, 20);
         BitConverter.GetBytes(int.MaxValue).CopyTo(lying, 20 + 4 + jsonLength + 4);
         System.Security.Cryptography.SHA256.HashData(lying.AsSpan(20, payloadLength), lying.AsSpan(20 + payloadLength));
-        Assert.Equal("ModelFileCorrupt", Refused(lying).ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Refused(lying).ErrorId);
     }
 
     [Fact]
     public void AMissingFileIsNotFound()
     {
         var error = Assert.Throws<NeuralPSException>(() => ModelFile.Read(Path.Combine(Path.GetTempPath(), "no-such-model.npsm")));
-        Assert.Equal("FileNotFound", error.ErrorId);
+        Assert.Equal(ErrorIds.FileNotFound, error.ErrorId);
         Assert.Equal(ErrorKind.NotFound, error.Kind);
     }
 }

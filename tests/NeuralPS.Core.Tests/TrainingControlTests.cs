@@ -183,7 +183,7 @@ public class TrainingControlTests
     {
         var e = Assert.Throws<NeuralPSException>(() =>
             Train(RegressionNet(), Regression(20, 1), new TrainingOptions { Epochs = 2, Patience = 2, Monitor = "ValidationLoss" }));
-        Assert.Equal("NoValidationData", e.ErrorId);
+        Assert.Equal(ErrorIds.NoValidationData, e.ErrorId);
     }
 
     // ---------------------------------------------------------------- learning-rate schedules
@@ -344,7 +344,7 @@ public class TrainingControlTests
             foreach (EpochResult _ in new Trainer(net, Regression(64, 1), null, new TrainingOptions { Epochs = 10, BatchSize = 8 }).Run())
                 snapshots.Add(net.Parameters.ToArray());
         });
-        Assert.Equal("NonFiniteLoss", e.ErrorId);
+        Assert.Equal(ErrorIds.NonFiniteLoss, e.ErrorId);
         Assert.Equal(4, e.Epoch);
         Assert.InRange(e.Batch, 2, 8);
         Assert.Contains($"epoch 4, batch {e.Batch}", e.Message);
@@ -425,7 +425,7 @@ public class TrainingControlTests
         Assert.Equal(3, net.History.Count);
         for (int i = 0; i < 3; i++) Assert.Equal(snapshots[i], net.History[i].ValidationLoss!.Value, 12);
         Assert.Null(Train(RegressionNet(), train, new TrainingOptions { Epochs = 1 })[0].ValidationLoss);
-        Assert.Equal("InvalidValidationSplit", Assert.Throws<NeuralPSException>(() =>
+        Assert.Equal(ErrorIds.InvalidValidationSplit, Assert.Throws<NeuralPSException>(() =>
             new Trainer(RegressionNet(), train, null, new TrainingOptions { ValidationSplit = 1.0 })).ErrorId);
     }
 

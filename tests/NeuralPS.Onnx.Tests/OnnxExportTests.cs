@@ -146,7 +146,7 @@ public sealed class OnnxExportTests : IDisposable
     {
         string path = Path.Combine(_folder, "empty.onnx");
         var e = Assert.Throws<NeuralPSException>(() => OnnxExporter.Write(new Network(3, "empty"), path));
-        Assert.Equal("OnnxUnsupported", e.ErrorId);
+        Assert.Equal(ErrorIds.OnnxUnsupported, e.ErrorId);
         Assert.Contains("no layers", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_folder));
     }
@@ -161,7 +161,7 @@ public sealed class OnnxExportTests : IDisposable
         byte[] before = File.ReadAllBytes(path);
         net.Parameters[3] = float.NaN;
         var e = Assert.Throws<NeuralPSException>(() => OnnxExporter.Write(net, path));
-        Assert.Equal("NonFiniteParameters", e.ErrorId);
+        Assert.Equal(ErrorIds.NonFiniteParameters, e.ErrorId);
         Assert.Contains("layer 1", e.Message);
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Single(Directory.GetFileSystemEntries(_folder));
@@ -174,7 +174,7 @@ public sealed class OnnxExportTests : IDisposable
         net.Add(new DenseLayer(1, Activation.Linear));
         string path = Path.Combine(_folder, "no-such-folder", "model.onnx");
         var e = Assert.Throws<NeuralPSException>(() => OnnxExporter.Write(net, path));
-        Assert.Equal("DirectoryNotFound", e.ErrorId);
+        Assert.Equal(ErrorIds.DirectoryNotFound, e.ErrorId);
         Assert.Contains("does not exist", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_folder));
     }

@@ -80,7 +80,7 @@ public sealed class OnnxImportTests : IDisposable
         foreach (string name in new[] { "torch-mlp", "torch-gelu" })
             AssertPredictsAsRecorded(ModelFile.Read(Path.Combine(output, name + ".onnx")), Path.Combine(output, name + ".json"));
         var e = Assert.Throws<NeuralPSException>(() => ModelFile.Read(Path.Combine(output, "torch-conv.onnx")));
-        Assert.Equal("OnnxUnsupportedOperator", e.ErrorId);
+        Assert.Equal(ErrorIds.OnnxUnsupportedOperator, e.ErrorId);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class OnnxImportTests : IDisposable
     {
         string path = TorchFile("torch-conv.onnx");
         var e = Assert.Throws<NeuralPSException>(() => ModelFile.Read(path));
-        Assert.Equal("OnnxUnsupportedOperator", e.ErrorId);
+        Assert.Equal(ErrorIds.OnnxUnsupportedOperator, e.ErrorId);
         Assert.Equal(ErrorKind.NotSupported, e.Kind);
         Assert.Equal(new[] { "Conv", "MaxPool" }, (string[])e.Target!);
         Assert.Contains("Conv (node '/0/Conv'), MaxPool (node '/2/MaxPool')", e.Message);
@@ -342,64 +342,64 @@ public sealed class OnnxImportTests : IDisposable
         }
         void Dense(TestGraph g, int inputs = 4, int units = 3) => g.Node("Gemm", new[] { null, g.Random(random, inputs, units), g.Random(random, units) });
 
-        yield return Case("OnnxUnsupportedOperator", "LogSoftmax (node 'logsoftmax", g => { Dense(g); g.Node("LogSoftmax", Int("axis", 1)); });
-        yield return Case("OnnxUnsupportedOperator", "com.microsoft.FusedGemm", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedOperator, "LogSoftmax (node 'logsoftmax", g => { Dense(g); g.Node("LogSoftmax", Int("axis", 1)); });
+        yield return Case(ErrorIds.OnnxUnsupportedOperator, "com.microsoft.FusedGemm", g =>
         {
             g.Node("FusedGemm", new[] { null, g.Random(random, 4, 3) });
             g.Graph.Node[^1].Domain = "com.microsoft";
         });
-        yield return Case("OnnxUnsupportedModel", "goes to 2 nodes", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "goes to 2 nodes", g =>
         {
             string input = g.Current;
             Dense(g, 4, 4);
             g.Node("Add", new[] { null, input }); // a residual connection
         });
-        yield return Case("OnnxUnsupportedModel", "transA=1", g => g.Node("Gemm", new[] { null, g.Random(random, 4, 3) }, Int("transA", 1)));
-        yield return Case("OnnxUnsupportedModel", "(LeakyRelu, alpha=0.2)", g => { Dense(g); g.Node("LeakyRelu", Float("alpha", 0.2f)); });
-        yield return Case("OnnxUnsupportedModel", "approximate=tanh", g => { Dense(g); g.Node("Gelu", Text("approximate", "tanh")); }, opset: 20);
-        yield return Case("OnnxUnsupportedModel", "training mode", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "transA=1", g => g.Node("Gemm", new[] { null, g.Random(random, 4, 3) }, Int("transA", 1)));
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "(LeakyRelu, alpha=0.2)", g => { Dense(g); g.Node("LeakyRelu", Float("alpha", 0.2f)); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "approximate=tanh", g => { Dense(g); g.Node("Gelu", Text("approximate", "tanh")); }, opset: 20);
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "training mode", g =>
         {
             Dense(g);
             g.Node("BatchNormalization", new[] { null, g.Random(random, 3), g.Random(random, 3), g.Random(random, 3), g.Random(random, 3) }, Int("training_mode", 1));
         });
-        yield return Case("OnnxUnsupportedModel", "after the softmax", g => { Dense(g); g.Node("Softmax"); Dense(g, 3, 3); });
-        yield return Case("OnnxUnsupportedModel", "before the first layer", g => { g.Node("Relu"); g.Node("MatMul", new[] { null, g.Random(random, 4, 3) }); });
-        yield return Case("OnnxUnsupportedModel", "a NeuralPS layer has one activation", g => { Dense(g); g.Node("Relu"); g.Node("Sigmoid"); });
-        yield return Case("OnnxUnsupportedModel", "flattens at axis 0", g => { g.Node("Flatten", Int("axis", 0)); Dense(g); });
-        yield return Case("OnnxUnsupportedModel", "reshapes the data to [2, -1]", g => { g.Node("Reshape", new[] { null, g.Ints(2, -1) }); Dense(g); });
-        yield return Case("OnnxUnsupportedModel", "2 inputs", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "after the softmax", g => { Dense(g); g.Node("Softmax"); Dense(g, 3, 3); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "before the first layer", g => { g.Node("Relu"); g.Node("MatMul", new[] { null, g.Random(random, 4, 3) }); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "a NeuralPS layer has one activation", g => { Dense(g); g.Node("Relu"); g.Node("Sigmoid"); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "flattens at axis 0", g => { g.Node("Flatten", Int("axis", 0)); Dense(g); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "reshapes the data to [2, -1]", g => { g.Node("Reshape", new[] { null, g.Ints(2, -1) }); Dense(g); });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "2 inputs", g =>
         {
             g.Graph.Input.Add(Value("y", TensorProto.Types.DataType.Float, new object[] { "N", 4 }));
             Dense(g);
         });
-        yield return Case("OnnxUnsupportedModel", "holds int64 values", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "holds int64 values", g =>
         {
             g.Graph.Input[0].Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Int64;
             Dense(g);
         });
-        yield return Case("OnnxUnsupportedModel", "every dimension but the first", g => Dense(g), dims: new object[] { "N", "features" });
-        yield return Case("OnnxUnsupportedModel", "holds float16 values", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "every dimension but the first", g => Dense(g), dims: new object[] { "N", "features" });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "holds float16 values", g =>
         {
             Dense(g);
             g.Graph.Initializer[0].DataType = (int)TensorProto.Types.DataType.Float16;
         });
-        yield return Case("OnnxUnsupportedModel", "in another file", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "in another file", g =>
         {
             Dense(g);
             g.Graph.Initializer[0].DataLocation = TensorProto.Types.DataLocation.External;
         });
-        yield return Case("OnnxUnsupportedVersion", "IR version 2, older", g => Dense(g), ir: 2);
-        yield return Case("OnnxUnsupportedVersion", "IR version 12, newer", g => Dense(g), ir: 12);
-        yield return Case("OnnxUnsupportedVersion", "version 6 of the ONNX operator set", g => Dense(g), opset: 6);
-        yield return Case("OnnxUnsupportedVersion", "version 24 of the ONNX operator set", g => Dense(g), opset: 24);
-        yield return Case("ModelFileCorrupt", "multiplies 4 values a row by a weight", g => g.Node("Gemm", new[] { null, g.Random(random, 5, 3) }));
-        yield return Case("ModelFileCorrupt", "has 40 bytes where its shape needs 48", g =>
+        yield return Case(ErrorIds.OnnxUnsupportedVersion, "IR version 2, older", g => Dense(g), ir: 2);
+        yield return Case(ErrorIds.OnnxUnsupportedVersion, "IR version 12, newer", g => Dense(g), ir: 12);
+        yield return Case(ErrorIds.OnnxUnsupportedVersion, "version 6 of the ONNX operator set", g => Dense(g), opset: 6);
+        yield return Case(ErrorIds.OnnxUnsupportedVersion, "version 24 of the ONNX operator set", g => Dense(g), opset: 24);
+        yield return Case(ErrorIds.ModelFileCorrupt, "multiplies 4 values a row by a weight", g => g.Node("Gemm", new[] { null, g.Random(random, 5, 3) }));
+        yield return Case(ErrorIds.ModelFileCorrupt, "has 40 bytes where its shape needs 48", g =>
         {
             Dense(g);
             g.Graph.Initializer[0].RawData = ByteString.CopyFrom(new byte[40]);
         });
-        yield return Case("ModelFileCorrupt", "neither stores nor computes", g => g.Node("Gemm", new[] { null, "nowhere" }));
-        yield return Case("ModelFileCorrupt", "never reaches its output 'elsewhere'", g => Dense(g), after: g =>
+        yield return Case(ErrorIds.ModelFileCorrupt, "neither stores nor computes", g => g.Node("Gemm", new[] { null, "nowhere" }));
+        yield return Case(ErrorIds.ModelFileCorrupt, "never reaches its output 'elsewhere'", g => Dense(g), after: g =>
         {
             g.Graph.Output.Clear();
             g.Graph.Output.Add(Value("elsewhere", TensorProto.Types.DataType.Float, new object[] { "N", 3 }));
@@ -414,7 +414,7 @@ public sealed class OnnxImportTests : IDisposable
         Assert.Equal(errorId, e.ErrorId);
         Assert.Contains(fragment, e.Message);
         Assert.Contains("'/models/m.onnx'", e.Message);
-        Assert.Equal(errorId == "ModelFileCorrupt" ? ErrorKind.InvalidFile : ErrorKind.NotSupported, e.Kind);
+        Assert.Equal(errorId == ErrorIds.ModelFileCorrupt ? ErrorKind.InvalidFile : ErrorKind.NotSupported, e.Kind);
     }
 
     [Fact]
@@ -424,7 +424,7 @@ public sealed class OnnxImportTests : IDisposable
         for (int length = 0; length < bytes.Length; length++)
         {
             var e = Assert.Throws<NeuralPSException>(() => ModelFile.FromBytes(bytes[..length], "cut.onnx"));
-            Assert.True(e.ErrorId == "ModelFileCorrupt", $"cut at {length} of {bytes.Length} bytes: {e.ErrorId}: {e.Message}");
+            Assert.True(e.ErrorId == ErrorIds.ModelFileCorrupt, $"cut at {length} of {bytes.Length} bytes: {e.ErrorId}: {e.Message}");
         }
     }
 
@@ -440,7 +440,7 @@ public sealed class OnnxImportTests : IDisposable
             string path = Path.Combine(_folder, "foreign.onnx");
             File.WriteAllBytes(path, bytes);
             var e = Assert.Throws<NeuralPSException>(() => ModelFile.Read(path));
-            Assert.Equal("ModelFileCorrupt", e.ErrorId);
+            Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
             Assert.Contains("cannot be read as an ONNX model", e.Message);
         }
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NeuralPS.Core;
 using NeuralPS.Core.Data;
 using Xunit;
 
@@ -89,7 +90,7 @@ public class DataTests : IDisposable
     public void BadRecordsAreRefusedNamingTheRecordAndTheColumn()
     {
         ErrorRecord empty = _ps.Fail("@([pscustomobject]@{ A = '1'; L = 'x' }, [pscustomobject]@{ A = ''; L = 'y' }) | ConvertTo-Dataset -Label L");
-        Assert.Equal("InvalidData", Id(empty));
+        Assert.Equal(ErrorIds.InvalidData, Id(empty));
         Assert.Equal(ErrorCategory.InvalidData, empty.CategoryInfo.Category);
         Assert.Contains("Record 2, column 'A' is empty", empty.Exception.Message);
 
@@ -97,16 +98,16 @@ public class DataTests : IDisposable
         Assert.Contains("Record 2, column 'A' is NaN", nan.Exception.Message);
 
         ErrorRecord mixed = _ps.Fail("@(@{ A = '1'; L = 'x' }, @{ A = '2'; L = 'x' }, @{ A = 'n/a'; L = 'y' }) | ConvertTo-Dataset -Label L");
-        Assert.Equal("MixedColumn", Id(mixed));
+        Assert.Equal(ErrorIds.MixedColumn, Id(mixed));
         Assert.Contains("Record 3, column 'A': 'n/a' is not a number", mixed.Exception.Message);
         Assert.Contains("-Categorical A", mixed.Exception.Message);
 
         ErrorRecord missing = _ps.Fail("@(@{ A = 1; B = 2; L = 'x' }, @{ A = 1; B = 2; L = 'x' }, @{ A = 1; L = 'y' }) | ConvertTo-Dataset -Label L");
-        Assert.Equal("MissingFeature", Id(missing));
+        Assert.Equal(ErrorIds.MissingFeature, Id(missing));
         Assert.Contains("Record 3 has no property 'B'", missing.Exception.Message);
 
         ErrorRecord label = _ps.Fail("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species");
-        Assert.Equal("MissingLabel", Id(label));
+        Assert.Equal(ErrorIds.MissingLabel, Id(label));
         Assert.Contains("'Species'", label.Exception.Message);
         Assert.Contains("A, B", label.Exception.Message);
     }
@@ -145,26 +146,26 @@ public class DataTests : IDisposable
     public void BadCsvFilesAreRefusedNamingRowAndColumn()
     {
         File.WriteAllText(Path.Combine(_folder, "empty.csv"), "");
-        Assert.Equal("EmptyFile", Id(_ps.Fail("Import-Dataset empty.csv -Label y")));
+        Assert.Equal(ErrorIds.EmptyFile, Id(_ps.Fail("Import-Dataset empty.csv -Label y")));
 
         File.WriteAllText(Path.Combine(_folder, "header.csv"), "a,y\n");
-        Assert.Equal("EmptyDataset", Id(_ps.Fail("Import-Dataset header.csv -Label y")));
+        Assert.Equal(ErrorIds.EmptyDataset, Id(_ps.Fail("Import-Dataset header.csv -Label y")));
 
         File.WriteAllText(Path.Combine(_folder, "nan.csv"), "a,b,y\n1,2,3\n4,NaN,6\n");
         ErrorRecord nan = _ps.Fail("Import-Dataset nan.csv -Label y");
-        Assert.Equal("InvalidData", Id(nan));
+        Assert.Equal(ErrorIds.InvalidData, Id(nan));
         Assert.Contains("'nan.csv': row 2, column 'b' is NaN", nan.Exception.Message);
 
         File.WriteAllText(Path.Combine(_folder, "hole.csv"), "a,b,y\n1,2,3\n4,,6\n");
         Assert.Contains("row 2, column 'b' is empty", _ps.Fail("Import-Dataset hole.csv -Label y").Exception.Message);
 
         ErrorRecord label = _ps.Fail("Import-Dataset nan.csv -Label Species");
-        Assert.Equal("MissingLabel", Id(label));
+        Assert.Equal(ErrorIds.MissingLabel, Id(label));
         Assert.Contains("no column 'Species'", label.Exception.Message);
         Assert.Contains("a, b, y", label.Exception.Message);
 
         ErrorRecord missing = _ps.Fail("Import-Dataset no-such-file.csv -Label y");
-        Assert.Equal("FileNotFound", Id(missing));
+        Assert.Equal(ErrorIds.FileNotFound, Id(missing));
         Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
     }
 
@@ -192,7 +193,7 @@ public class DataTests : IDisposable
         Assert.Equal(new[] { 0f, 1f, 0.2f, 0.4f }, data.Features[..4]);
         Assert.Equal(new[] { "cat", "dog", "bird" }, data.ClassNames);
         Assert.Equal(new float[] { 2, 0, 1 }, data.Targets);
-        Assert.Equal("InvalidIdxFile", Id(_ps.Fail("Import-Dataset labels.idx -LabelPath labels.idx")));
+        Assert.Equal(ErrorIds.InvalidIdxFile, Id(_ps.Fail("Import-Dataset labels.idx -LabelPath labels.idx")));
     }
 
     [Fact]
@@ -212,7 +213,7 @@ public class DataTests : IDisposable
 
         var three = _ps.Run("Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -ValidationFraction 0.1");
         Assert.Equal(new[] { 105, 30, 15 }, three.Select(p => ((Dataset)p.BaseObject).Rows));
-        Assert.Equal("InvalidSplit", Id(_ps.Fail("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.1")));
+        Assert.Equal(ErrorIds.InvalidSplit, Id(_ps.Fail("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.1")));
     }
 
     [Fact]
@@ -243,7 +244,7 @@ public class DataTests : IDisposable
     public void StratifyOnARegressionDatasetIsANamedError()
     {
         ErrorRecord error = _ps.Fail("Get-SampleDataset Regression | Split-Dataset -Stratify");
-        Assert.Equal("StratifyNeedsClasses", Id(error));
+        Assert.Equal(ErrorIds.StratifyNeedsClasses, Id(error));
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
         Assert.Contains("-Classification", error.Exception.Message);
         Assert.Equal(2, _ps.Run("Get-SampleDataset Regression | Split-Dataset").Count);
@@ -276,14 +277,14 @@ public class DataTests : IDisposable
         // a bad file among several is reported, the others still load
         var mixed = _ps.Run("Import-Dataset iris-a.csv, missing.csv, iris-b.csv -Label Species", out var errors);
         Assert.Equal(2, mixed.Count);
-        Assert.Equal("FileNotFound", Id(Assert.Single(errors)));
+        Assert.Equal(ErrorIds.FileNotFound, Id(Assert.Single(errors)));
 
         ErrorRecord unknown = _ps.Fail("Import-Dataset iris-a.csv -Label Species -Exclude Idd");
-        Assert.Equal("ExcludedColumnNotFound", Id(unknown));
+        Assert.Equal(ErrorIds.ExcludedColumnNotFound, Id(unknown));
         Assert.Equal(ErrorCategory.InvalidArgument, unknown.CategoryInfo.Category);
         Assert.Contains("'Idd'", unknown.Exception.Message);
         Assert.Contains("Id, SepalLength", unknown.Exception.Message);
-        Assert.Equal("FileNotFound", Id(_ps.Fail("Import-Dataset nothing-*.csv -Label Species")));
+        Assert.Equal(ErrorIds.FileNotFound, Id(_ps.Fail("Import-Dataset nothing-*.csv -Label Species")));
     }
 
     [Fact]
@@ -296,7 +297,7 @@ public class DataTests : IDisposable
             ) | ConvertTo-Dataset -Label Fruit -Exclude id, Color
             """);
         Assert.Equal(new[] { "Weight" }, data.FeatureNames);
-        Assert.Equal("ExcludedColumnNotFound", Id(_ps.Fail("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd")));
+        Assert.Equal(ErrorIds.ExcludedColumnNotFound, Id(_ps.Fail("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd")));
     }
 
     [Theory]
@@ -360,7 +361,7 @@ public class DataTests : IDisposable
         ErrorRecord unseen = _ps.Fail(@"
             $train = @(@{ C = 'a'; L = 'x' }, @{ C = 'b'; L = 'y' }) | ConvertTo-Dataset -Label L
             @(@{ C = 'q'; L = 'x' }) | ConvertTo-Dataset -Label L -Encoding $train.Encoding");
-        Assert.Equal("UnknownCategory", Id(unseen));
+        Assert.Equal(ErrorIds.UnknownCategory, Id(unseen));
         Assert.Contains("'q'", unseen.Exception.Message);
     }
 }

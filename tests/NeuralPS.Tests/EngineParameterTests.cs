@@ -106,9 +106,17 @@ public class EngineParameterTests : IDisposable
     [Fact]
     public void NesterovNeedsMomentumAndNoDampening()
     {
-        Assert.StartsWith("NesterovWithoutMomentum", _ps.Fail($"{Builder} | Set-Optimizer Sgd -Nesterov").FullyQualifiedErrorId);
-        Assert.StartsWith("NesterovWithDampening",
+        Assert.StartsWith(ErrorIds.NesterovWithoutMomentum, _ps.Fail($"{Builder} | Set-Optimizer Sgd -Nesterov").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.NesterovWithDampening,
             _ps.Fail($"{Builder} | Set-Optimizer Sgd -Momentum 0.9 -Nesterov -Dampening 0.1").FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void ARateOrEpsilonOfZeroIsRefusedAsAModelFileWouldRefuseIt()
+    {
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Sgd -LearningRate 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidOptimizerSetting, _ps.Fail($"{Builder} | Set-Optimizer Adam -Epsilon 0").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidBatchNormSetting, _ps.Fail("New-Network 4 | Add-BatchNormLayer -Epsilon 0").FullyQualifiedErrorId);
     }
 
     [Fact]
@@ -186,7 +194,7 @@ public class EngineParameterTests : IDisposable
         var net = (Network)_ps.Run("New-Network 4 | Add-DenseLayer 3 -Activation Softmax")[0].BaseObject;
         Assert.Equal(Activation.Softmax, net.OutputActivation);
         Assert.Equal(LossKind.CategoricalCrossEntropy, net.Loss);
-        Assert.StartsWith("LayerAfterSoftmax", _ps.Fail("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.LayerAfterSoftmax, _ps.Fail("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2").FullyQualifiedErrorId);
     }
 
     [Theory]
@@ -259,8 +267,8 @@ public class EngineParameterTests : IDisposable
         var dropout = Assert.IsType<DropoutLayer>(net.Layers[1]);
         Assert.Equal(0.4f, dropout.Rate);
         // off at inference: two predictions agree, and they are those of the same network without the dropout layer
-        double[] first = result.Skip(1).Take(5).Select(o => Convert.ToDouble(o.BaseObject)).ToArray();
-        Assert.Equal(first, result.Skip(6).Take(5).Select(o => Convert.ToDouble(o.BaseObject)));
+        double[] first = result.Skip(1).Take(5).Select(o => Convert.ToDouble(o.BaseObject, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(first, result.Skip(6).Take(5).Select(o => Convert.ToDouble(o.BaseObject, System.Globalization.CultureInfo.InvariantCulture)));
         var plain = new Network(4, "plain", 6);
         plain.Add(new DenseLayer(16, Activation.Relu));
         plain.Add(new DenseLayer(3, Activation.Softmax));
@@ -274,7 +282,7 @@ public class EngineParameterTests : IDisposable
         core.Add(new DenseLayer(3, Activation.Softmax));
         new Trainer(core, SampleDatasets.Iris(), null, new TrainingOptions { Epochs = 3, Seed = 1 }).Run().ToList();
         Assert.Equal(core.Parameters, net.Parameters);
-        Assert.StartsWith("InvalidDropoutRate", _ps.Fail("New-Network 4 | Add-DropoutLayer 1").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.InvalidDropoutRate, _ps.Fail("New-Network 4 | Add-DropoutLayer 1").FullyQualifiedErrorId);
     }
 
     [Fact]
@@ -438,7 +446,7 @@ public class EngineParameterTests : IDisposable
         // ...unless the min delta asks for more than any epoch gives
         (epochs, _, _) = RunFighting("-EarlyStopping -Patience 2 -Monitor Loss -MinDelta 10");
         Assert.Equal(3, epochs.Count);
-        Assert.StartsWith("NoValidationData",
+        Assert.StartsWith(ErrorIds.NoValidationData,
             _ps.Fail($"{Builder} | Invoke-Training -Data (Get-SampleDataset Regression -Samples 20) -EarlyStopping -Monitor ValidationLoss").FullyQualifiedErrorId);
     }
 
@@ -494,7 +502,7 @@ public class EngineParameterTests : IDisposable
         // 1e20: one step takes the loss past float's range (1e12 takes it to a finite 1e24: Diverged, not this error)
         _ps.Run($@"$global:dnet = {Builder} | Set-Optimizer Sgd 1e20; $global:initial = $dnet.Parameters.Clone()");
         ErrorRecord error = _ps.Fail("$dnet | Invoke-Training -Data (Get-SampleDataset Regression -Samples 64 -Seed 1) -Epochs 5 -BatchSize 8");
-        Assert.StartsWith("NonFiniteLoss", error.FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.NonFiniteLoss, error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
         var diverged = Assert.IsType<TrainingDivergedException>(error.Exception);
         Assert.Equal(1, diverged.Epoch);

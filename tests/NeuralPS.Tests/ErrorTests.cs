@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NeuralPS.Core;
 using Xunit;
 
 namespace NeuralPS.Tests;
@@ -17,74 +18,74 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "InputSize")]
     // Add-DenseLayer
     [InlineData("New-Network 4 | Add-DenseLayer 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Units")]
-    [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2", "LayerAfterSoftmax", ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2", ErrorIds.LayerAfterSoftmax, ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
     [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation Sigmoidal", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "Relu")]
     [InlineData("New-Network 4 | Add-DenseLayer 3 -L2 -1", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "L2")]
     // Add-DropoutLayer
-    [InlineData("New-Network 4 | Add-DropoutLayer 1.5", "InvalidDropoutRate", ErrorCategory.InvalidArgument, "at least 0 and below 1")]
+    [InlineData("New-Network 4 | Add-DropoutLayer 1.5", ErrorIds.InvalidDropoutRate, ErrorCategory.InvalidArgument, "at least 0 and below 1")]
     // Add-BatchNormLayer
     [InlineData("New-Network 4 | Add-BatchNormLayer -Momentum 2", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Momentum")]
     // Add-NormalizationLayer
-    [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", "NormalizationNotFirst", ErrorCategory.InvalidOperation, "must be the first layer")]
+    [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", ErrorIds.NormalizationNotFirst, ErrorCategory.InvalidOperation, "must be the first layer")]
     // Set-Optimizer
     [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
-    [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", "NesterovWithoutMomentum", ErrorCategory.InvalidArgument, "-Momentum 0.9")]
+    [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", ErrorIds.NesterovWithoutMomentum, ErrorCategory.InvalidArgument, "-Momentum 0.9")]
     [InlineData("New-Network 4 | Set-Optimizer Adam -LearningRate -1", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "LearningRate")]
     // Set-Loss
     [InlineData("New-Network 4 | Set-Loss CrossEntropy", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "CategoricalCrossEntropy")]
     // Invoke-Training
-    [InlineData("New-Network 2 | Invoke-Training -Data (Get-SampleDataset Xor)", "NoLayers", ErrorCategory.InvalidOperation, "Add-DenseLayer")]
-    [InlineData("New-Network 3 | Add-DenseLayer 3 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 3 inputs but the training data has 4 features")]
-    [InlineData("New-Network 4 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", "ShapeMismatch", ErrorCategory.InvalidData, "Add-DenseLayer 3 -Activation Softmax")]
-    [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -ValidationData (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "validation data")]
+    [InlineData("New-Network 2 | Invoke-Training -Data (Get-SampleDataset Xor)", ErrorIds.NoLayers, ErrorCategory.InvalidOperation, "Add-DenseLayer")]
+    [InlineData("New-Network 3 | Add-DenseLayer 3 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 3 inputs but the training data has 4 features")]
+    [InlineData("New-Network 4 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Add-DenseLayer 3 -Activation Softmax")]
+    [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -ValidationData (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "validation data")]
     [InlineData(Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Epochs")]
     [InlineData(Iris4 + " | Invoke-Training -Data 'iris.csv'", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "to type \"NeuralPS.Core.Data.Dataset\"")]
-    [InlineData("$d = 1..30 | ForEach-Object { [pscustomobject]@{ x = $_; digit = $_ % 10 } } | ConvertTo-Dataset -Label digit; New-Network 1 | Add-DenseLayer 10 -Activation Softmax | Invoke-Training -Data $d", "ShapeMismatch", ErrorCategory.InvalidData, "ConvertTo-Dataset -Label digit -Classification")]
-    [InlineData("New-Network 4 | Add-DenseLayer 3 | Invoke-Training -Data (Get-SampleDataset Iris)", "OutputMismatch", ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax (cross-entropy), or choose the loss on purpose: Set-Loss MeanSquaredError")]
-    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Tanh | Invoke-Training -Data (Get-SampleDataset Xor)", "OutputMismatch", ErrorCategory.InvalidOperation, "Add-DenseLayer 1 -Activation Sigmoid")]
-    [InlineData("New-Network 4 | Add-DenseLayer 3 | Set-Loss CategoricalCrossEntropy | Invoke-Training -Data (Get-SampleDataset Iris)", "LossMismatch", ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax, or set a loss that fits a Linear output")]
-    [InlineData("New-Network 3 | Add-DenseLayer 1 -Activation Relu | Set-Loss BinaryCrossEntropy | Invoke-Training -Data (Get-SampleDataset Regression)", "LossMismatch", ErrorCategory.InvalidOperation, "needs probabilities from a Sigmoid output")]
+    [InlineData("$d = 1..30 | ForEach-Object { [pscustomobject]@{ x = $_; digit = $_ % 10 } } | ConvertTo-Dataset -Label digit; New-Network 1 | Add-DenseLayer 10 -Activation Softmax | Invoke-Training -Data $d", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "ConvertTo-Dataset -Label digit -Classification")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.OutputMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax (cross-entropy), or choose the loss on purpose: Set-Loss MeanSquaredError")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Tanh | Invoke-Training -Data (Get-SampleDataset Xor)", ErrorIds.OutputMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 1 -Activation Sigmoid")]
+    [InlineData("New-Network 4 | Add-DenseLayer 3 | Set-Loss CategoricalCrossEntropy | Invoke-Training -Data (Get-SampleDataset Iris)", ErrorIds.LossMismatch, ErrorCategory.InvalidOperation, "Add-DenseLayer 3 -Activation Softmax, or set a loss that fits a Linear output")]
+    [InlineData("New-Network 3 | Add-DenseLayer 1 -Activation Relu | Set-Loss BinaryCrossEntropy | Invoke-Training -Data (Get-SampleDataset Regression)", ErrorIds.LossMismatch, ErrorCategory.InvalidOperation, "needs probabilities from a Sigmoid output")]
     // Test-Network
-    [InlineData("Test-Network (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
-    [InlineData("Test-Network (New-Network 4) (Get-SampleDataset Iris)", "NoLayers", ErrorCategory.InvalidOperation, "Add some first")]
+    [InlineData("Test-Network (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Test-Network (New-Network 4) (Get-SampleDataset Iris)", ErrorIds.NoLayers, ErrorCategory.InvalidOperation, "Add some first")]
     // Invoke-Prediction
-    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -Data (Get-SampleDataset Xor)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
-    [InlineData("Invoke-Prediction -Network (New-Network 2) -InputObject @(1, 2)", "NoLayers", ErrorCategory.InvalidOperation, "Add some first")]
-    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
-    [InlineData("[pscustomobject]@{ a = 1 } | Invoke-Prediction (" + Iris4 + ")", "NoFeatureNames", ErrorCategory.InvalidOperation, "pass rows of numbers instead")]
+    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -Data (Get-SampleDataset Xor)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Invoke-Prediction -Network (New-Network 2) -InputObject @(1, 2)", ErrorIds.NoLayers, ErrorCategory.InvalidOperation, "Add some first")]
+    [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
+    [InlineData("[pscustomobject]@{ a = 1 } | Invoke-Prediction (" + Iris4 + ")", ErrorIds.NoFeatureNames, ErrorCategory.InvalidOperation, "pass rows of numbers instead")]
     // Get-SampleDataset
     [InlineData("Get-SampleDataset Mnist", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Xor,Iris,Moons")]
     [InlineData("Get-SampleDataset Moons -Samples 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Samples")]
     // Split-Dataset
-    [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", "InvalidSplit", ErrorCategory.InvalidArgument, "add up to less than 1")]
+    [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", ErrorIds.InvalidSplit, ErrorCategory.InvalidArgument, "add up to less than 1")]
     [InlineData("Get-SampleDataset Iris | Split-Dataset -TestFraction 1.5", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "TestFraction")]
-    [InlineData("Get-SampleDataset Regression | Split-Dataset -Stratify", "StratifyNeedsClasses", ErrorCategory.InvalidArgument, "Leave out -Stratify")]
+    [InlineData("Get-SampleDataset Regression | Split-Dataset -Stratify", ErrorIds.StratifyNeedsClasses, ErrorCategory.InvalidArgument, "Leave out -Stratify")]
     // ConvertTo-Dataset, ConvertFrom-Dataset, Import-Dataset
-    [InlineData("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species", "MissingLabel", ErrorCategory.InvalidArgument, "no property 'Species'")]
-    [InlineData("@() | ConvertTo-Dataset -Label Species", "EmptyDataset", ErrorCategory.InvalidData, "No records were given")]
+    [InlineData("@{ A = 1; B = 2 } | ConvertTo-Dataset -Label Species", ErrorIds.MissingLabel, ErrorCategory.InvalidArgument, "no property 'Species'")]
+    [InlineData("@() | ConvertTo-Dataset -Label Species", ErrorIds.EmptyDataset, ErrorCategory.InvalidData, "No records were given")]
     [InlineData("'iris' | ConvertFrom-Dataset", "InputObjectNotBound", ErrorCategory.InvalidArgument, "input object cannot be bound")]
-    [InlineData("Import-Dataset no-such-file.csv -Label y", "FileNotFound", ErrorCategory.ObjectNotFound, "no-such-file.csv")]
-    [InlineData("Import-Dataset no-such-*.csv -Label y", "FileNotFound", ErrorCategory.ObjectNotFound, "No file matches 'no-such-*.csv'")]
-    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd", "ExcludedColumnNotFound", ErrorCategory.InvalidArgument, "no property 'Idd' to exclude")]
-    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude y", "ExcludedLabel", ErrorCategory.InvalidArgument, "'y' is the label")]
+    [InlineData("Import-Dataset no-such-file.csv -Label y", ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "no-such-file.csv")]
+    [InlineData("Import-Dataset no-such-*.csv -Label y", ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "No file matches 'no-such-*.csv'")]
+    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude Idd", ErrorIds.ExcludedColumnNotFound, ErrorCategory.InvalidArgument, "no property 'Idd' to exclude")]
+    [InlineData("[pscustomobject]@{ Id = 1; x = 2; y = 3 } | ConvertTo-Dataset -Label y -Exclude y", ErrorIds.ExcludedLabel, ErrorCategory.InvalidArgument, "'y' is the label")]
     // Export-Network, Import-Network, Export-TrainingChart
-    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName()) -Format NeuralPS", "ModelFileExists", ErrorCategory.InvalidOperation, "Use -Force")]
-    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempPath() + 'model.h5')", "UnknownModelExtension", ErrorCategory.InvalidArgument, "Use .npsm for the NeuralPS model file")]
-    [InlineData("$p = [IO.Path]::GetTempPath() + [guid]::NewGuid() + '.onnx'; 'not a model' | Set-Content $p; Import-Network $p", "ModelFileCorrupt", ErrorCategory.InvalidData, "cannot be read as an ONNX model")]
-    [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", "ModelFileCorrupt", ErrorCategory.InvalidData, "")]
-    [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", "UnknownChartFormat", ErrorCategory.InvalidArgument, ".png or .svg")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName()) -Format NeuralPS", ErrorIds.ModelFileExists, ErrorCategory.InvalidOperation, "Use -Force")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempPath() + 'model.h5')", ErrorIds.UnknownModelExtension, ErrorCategory.InvalidArgument, "Use .npsm for the NeuralPS model file")]
+    [InlineData("$p = [IO.Path]::GetTempPath() + [guid]::NewGuid() + '.onnx'; 'not a model' | Set-Content $p; Import-Network $p", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData, "cannot be read as an ONNX model")]
+    [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData, "")]
+    [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", ErrorIds.UnknownChartFormat, ErrorCategory.InvalidArgument, ".png or .svg")]
     // Show-TrainingHistory, Get-FeatureImportance, Get-Attribution, Get-LayerStatistics
-    [InlineData("1, 2 | Show-TrainingHistory", "UnsupportedInput", ErrorCategory.InvalidArgument, "not a Int32")]
-    [InlineData("New-Network 2 | Add-DenseLayer 1 | Show-TrainingHistory", "NeverTrained", ErrorCategory.InvalidOperation, "Train it first")]
-    [InlineData("Get-FeatureImportance (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
-    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", "ShapeMismatch", ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
-    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", "NotAClassifier", ErrorCategory.InvalidArgument, "-Class needs a classifier")]
-    [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", "ShapeMismatch", ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("1, 2 | Show-TrainingHistory", ErrorIds.UnsupportedInput, ErrorCategory.InvalidArgument, "not a Int32")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Show-TrainingHistory", ErrorIds.NeverTrained, ErrorCategory.InvalidOperation, "Train it first")]
+    [InlineData("Get-FeatureImportance (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
+    [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", ErrorIds.NotAClassifier, ErrorCategory.InvalidArgument, "-Class needs a classifier")]
+    [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
     // Invoke-Sweep
-    [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", "EmptyGrid", ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
-    [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", "EmptyGrid", ErrorCategory.InvalidArgument, "'Units' has no values")]
-    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { 'no network' } -Data (Get-SampleDataset Xor) -Epochs 1", "SweepRunFailed", ErrorCategory.InvalidOperation, "run 1 (Seed=1) failed on local runspace 1: The -Network script must write exactly one network")]
-    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { New-Network 3 | Add-DenseLayer 1 -Activation Sigmoid } -Data (Get-SampleDataset Xor) -Epochs 1", "SweepRunFailed", ErrorCategory.InvalidData, "expects 3 inputs but the training data has 2 features")]
+    [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
+    [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "'Units' has no values")]
+    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { 'no network' } -Data (Get-SampleDataset Xor) -Epochs 1", ErrorIds.SweepRunFailed, ErrorCategory.InvalidOperation, "run 1 (Seed=1) failed on local runspace 1: The -Network script must write exactly one network")]
+    [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { New-Network 3 | Add-DenseLayer 1 -Activation Sigmoid } -Data (Get-SampleDataset Xor) -Epochs 1", ErrorIds.SweepRunFailed, ErrorCategory.InvalidData, "expects 3 inputs but the training data has 2 features")]
     [InlineData("Invoke-Sweep -Grid @{ Seed = 1 } -Network { New-Network 2 } -Data (Get-SampleDataset Xor) -Session $null", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Session")]
     public void WrongInputIsAClearError(string script, string errorId, ErrorCategory category, string message)
     {
@@ -120,11 +121,11 @@ public class ErrorTests : IClassFixture<PowerShellSession>
             """, out var errors);
         Assert.Equal(2, output.Count);
         Assert.Equal(2, errors.Count);
-        Assert.Equal("MissingFeature", errors[0].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.MissingFeature, errors[0].FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.InvalidData, errors[0].CategoryInfo.Category);
         Assert.Contains("Record 2 has no property 'PetalWidth'", errors[0].Exception.Message);
         Assert.NotNull(errors[0].TargetObject);
-        Assert.Equal("InvalidData", errors[1].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.InvalidData, errors[1].FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("Record 3, property 'SepalWidth': 'wide' is not a number", errors[1].Exception.Message);
     }
 

@@ -74,7 +74,7 @@ public class FoundationTests : IDisposable
     public void ALayerAfterSoftmaxIsAClearError()
     {
         ErrorRecord error = _ps.Fail("New-Network 4 | Add-DenseLayer 3 -Activation Softmax | Add-DenseLayer 2");
-        Assert.Equal("LayerAfterSoftmax", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.LayerAfterSoftmax, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
         Assert.Contains("softmax", error.Exception.Message);
     }
@@ -83,7 +83,7 @@ public class FoundationTests : IDisposable
     public void TrainingANetworkWithoutLayersIsAClearError()
     {
         ErrorRecord error = _ps.Fail("New-Network 2 | Invoke-Training -Data (Get-SampleDataset Xor)");
-        Assert.StartsWith("NoLayers", error.FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.NoLayers, error.FullyQualifiedErrorId);
         Assert.Contains("Add-DenseLayer", error.Exception.Message);
     }
 
@@ -91,7 +91,7 @@ public class FoundationTests : IDisposable
     public void ADatasetOfTheWrongWidthIsAClearError()
     {
         ErrorRecord error = _ps.Fail("New-Network 3 | Add-DenseLayer 3 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris)");
-        Assert.StartsWith("ShapeMismatch", error.FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.ShapeMismatch, error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
         Assert.Contains("expects 3 inputs but the training data has 4 features", error.Exception.Message);
         Assert.IsNotType<NullReferenceException>(error.Exception);

@@ -143,11 +143,11 @@ public class ImageTests : IDisposable
         Assert.Equal(bad.OrderBy(p => p, StringComparer.Ordinal), errors.Select(e => (string)e.TargetObject).OrderBy(p => p, StringComparer.Ordinal));
         Assert.All(errors, e =>
         {
-            Assert.Equal("InvalidImage", Id(e));
+            Assert.Equal(ErrorIds.InvalidImage, Id(e));
             Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
             Assert.Contains((string)e.TargetObject, e.Exception.Message);
         });
-        Assert.Contains("cut short", errors.Single(e => ((string)e.TargetObject).EndsWith("cut.png")).Exception.Message);
+        Assert.Contains("cut short", errors.Single(e => ((string)e.TargetObject).EndsWith("cut.png", StringComparison.Ordinal)).Exception.Message);
         Assert.Equal(1, (int)output[1].BaseObject);
         Assert.Contains("in no class sub-folder", (string)output[2].BaseObject);
     }
@@ -157,31 +157,31 @@ public class ImageTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_folder, "empty"));
         ErrorRecord empty = _ps.Fail("Import-Dataset -Path empty -ImageSize 28,28");
-        Assert.Equal("InvalidImageFolder", Id(empty));
+        Assert.Equal(ErrorIds.InvalidImageFolder, Id(empty));
         Assert.Contains("is empty", empty.Exception.Message);
         Assert.Contains("one sub-folder per class", empty.Exception.Message);
 
         _ps.Run("Export-TestColorPicture -Path flat/1.png -Width 2 -Height 2 -Rgb 1, 2, 3, 4");
         ErrorRecord flat = _ps.Fail("Import-Dataset flat");
-        Assert.Equal("InvalidImageFolder", Id(flat));
+        Assert.Equal(ErrorIds.InvalidImageFolder, Id(flat));
         Assert.Contains("holds files but no class sub-folders", flat.Exception.Message);
         Assert.Contains(Path.Combine(_folder, "flat", "cat", "1.png"), flat.Exception.Message);
 
         Directory.CreateDirectory(Path.Combine(_folder, "hollow", "cat"));
         Directory.CreateDirectory(Path.Combine(_folder, "hollow", "dog"));
         ErrorRecord hollow = _ps.Fail("Import-Dataset hollow");
-        Assert.Equal("InvalidImageFolder", Id(hollow));
+        Assert.Equal(ErrorIds.InvalidImageFolder, Id(hollow));
         Assert.Contains("no files in them", hollow.Exception.Message);
 
         File.WriteAllText(Path.Combine(_folder, "hollow", "cat", "1.png"), "not a picture");
         // the unreadable file is reported, and then the folder: no picture left is a non-terminating error too
-        Assert.Equal("EmptyDataset", Id(_ps.Fail("Import-Dataset hollow -ErrorAction SilentlyContinue -ErrorVariable bad; throw $bad[-1]")));
+        Assert.Equal(ErrorIds.EmptyDataset, Id(_ps.Fail("Import-Dataset hollow -ErrorAction SilentlyContinue -ErrorVariable bad; throw $bad[-1]")));
 
         ErrorRecord missing = _ps.Fail("Import-Dataset nowhere");
-        Assert.Equal("FileNotFound", Id(missing));
+        Assert.Equal(ErrorIds.FileNotFound, Id(missing));
         _ps.Run("Get-SampleDataset Iris | ConvertFrom-Dataset | Export-Csv iris.csv");
         ErrorRecord file = _ps.Fail("Import-Dataset iris.csv");
-        Assert.Equal("MissingLabel", Id(file));
+        Assert.Equal(ErrorIds.MissingLabel, Id(file));
         Assert.Contains("-Label", file.Exception.Message);
     }
 
@@ -275,7 +275,7 @@ public class ImageTests : IDisposable
             """, out Collection<ErrorRecord> stopped);
         Assert.Empty(none);
         ErrorRecord error = Assert.Single(stopped); // terminating: not one error for each of the pictures
-        Assert.Equal("NoImageFormat", Id(error));
+        Assert.Equal(ErrorIds.NoImageFormat, Id(error));
         Assert.Contains("not trained on pictures", error.Exception.Message);
 
         _ps.Run("Export-TestColorPicture -Path odd/x/1.png -Width 2 -Height 2 -Rgb 1, 2, 3, 4");
@@ -288,7 +288,7 @@ public class ImageTests : IDisposable
             Get-Item pictures/readme.png, odd/x/1.png, odd | Invoke-Prediction -Network $net
             """, out Collection<ErrorRecord> errors);
         Assert.Equal(2, output.Count); // the odd-sized picture is resized to 28×28
-        Assert.Equal(new[] { "InvalidImage", "NotAFile" }, errors.Select(Id));
+        Assert.Equal(new[] { ErrorIds.InvalidImage, ErrorIds.NotAFile }, errors.Select(Id));
         Assert.Contains("is a folder", errors[1].Exception.Message);
     }
 

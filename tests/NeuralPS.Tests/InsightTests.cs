@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Xml.Linq;
+using NeuralPS.Core;
 using NeuralPS.Core.Interpretability;
 using Xunit;
 
@@ -155,10 +156,10 @@ public sealed class InsightTests : IDisposable
     {
         Assert.Equal("UnknownChartFormat,NeuralPS.Cmdlets.ExportTrainingChartCommand",
             _ps.Fail($"$net | Export-TrainingChart '{Path.Combine(_folder, "x.jpg")}'").FullyQualifiedErrorId);
-        Assert.StartsWith("NeverTrained", _ps.Fail($"New-Network 2 | Add-DenseLayer 1 | Export-TrainingChart '{Path.Combine(_folder, "x.png")}'").FullyQualifiedErrorId);
-        Assert.StartsWith("ShapeMismatch", _ps.Fail("Get-FeatureImportance $net (Get-SampleDataset Xor)").FullyQualifiedErrorId);
-        Assert.StartsWith("ShapeMismatch", _ps.Fail("Get-LayerStatistics $net (Get-SampleDataset Xor)").FullyQualifiedErrorId);
-        Assert.StartsWith("ShapeMismatch", _ps.Fail("Get-Attribution $net -InputObject @(1, 2)").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.NeverTrained, _ps.Fail($"New-Network 2 | Add-DenseLayer 1 | Export-TrainingChart '{Path.Combine(_folder, "x.png")}'").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.ShapeMismatch, _ps.Fail("Get-FeatureImportance $net (Get-SampleDataset Xor)").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.ShapeMismatch, _ps.Fail("Get-LayerStatistics $net (Get-SampleDataset Xor)").FullyQualifiedErrorId);
+        Assert.StartsWith(ErrorIds.ShapeMismatch, _ps.Fail("Get-Attribution $net -InputObject @(1, 2)").FullyQualifiedErrorId);
         Assert.Empty(Directory.GetFileSystemEntries(_folder));
     }
 }

@@ -4,9 +4,16 @@ using Xunit;
 namespace NeuralPS.Tests;
 
 /// <summary>
-/// What every exported cmdlet must have (as platyPS checks its own): an approved verb, [OutputType], a HelpMessage on
-/// every parameter, and help with a synopsis, a description, every parameter described, outputs and at least two
-/// examples. It walks whatever the module exports when it runs, so a new cmdlet without help fails here by name.
+/// THE meta-test: what every exported cmdlet must have (as platyPS checks its own): an approved verb, [OutputType], a
+/// HelpMessage on every parameter, help with a synopsis, a description, every parameter described, outputs and at
+/// least two examples that run, and a Pester test that calls it by name; a complete manifest that exports every cmdlet
+/// explicitly; and error ids that are named constants (ErrorIds). It walks whatever the module exports when it runs,
+/// so a new cmdlet without help fails here by name.
+/// It is an xunit test, not a Pester one, because it then runs wherever the tests run (`dotnet test` needs only the
+/// .NET SDK; the Pester suites need pwsh and Pester), and it can read the C# side (ErrorIds, the sources). The Pester
+/// meta-tests it replaced (tests/Help.Tests.ps1, tests/HelpExamples.Tests.ps1, the manifest checks of
+/// tests/Shell.Tests.ps1) checked the same things in real pwsh, where PowerShell reads help and manifests with the same
+/// code; what they checked that this did not is here now.
 /// </summary>
 public class MetaTests : IClassFixture<PowerShellSession>
 {
@@ -48,10 +55,12 @@ public class MetaTests : IClassFixture<PowerShellSession>
     }
 
     /// <summary>
-    /// Every example in the help runs alone, as pasted into a new session (as tests/HelpExamples.Tests.ps1 checks in
-    /// pwsh): each in a runspace of its own with only NeuralPS imported, in an empty folder, with ErrorAction Stop, so
-    /// one that uses what an earlier example made fails. Skipped: examples that open PSSessions or start mpirun, and
-    /// Fashion-MNIST or PyTorch ones where those are not installed. One that says "# pictures:" first gets a folder of pictures.
+    /// Every example in the help runs alone, as pasted into a new session: each in a runspace of its own with only
+    /// NeuralPS imported, in an empty folder, with ErrorAction Stop, so one that uses what an earlier example made fails.
+    /// Skipped: examples that open PSSessions (tests/Sweep.Tests.ps1 runs sweeps over a real sshd) or start mpirun
+    /// (tests/Distributed.Tests.ps1), Fashion-MNIST ones where it is not installed, and ones that pipe a script into
+    /// python3 (to export a model with PyTorch) where that python3 has no PyTorch. One that says "# pictures:" first
+    /// gets a folder of pictures.
     /// </summary>
     [Fact]
     public void EveryHelpExampleRunsAlone()
@@ -188,11 +197,14 @@ public class MetaTests : IClassFixture<PowerShellSession>
         Assert.NotNull(manifest.Properties["ProjectUri"].Value);
         Assert.NotNull(manifest.Properties["LicenseUri"].Value);
         Assert.False(string.IsNullOrWhiteSpace(manifest.Properties["ReleaseNotes"].Value?.ToString()));
-        Assert.NotEmpty((System.Collections.ICollection)manifest.Properties["Tags"].Value!);
+        Assert.Contains("PSEdition_Core", ((IEnumerable<string>)manifest.Properties["Tags"].Value!).ToList());
         var data = _ps.Run($"Import-PowerShellDataFile '{PowerShellSession.ManifestPath}'")[0].BaseObject as System.Collections.Hashtable;
         Assert.NotNull(data);
         Assert.IsType<object[]>(data!["CmdletsToExport"]); // explicit, no wildcard
         Assert.DoesNotContain("*", (object[])data["CmdletsToExport"]!);
+        Assert.Empty((object[])data["FunctionsToExport"]!);
+        Assert.Empty((object[])data["AliasesToExport"]!);
+        Assert.Equal(((object[])data["CmdletsToExport"]!).Length, (int)_ps.Run("@(Get-Command -Module NeuralPS).Count")[0].BaseObject);
         Assert.NotNull(data["FormatsToProcess"]);
         // The assembly's version is the manifest's.
         string version = _ps.Run("(Get-Module NeuralPS).ImplementingAssembly.GetName().Version.ToString(3)")[0].ToString();
@@ -213,5 +225,58 @@ public class MetaTests : IClassFixture<PowerShellSession>
         Assert.Equal(folder.TrimEnd('/'), published.Run("(Get-Module NeuralPS).ModuleBase")[0].ToString().TrimEnd('/'));
         Assert.True((int)published.Run("@((Get-Help New-Network -Examples).examples.example).Count")[0].BaseObject >= 2);
         Assert.Contains("Network 'network'", published.Run("New-Network 2 | Out-String")[0].ToString());
+    }
+
+    /// <summary>
+    /// Every cmdlet is called by name in a Pester test of its own (tests/*.Tests.ps1): the module as a user's pwsh
+    /// script sees it, not only through this runspace.
+    /// </summary>
+    [Fact]
+    public void EveryCmdletIsCalledByNameInAPesterTest()
+    {
+        string pester = string.Join("\n", Directory.GetFiles(Path.Combine(PowerShellSession.RepoRoot, "tests"), "*.Tests.ps1").Select(File.ReadAllText));
+        var untested = _ps.Run("(Get-Command -Module NeuralPS -CommandType Cmdlet).Name").Select(n => n.ToString())
+            .Where(name => !System.Text.RegularExpressions.Regex.IsMatch(pester, $@"\b{name}\b")).ToList();
+        Assert.True(untested.Count == 0, "no Pester test calls " + string.Join(", ", untested));
+    }
+
+    /// <summary>
+    /// Error ids are the constants of <see cref="NeuralPS.Core.ErrorIds"/>: each is its own name, documented (a
+    /// comment saying when it is raised), raised by some code in src/, and no C# file in src/ or tests/ writes an id as
+    /// a string literal (the Pester tests spell the ids out, as a user's script does).
+    /// </summary>
+    [Fact]
+    public void ErrorIdsAreNamedConstantsThatTheCodeRaises()
+    {
+        var ids = typeof(NeuralPS.Core.ErrorIds).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
+        Assert.True(ids.Count > 50, $"only {ids.Count} error ids");
+        Assert.All(ids, id => Assert.Equal(id.Key, id.Value));
+
+        string root = PowerShellSession.RepoRoot;
+        string errorIdsFile = Path.Combine(root, "src", "NeuralPS.Core", "ErrorIds.cs");
+        var undocumented = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(errorIdsFile), @"(?<!</summary>\s*)\n\s*public const string (\w+)")
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.True(undocumented.Count == 0, "error ids without a comment saying when they are raised: " + string.Join(", ", undocumented));
+
+        IEnumerable<string> Sources(string folder) => Directory.GetFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
+        string src = string.Join("\n", Sources("src").Where(f => f != errorIdsFile).Select(File.ReadAllText));
+        var unused = ids.Keys.Where(name => !src.Contains("ErrorIds." + name, StringComparison.Ordinal)).ToList();
+        Assert.True(unused.Count == 0, "error ids no code in src/ raises: " + string.Join(", ", unused));
+
+        var literals = new List<string>();
+        // A known id in quotes, or any quoted word thrown as one: as the first argument of new NeuralPSException(...) or
+        // Errors.Create(...), or followed by an ErrorKind (a target-typed new(..., ErrorKind.X, ...)).
+        var thrown = new System.Text.RegularExpressions.Regex(@"(?:NeuralPSException|Errors\.Create)\(\s*""(\w+)""|""(\w+)""\s*,\s*ErrorKind\.");
+        foreach (string file in Sources("src").Concat(Sources("tests")).Where(f => f != errorIdsFile))
+        {
+            string text = File.ReadAllText(file);
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"""(\w+)"""))
+                if (ids.ContainsKey(m.Groups[1].Value)) literals.Add($"{Path.GetRelativePath(root, file)}: \"{m.Groups[1].Value}\"");
+            foreach (System.Text.RegularExpressions.Match m in thrown.Matches(text))
+                literals.Add($"{Path.GetRelativePath(root, file)}: \"{m.Groups[1].Value}{m.Groups[2].Value}\" (add it to ErrorIds)");
+        }
+        Assert.True(literals.Count == 0, "error ids written as string literals (use ErrorIds.X):\n" + string.Join("\n", literals.Distinct()));
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NeuralPS.Core;
 using Xunit;
 
 namespace NeuralPS.Tests;
@@ -33,33 +34,33 @@ public sealed class MisuseWalkTests : IClassFixture<MisuseWalkTests.Session>
 
     [Theory]
     // a softmax output of one unit: IndexOutOfRangeException in the loss
-    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Xor)", "SoftmaxOneUnit", ErrorCategory.InvalidArgument)]
-    [InlineData("$n = [NeuralPS.Core.Network]::new(2, 'p', 1); $n.Add([NeuralPS.Core.Layers.DenseLayer]::new(1, 'Softmax', 'Auto', 0, 0)); $n | Invoke-Training -Data (Get-SampleDataset Moons)", "SoftmaxOneUnit", ErrorCategory.InvalidArgument)]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Xor)", ErrorIds.SoftmaxOneUnit, ErrorCategory.InvalidArgument)]
+    [InlineData("$n = [NeuralPS.Core.Network]::new(2, 'p', 1); $n.Add([NeuralPS.Core.Layers.DenseLayer]::new(1, 'Softmax', 'Auto', 0, 0)); $n | Invoke-Training -Data (Get-SampleDataset Moons)", ErrorIds.SoftmaxOneUnit, ErrorCategory.InvalidArgument)]
     // sizes past 2^31: an OverflowException, and a ParameterCount wrapped to 1,410,165,408
-    [InlineData("New-Network 50000 | Add-DenseLayer 50000", "NetworkTooLarge", ErrorCategory.LimitsExceeded)]
-    [InlineData("New-Network 100000 | Add-DenseLayer 100000", "NetworkTooLarge", ErrorCategory.LimitsExceeded)]
-    [InlineData("$d = 1..1100 | ForEach-Object { [pscustomobject]@{ x = $_; y = $_ } } | ConvertTo-Dataset -Label y; New-Network 1 | Add-DenseLayer 2000000 -Activation Relu | Add-DenseLayer 1 | Invoke-Training -Data $d -BatchSize 0", "NetworkTooLarge", ErrorCategory.LimitsExceeded)]
+    [InlineData("New-Network 50000 | Add-DenseLayer 50000", ErrorIds.NetworkTooLarge, ErrorCategory.LimitsExceeded)]
+    [InlineData("New-Network 100000 | Add-DenseLayer 100000", ErrorIds.NetworkTooLarge, ErrorCategory.LimitsExceeded)]
+    [InlineData("$d = 1..1100 | ForEach-Object { [pscustomobject]@{ x = $_; y = $_ } } | ConvertTo-Dataset -Label y; New-Network 1 | Add-DenseLayer 2000000 -Activation Relu | Add-DenseLayer 1 | Invoke-Training -Data $d -BatchSize 0", ErrorIds.NetworkTooLarge, ErrorCategory.LimitsExceeded)]
     // bad enums
     [InlineData("New-Network 4 | Add-DenseLayer 3 -Activation 999", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument)]
     [InlineData("New-Network 4 | Add-DenseLayer 3 -Initializer Bogus", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument)]
     [InlineData("New-Network 4 | Set-Optimizer ([NeuralPS.Core.Optimizers.OptimizerKind]42)", "UndefinedIntegerToEnum", ErrorCategory.InvalidArgument)]
     // files that are not model files: read whole (4.3 GB of /dev/zero, then OutOfMemoryException) before
-    [InlineData("Import-Network /dev/zero", "ModelFileCorrupt", ErrorCategory.InvalidData)]
-    [InlineData("Import-Network .", "PathIsFolder", ErrorCategory.InvalidArgument)]
-    [InlineData("[IO.File]::WriteAllBytes((Join-Path $PWD r.npsm), [byte[]](1..255)); Import-Network r.npsm", "ModelFileCorrupt", ErrorCategory.InvalidData)]
-    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network v.npsm; $b = [IO.File]::ReadAllBytes((Join-Path $PWD v.npsm)); $b[11] = 7; Import-Network -Bytes $b", "ModelFileCorrupt", ErrorCategory.InvalidData)]
+    [InlineData("Import-Network /dev/zero", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData)]
+    [InlineData("Import-Network .", ErrorIds.PathIsFolder, ErrorCategory.InvalidArgument)]
+    [InlineData("[IO.File]::WriteAllBytes((Join-Path $PWD r.npsm), [byte[]](1..255)); Import-Network r.npsm", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData)]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network v.npsm; $b = [IO.File]::ReadAllBytes((Join-Path $PWD v.npsm)); $b[11] = 7; Import-Network -Bytes $b", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData)]
     // data with one class, a diverging training, splits
-    [InlineData("$d = 1..5 | ForEach-Object { [pscustomobject]@{ x = $_; y = 'a' } } | ConvertTo-Dataset -Label y; New-Network 1 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data $d", "OneClass", ErrorCategory.InvalidData)]
-    [InlineData("Test-Network (" + Iris + ") ($iris | ConvertFrom-Dataset | Select-Object -First 10 | ConvertTo-Dataset -Label Species)", "OneClass", ErrorCategory.InvalidData)]
-    [InlineData(Iris + " | Set-Optimizer Sgd -LearningRate 1e6 | Invoke-Training -Data $iris", "Diverged", ErrorCategory.InvalidOperation)]
-    [InlineData("$iris | Split-Dataset -TestFraction 0", "InvalidSplit", ErrorCategory.InvalidArgument)]
+    [InlineData("$d = 1..5 | ForEach-Object { [pscustomobject]@{ x = $_; y = 'a' } } | ConvertTo-Dataset -Label y; New-Network 1 | Add-DenseLayer 2 -Activation Softmax | Invoke-Training -Data $d", ErrorIds.OneClass, ErrorCategory.InvalidData)]
+    [InlineData("Test-Network (" + Iris + ") ($iris | ConvertFrom-Dataset | Select-Object -First 10 | ConvertTo-Dataset -Label Species)", ErrorIds.OneClass, ErrorCategory.InvalidData)]
+    [InlineData(Iris + " | Set-Optimizer Sgd -LearningRate 1e6 | Invoke-Training -Data $iris", ErrorIds.Diverged, ErrorCategory.InvalidOperation)]
+    [InlineData("$iris | Split-Dataset -TestFraction 0", ErrorIds.InvalidSplit, ErrorCategory.InvalidArgument)]
     // CSV files
-    [InlineData("\"x,y`n1,a`n2,b,7`n3,a\" | Set-Content e.csv; Import-Dataset e.csv -Label y", "FieldCountMismatch", ErrorCategory.InvalidData)]
-    [InlineData("\"x,y`n1,a`n2`n3,a\" | Set-Content s.csv; Import-Dataset s.csv -Label y", "FieldCountMismatch", ErrorCategory.InvalidData)]
-    [InlineData("\"x,y`n1,a`n2,`\"b`n3,a\" | Set-Content q.csv; Import-Dataset q.csv -Label y", "UnterminatedQuote", ErrorCategory.InvalidData)]
-    [InlineData("\"x,y`n`\"1,000`\",a`n`\"2,000`\",b\" | Set-Content c.csv; Import-Dataset c.csv -Label y", "NumberWithComma", ErrorCategory.InvalidData)]
-    [InlineData("[pscustomobject]@{ x = '1,000'; y = 'a' }, [pscustomobject]@{ x = '2,000'; y = 'b' } | ConvertTo-Dataset -Label y", "NumberWithComma", ErrorCategory.InvalidData)]
-    [InlineData("[IO.File]::WriteAllBytes((Join-Path $PWD b.csv), [byte[]](0..255)); Import-Dataset b.csv -Label y", "MissingLabel", ErrorCategory.InvalidData)]
+    [InlineData("\"x,y`n1,a`n2,b,7`n3,a\" | Set-Content e.csv; Import-Dataset e.csv -Label y", ErrorIds.FieldCountMismatch, ErrorCategory.InvalidData)]
+    [InlineData("\"x,y`n1,a`n2`n3,a\" | Set-Content s.csv; Import-Dataset s.csv -Label y", ErrorIds.FieldCountMismatch, ErrorCategory.InvalidData)]
+    [InlineData("\"x,y`n1,a`n2,`\"b`n3,a\" | Set-Content q.csv; Import-Dataset q.csv -Label y", ErrorIds.UnterminatedQuote, ErrorCategory.InvalidData)]
+    [InlineData("\"x,y`n`\"1,000`\",a`n`\"2,000`\",b\" | Set-Content c.csv; Import-Dataset c.csv -Label y", ErrorIds.NumberWithComma, ErrorCategory.InvalidData)]
+    [InlineData("[pscustomobject]@{ x = '1,000'; y = 'a' }, [pscustomobject]@{ x = '2,000'; y = 'b' } | ConvertTo-Dataset -Label y", ErrorIds.NumberWithComma, ErrorCategory.InvalidData)]
+    [InlineData("[IO.File]::WriteAllBytes((Join-Path $PWD b.csv), [byte[]](0..255)); Import-Dataset b.csv -Label y", ErrorIds.MissingLabel, ErrorCategory.InvalidData)]
     public void EveryProbeIsANamedError(string script, string errorId, ErrorCategory category)
     {
         ErrorRecord error = _ps.Fail(script);

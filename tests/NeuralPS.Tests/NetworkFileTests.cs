@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using NeuralPS.Core;
 using Xunit;
@@ -76,7 +77,7 @@ public class NetworkFileTests : IDisposable
 
         File.WriteAllText(PathOf("taken.npsm"), "keep me");
         ErrorRecord exists = _ps.Fail("$net | Export-Network taken.npsm");
-        Assert.Equal("ModelFileExists", Id(exists));
+        Assert.Equal(ErrorIds.ModelFileExists, Id(exists));
         Assert.Contains("-Force", exists.Exception.Message);
         Assert.Equal("keep me", File.ReadAllText(PathOf("taken.npsm")));
 
@@ -102,7 +103,7 @@ public class NetworkFileTests : IDisposable
         foreach (string name in new[] { "truncated.npsm", "flipped.npsm", "text.npsm", "random.npsm" })
         {
             ErrorRecord error = _ps.Fail($"Import-Network {name}");
-            Assert.Equal("ModelFileCorrupt", Id(error));
+            Assert.Equal(ErrorIds.ModelFileCorrupt, Id(error));
             Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
             Assert.Contains(name, error.Exception.Message);
         }
@@ -112,7 +113,7 @@ public class NetworkFileTests : IDisposable
         Assert.Equal(2, loaded.Count);
         Assert.Single(errors);
 
-        Assert.Equal("FileNotFound", Id(_ps.Fail("Import-Network missing.npsm")));
+        Assert.Equal(ErrorIds.FileNotFound, Id(_ps.Fail("Import-Network missing.npsm")));
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public class NetworkFileTests : IDisposable
             Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), a varint: not the NeuralPS signature
             Assert.Empty(Core.Serialization.ModelFile.FromBytes(bytes).History); // read back by the ONNX importer: no history
         }
-        Assert.Equal("ModelFileExists", Id(_ps.Fail("$net | Export-Network iris.onnx")));
+        Assert.Equal(ErrorIds.ModelFileExists, Id(_ps.Fail("$net | Export-Network iris.onnx")));
         _ps.Run("$net | Export-Network iris.onnx -Force");
     }
 
@@ -147,7 +148,7 @@ public class NetworkFileTests : IDisposable
                     if ($a[$i].Prediction -ne $b[$i].Prediction) {{ 1 }}
                 }}");
             Assert.Equal(450, differences.Count);
-            Assert.All(differences, d => Assert.True(Convert.ToDouble(d.BaseObject) <= 1e-6, $"{import}: a probability differs by {d}"));
+            Assert.All(differences, d => Assert.True(Convert.ToDouble(d.BaseObject, CultureInfo.InvariantCulture) <= 1e-6, $"{import}: a probability differs by {d}"));
         }
         // a .onnx name on a NeuralPS model file is read as what it is
         _ps.Run("$net | Export-Network really-npsm.bin -Format NeuralPS; Copy-Item really-npsm.bin really-npsm.onnx");
@@ -172,11 +173,11 @@ public class NetworkFileTests : IDisposable
             (, @(5.1, 3.5, 1.4, 0.2) | Invoke-Prediction $torch).Prediction");
         Assert.Equal("torch-mlp", output[0].ToString());
         Assert.Equal("CategoricalCrossEntropy", output[1].ToString());
-        Assert.Equal(0.5365377068519592, Convert.ToDouble(output[2].BaseObject), 1e-5); // PyTorch's loss on Iris (torch-mlp.json)
-        double first = Convert.ToDouble(output[3].BaseObject), last = Convert.ToDouble(output[4].BaseObject);
+        Assert.Equal(0.5365377068519592, Convert.ToDouble(output[2].BaseObject, CultureInfo.InvariantCulture), 1e-5); // PyTorch's loss on Iris (torch-mlp.json)
+        double first = Convert.ToDouble(output[3].BaseObject, CultureInfo.InvariantCulture), last = Convert.ToDouble(output[4].BaseObject, CultureInfo.InvariantCulture);
         Assert.True(last < first, $"loss {first} in the first epoch, {last} in the last");
-        Assert.True(Convert.ToDouble(output[5].BaseObject) > 0.9);
-        Assert.Equal(20, Convert.ToInt32(output[6].BaseObject));
+        Assert.True(Convert.ToDouble(output[5].BaseObject, CultureInfo.InvariantCulture) > 0.9);
+        Assert.Equal(20, Convert.ToInt32(output[6].BaseObject, CultureInfo.InvariantCulture));
         Assert.Equal("setosa", output[7].ToString()); // class names taken from the data it trained on
     }
 
@@ -185,14 +186,14 @@ public class NetworkFileTests : IDisposable
     {
         string onnx = Path.Combine(PowerShellSession.RepoRoot, "tests", "onnx-import", "torch-conv.onnx");
         ErrorRecord error = _ps.Fail($"Import-Network '{onnx}'");
-        Assert.Equal("OnnxUnsupportedOperator", Id(error));
+        Assert.Equal(ErrorIds.OnnxUnsupportedOperator, Id(error));
         Assert.Equal(ErrorCategory.NotImplemented, error.CategoryInfo.Category);
         Assert.Contains("Conv (node '/0/Conv'), MaxPool (node '/2/MaxPool')", error.Exception.Message);
         Assert.Equal(new[] { "Conv", "MaxPool" }, (string[])error.TargetObject);
 
         File.WriteAllBytes(PathOf("cut.onnx"), File.ReadAllBytes(onnx)[..500]);
         error = _ps.Fail("Import-Network cut.onnx");
-        Assert.Equal("ModelFileCorrupt", Id(error));
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Id(error));
         Assert.Contains("cannot be read as an ONNX model", error.Exception.Message);
     }
 
@@ -202,7 +203,7 @@ public class NetworkFileTests : IDisposable
         foreach (string name in new[] { "model.h5", "model.keras", "model" })
         {
             ErrorRecord error = _ps.Fail($"$net | Export-Network {name}");
-            Assert.Equal("UnknownModelExtension", Id(error));
+            Assert.Equal(ErrorIds.UnknownModelExtension, Id(error));
             Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
             Assert.Contains(".npsm", error.Exception.Message);
             Assert.Contains(".onnx", error.Exception.Message);

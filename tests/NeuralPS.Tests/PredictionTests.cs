@@ -86,11 +86,11 @@ public class PredictionTests : IDisposable
             ) | Invoke-Prediction -Network $net", out var errors);
         Assert.Equal(2, results.Count);
         Assert.Equal(2, errors.Count);
-        Assert.Equal("MissingFeature", Id(errors[0]));
+        Assert.Equal(ErrorIds.MissingFeature, Id(errors[0]));
         Assert.Contains("Record 2", errors[0].Exception.Message);
         Assert.Contains("'PetalWidth'", errors[0].Exception.Message);
         Assert.Equal(ErrorCategory.InvalidData, errors[0].CategoryInfo.Category);
-        Assert.Equal("InvalidData", Id(errors[1]));
+        Assert.Equal(ErrorIds.InvalidData, Id(errors[1]));
         Assert.Contains("Record 3", errors[1].Exception.Message);
         Assert.Contains("'PetalLength'", errors[1].Exception.Message);
         // a hashtable comes back as an object with its keys and the prediction side by side
@@ -112,7 +112,7 @@ public class PredictionTests : IDisposable
             ) | Invoke-Prediction -Network $fruit", out var errors);
         Assert.Equal(new[] { "warm", "cold" }, results.Select(r => (string)r.Properties["Prediction"].Value));
         ErrorRecord error = Assert.Single(errors);
-        Assert.Equal("UnknownCategory", Id(error));
+        Assert.Equal(ErrorIds.UnknownCategory, Id(error));
         Assert.Contains("Record 2, property 'Color': 'purple'", error.Exception.Message);
         Assert.Contains("blue, green, red", error.Exception.Message);
     }
@@ -136,7 +136,7 @@ public class PredictionTests : IDisposable
         Assert.Equal(1, results[2].Properties["Row"].Value);
 
         ErrorRecord text = _ps.Fail("Invoke-Prediction -Network $reg -InputObject @(0.5, 'x', 0.1)");
-        Assert.Equal("InvalidData", Id(text));
+        Assert.Equal(ErrorIds.InvalidData, Id(text));
         Assert.Contains("value 2: 'x' is not a number", text.Exception.Message);
     }
 
@@ -193,13 +193,13 @@ public class PredictionTests : IDisposable
         ErrorRecord features = _ps.Fail(@"
             $reordered = Import-Csv iris.csv | Select-Object PetalWidth, PetalLength, SepalWidth, SepalLength, Species | ConvertTo-Dataset -Label Species
             Test-Network -Network $net -Data $reordered");
-        Assert.Equal("FeatureOrderMismatch", Id(features));
+        Assert.Equal(ErrorIds.FeatureOrderMismatch, Id(features));
         Assert.Contains("-Encoding $net.FeatureEncoding", features.Exception.Message);
 
         ErrorRecord classes = _ps.Fail(@"
             $renamed = Import-Csv iris.csv | ForEach-Object { $_.Species = $_.Species.ToUpper(); $_ } | ConvertTo-Dataset -Label Species
             Test-Network -Network $net -Data $renamed");
-        Assert.Equal("ClassMismatch", Id(classes));
+        Assert.Equal(ErrorIds.ClassMismatch, Id(classes));
         Assert.Contains("setosa, versicolor, virginica", classes.Exception.Message);
         Assert.Contains("SETOSA", classes.Exception.Message);
 

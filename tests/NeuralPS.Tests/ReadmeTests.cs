@@ -35,6 +35,6 @@ public class ReadmeTests
         }
         Assert.True(accuracies.Distinct().Count() > 1, "the runs are all alike: the one-liner is seeded somewhere");
         Assert.True(accuracies.All(a => a >= 0.9),
-            $"last-epoch training accuracy of {Runs} runs: {string.Join(", ", accuracies.Select(a => a.ToString("P1")))}");
+            $"last-epoch training accuracy of {Runs} runs: {string.Join(", ", accuracies.Select(a => a.ToString("P1", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 }

@@ -33,7 +33,7 @@ public sealed class SharedNetworkTests : IDisposable
     private static (int Predict, int Train) Rounds()
     {
         string[]? given = Environment.GetEnvironmentVariable("NEURALPS_SHARED_ROUNDS")?.Split(',');
-        return given is { Length: 2 } ? (int.Parse(given[0]), int.Parse(given[1])) : (8, 5);
+        return given is { Length: 2 } ? (int.Parse(given[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(given[1], System.Globalization.CultureInfo.InvariantCulture)) : (8, 5);
     }
 
     /// <summary>Runs <paramref name="script"/> in both sessions at once (released together by a gate); returns each one's output.</summary>

@@ -87,6 +87,108 @@ public class SweepTests : IClassFixture<PowerShellSession>
         Assert.Equal(net.History.Min(e => e.ValidationLoss), (double)results[1].Properties["BestValidationLoss"].Value);
     }
 
+    /// <summary>
+    /// Invoke-Training and Invoke-Sweep take their training options from one base class: every parameter both have is
+    /// the same parameter (type, aliases, every attribute with every property, help text and default), apart from
+    /// -Network (a network to train, or a script that makes one) and how -Data binds (each cmdlet's positions, parameter
+    /// sets and pipeline input are its own; its type and help are shared). A parameter added to both cmdlets separately,
+    /// instead of to the base, fails here by name.
+    /// </summary>
+    [Fact]
+    public void InvokeTrainingAndInvokeSweepShareTheirTrainingParametersExactly()
+    {
+        var lines = _ps.Run("""
+            $training, $sweep = Get-Command Invoke-Training, Invoke-Sweep
+            $base = $training.ImplementingType.BaseType
+            $base.FullName
+            function Get-Signature($command, $name) {
+                $p = $command.Parameters[$name]
+                $attributes = foreach ($a in $p.Attributes) {
+                    $properties = $a.PSObject.Properties | Where-Object Name -NE 'TypeId' | Sort-Object Name |
+                        ForEach-Object { '{0}={1}' -f $_.Name, ($_.Value -join '|') }
+                    '{0}({1})' -f $a.GetType().Name, ($properties -join '; ')
+                }
+                $help = Get-Help $command.Name -Parameter $name
+                $text = ($help.description | ForEach-Object Text) -join ' '
+                $signature = '{0} [{1}] {2} help: {3} default: {4}' -f $p.ParameterType, ($p.Aliases -join ','),
+                    (($attributes | Sort-Object) -join ' '), $text, $help.defaultValue
+                if ($name -ne 'Data') { return $signature }
+                # -Data binds by each cmdlet's own positions, sets and pipeline rules; its type and help are shared.
+                $messages = ($p.ParameterSets.Values.HelpMessage | Sort-Object -Unique) -join ' | '
+                '{0} message: {1} help: {2}' -f $p.ParameterType, $messages, $text
+            }
+            'epochs: ' + (Get-Signature $training 'Epochs')
+            $both = $training.Parameters.Keys | Where-Object { $sweep.Parameters.ContainsKey($_) } |
+                Where-Object { $_ -notin [System.Management.Automation.Cmdlet]::CommonParameters }
+            foreach ($name in $both | Sort-Object) {
+                $declaredBy = $training.ImplementingType.GetProperty($name).DeclaringType
+                'both: {0} from {1}' -f $name, ($declaredBy -eq $base ? 'base' : 'cmdlet')
+                if ($name -ne 'Network') {
+                    $a, $b = (Get-Signature $training $name), (Get-Signature $sweep $name)
+                    if ($a -ne $b) { "differs: -$name`n  Invoke-Training: $a`n  Invoke-Sweep:    $b" }
+                }
+            }
+            """).Select(o => o.ToString()).ToList();
+        Assert.Equal("NeuralPS.Cmdlets.TrainingCommandBase", lines[0]);
+        // What is compared (so that an empty comparison cannot pass): attributes with their values, help and default.
+        string epochs = lines.Single(l => l.StartsWith("epochs: ", StringComparison.Ordinal));
+        foreach (string part in new[] { "System.Int32", "ValidateRangeAttribute(", "MinRange=1", "Mandatory=False", "help: Passes over the training data (10).", "default: 10" })
+            Assert.Contains(part, epochs);
+        var differs = lines.Where(l => l.StartsWith("differs", StringComparison.Ordinal)).ToList();
+        Assert.True(differs.Count == 0, string.Join(Environment.NewLine, differs));
+        var both = lines.Where(l => l.StartsWith("both: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(new[] { "both: Data from cmdlet", "both: Network from cmdlet" }, both.Where(l => l.EndsWith("cmdlet", StringComparison.Ordinal)));
+        // The options every run of a sweep gets: all of them, so none can be missing from one cmdlet.
+        Assert.Equal(new[] { "BatchSize", "EarlyStopping", "Epochs", "KeepLastWeights", "MinDelta", "Monitor", "NoShuffle", "Normalize",
+                "Patience", "Seed", "ThreadCount", "ValidationData", "ValidationSplit" },
+            both.Where(l => l.EndsWith("base", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// -ThreadCount not given leaves each run's network its own thread count, as Invoke-Training does (a sweep used to
+    /// force 1, overriding a -Network script that asked for more); given, it sets every run's.
+    /// </summary>
+    [Fact]
+    public void ASweepWithoutThreadCountKeepsTheNetworksOwnAsInvokeTrainingDoes()
+    {
+        var counts = _ps.Run("""
+            $script = {
+                $net = New-Network 2 -Seed 1 | Add-DenseLayer 1 -Activation Sigmoid
+                $net.ThreadCount = 2
+                [System.AppDomain]::CurrentDomain.SetData('NeuralPS.Tests.SweepNetwork', $net)  # the runspace's network, seen from the test
+                $net
+            }
+            $null = Invoke-Sweep -Grid @{ Seed = 1 } -Network $script -Data (Get-SampleDataset Xor) -Epochs 1
+            [System.AppDomain]::CurrentDomain.GetData('NeuralPS.Tests.SweepNetwork').ThreadCount
+            $null = Invoke-Sweep -Grid @{ Seed = 1 } -Network $script -Data (Get-SampleDataset Xor) -Epochs 1 -ThreadCount 1
+            [System.AppDomain]::CurrentDomain.GetData('NeuralPS.Tests.SweepNetwork').ThreadCount
+            """).Select(o => (int)o.BaseObject).ToList();
+        Assert.Equal(new[] { 2, 1 }, counts);
+    }
+
+    /// <summary>
+    /// The scripts a sweep runs in its runspaces and sessions are the .ps1 files under src/NeuralPS/Sweep/Scripts (which
+    /// PSScriptAnalyzer checks, tests/Shell.Tests.ps1), embedded in the assembly as they are, and every one parses.
+    /// </summary>
+    [Fact]
+    public void TheSweepScriptsAreTheEmbeddedPs1FilesAndParse()
+    {
+        string folder = Path.Combine(PowerShellSession.RepoRoot, "src", "NeuralPS", "Sweep", "Scripts");
+        var files = Directory.GetFiles(folder, "*.ps1").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { "Check.ps1", "Chunk.ps1", "Cleanup.ps1", "LoadData.ps1", "Run.ps1", "Unpack.ps1" }, files);
+        var assembly = (System.Reflection.Assembly)_ps.Run("(Get-Module NeuralPS).ImplementingAssembly")[0].BaseObject;
+        Assert.Equal(files.Select(f => "NeuralPS.Sweep.Scripts." + f),
+            assembly.GetManifestResourceNames().Where(n => n.StartsWith("NeuralPS.Sweep.Scripts.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        foreach (string file in files)
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream("NeuralPS.Sweep.Scripts." + file)!);
+            string embedded = reader.ReadToEnd();
+            Assert.Equal(File.ReadAllText(Path.Combine(folder, file)), embedded);
+            System.Management.Automation.Language.Parser.ParseInput(embedded, out _, out var parseErrors);
+            Assert.True(parseErrors.Length == 0, $"{file}: {string.Join("; ", parseErrors.Select(e => e.Message))}");
+        }
+    }
+
     [Fact]
     public void TheReadmeRecipeImportsTheBestEpochsModelAndLastModelKeepsTheLastOne()
     {
@@ -134,7 +236,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
             """, out var errors);
         Assert.Equal(new[] { 1, 3 }, output.Select(r => (int)r.Properties["Run"].Value).Order());
         ErrorRecord error = Assert.Single(errors);
-        Assert.Equal("SweepRunFailed", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.SweepRunFailed, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("run 2 (Seed=2) failed on local runspace", error.Exception.Message);
         Assert.Contains("no network for seed 2", error.Exception.Message);
         Assert.Equal(2, ((IDictionary)error.TargetObject)["Seed"]);
@@ -151,7 +253,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
             """);
         Assert.Equal(new object[] { 3, 7L, 3 }, loaded.Select(o => o.BaseObject).ToArray());
         ErrorRecord error = _ps.Fail("Import-Network -Bytes ([byte[]](1, 2, 3))");
-        Assert.Equal("ModelFileCorrupt", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("the model bytes", error.Exception.Message);
     }
 
@@ -175,7 +277,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
         byte[] bytes = DatasetBytes.ToBytes(SampleDatasets.Iris());
         bytes[bytes.Length / 2] ^= 1;
         var e = Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(bytes));
-        Assert.Equal("InvalidData", e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidData, e.ErrorId);
         Assert.Contains("checksum", e.Message);
         Assert.Throws<NeuralPSException>(() => DatasetBytes.FromBytes(new byte[10]));
     }

@@ -40,7 +40,7 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
     public static Chart FromHistory(IReadOnlyList<EpochResult> history, string title)
     {
         if (history.Count == 0)
-            throw new NeuralPSException("NeverTrained", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.NeverTrained, ErrorKind.InvalidOperation,
                 "There is no training history to chart: train the network first (Invoke-Training), or pipe the epoch results of a training.");
         double[] epochs = history.Select(e => (double)e.Epoch).ToArray();
         var panels = new List<ChartPanel>();
@@ -57,7 +57,7 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         }
         foreach (ChartSeries series in panels.OfType<LinePanel>().SelectMany(p => p.Series))
             if (series.Y.Any(v => !double.IsFinite(v)))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"The {series.Name} series has a value that is not a finite number; it cannot be charted.");
         return new Chart(title, panels);
     }
@@ -65,7 +65,7 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
     /// <summary>The confusion matrix of a classification evaluation as a heatmap of counts.</summary>
     public static Chart FromEvaluation(Evaluation evaluation, string title)
     {
-        ConfusionMatrix matrix = evaluation.ConfusionMatrix ?? throw new NeuralPSException("NoConfusionMatrix", ErrorKind.InvalidArgument,
+        ConfusionMatrix matrix = evaluation.ConfusionMatrix ?? throw new NeuralPSException(ErrorIds.NoConfusionMatrix, ErrorKind.InvalidArgument,
             $"A {evaluation.Task.ToLowerInvariant()} evaluation has no confusion matrix to chart; only classification results do.", evaluation);
         string subtitle = evaluation.Accuracy is double a ? $"accuracy {a:P1} on {evaluation.Rows} rows" : $"{evaluation.Rows} rows";
         return new Chart(title, new ChartPanel[]
@@ -82,7 +82,7 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         int top = int.MaxValue, int total = 0)
     {
         if (bars.Count == 0)
-            throw new NeuralPSException("NothingToChart", ErrorKind.InvalidArgument, "There are no values to chart.");
+            throw new NeuralPSException(ErrorIds.NothingToChart, ErrorKind.InvalidArgument, "There are no values to chart.");
         var ordered = bars.OrderByDescending(b => b.Value).Take(Math.Max(1, top)).ToArray();
         total = Math.Max(total, bars.Count);
         string heading = ordered.Length < total ? $"Top {ordered.Length} of {total} features ({total - ordered.Length} not shown)" : title;

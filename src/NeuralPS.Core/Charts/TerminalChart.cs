@@ -33,7 +33,7 @@ public static class TerminalChart
             lines.AddRange(RenderPanel(panel, width, height, color));
         }
         if (lines.Count == 0)
-            throw new NeuralPSException("NoSuchMetric", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NoSuchMetric, ErrorKind.InvalidArgument,
                 $"The history has no {metric} to show (a regression has no accuracy). Use -Metric Loss or All.", metric);
         return lines;
     }

@@ -19,7 +19,7 @@ public static class CsvDatasetReader
         DatasetBuildOptions? options = null, IReadOnlyCollection<string>? exclude = null)
     {
         if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
         string source = $"'{Path.GetFileName(path)}': ";
         long? unterminated = null; // the data row (1-based) where a quoted field opens and never closes
         options ??= new DatasetBuildOptions();
@@ -40,7 +40,7 @@ public static class CsvDatasetReader
             using CsvReader reader = CsvReader.FromFile(path, csvOptions);
             string[] headers = reader.Headers.ToArray();
             if (headers.Length == 0 || headers.All(string.IsNullOrWhiteSpace))
-                throw new NeuralPSException("EmptyFile", ErrorKind.InvalidData, $"{source}the file is empty: it has no header row with column names.", path);
+                throw new NeuralPSException(ErrorIds.EmptyFile, ErrorKind.InvalidData, $"{source}the file is empty: it has no header row with column names.", path);
             var columns = new ColumnIndex(headers);
             int labelIndex = columns.IndexOf(label, source, "label");
             IReadOnlyList<string> featureNames = features ?? options.Encoding?.Columns.Select(c => c.Name).ToArray()
@@ -79,17 +79,17 @@ public static class CsvDatasetReader
         }
         catch (Exception e) when (e is CsvFormatException or InvalidDataException or FormatException)
         {
-            throw new NeuralPSException("InvalidCsv", ErrorKind.InvalidData, $"{source}{e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.InvalidCsv, ErrorKind.InvalidData, $"{source}{e.Message}", path, e);
         }
     }
 
     private static NeuralPSException FieldCountMismatch(string source, int row, int fields, string[] headers, string path) =>
-        new("FieldCountMismatch", ErrorKind.InvalidData,
+        new(ErrorIds.FieldCountMismatch, ErrorKind.InvalidData,
             $"{source}row {row} has {fields} field{(fields == 1 ? "" : "s")} but the header has {headers.Length} columns " +
             $"({MessageText.List(headers, 10)}). Give every row one value per column (quote values that contain the separator).", path);
 
     private static NeuralPSException UnterminatedQuote(string source, long row, string path) =>
-        new("UnterminatedQuote", ErrorKind.InvalidData,
+        new(ErrorIds.UnterminatedQuote, ErrorKind.InvalidData,
             $"{source}row {row} opens a quoted field (\") that is never closed, so the rest of the file would be read as one value. " +
             "Close the quote, or double a quote that is part of a value (\"\").", path);
 
@@ -113,7 +113,7 @@ public static class CsvDatasetReader
         public int IndexOf(string name, string source, string role)
         {
             if (_exact.TryGetValue(name, out int index) || _anyCase.TryGetValue(name, out index)) return index;
-            throw new NeuralPSException(role == "label" ? "MissingLabel" : "MissingFeature", ErrorKind.InvalidData,
+            throw new NeuralPSException(role == "label" ? ErrorIds.MissingLabel : ErrorIds.MissingFeature, ErrorKind.InvalidData,
                 $"{source}there is no column {MessageText.Quote(name)} for the {role}. The columns are: {MessageText.List(_headers, 30)}.", name);
         }
     }

@@ -22,15 +22,15 @@ public sealed class Dataset
         string[]? featureNames = null, string[]? classNames = null, string? name = null, string? labelName = null)
     {
         if (featureCount < 1)
-            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData, "A dataset needs at least one feature.");
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData, "A dataset needs at least one feature.");
         if (features.Length % featureCount != 0)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"{features.Length} feature values do not make whole rows of {featureCount}.");
         Rows = features.Length / featureCount;
         if (Rows == 0)
-            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, "The dataset has no rows.");
+            throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData, "The dataset has no rows.");
         if (targetWidth < 1 || targets.Length != Rows * targetWidth)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The dataset has {Rows} rows but {targets.Length} target values (expected {Rows} × {targetWidth}).");
         Features = features;
         FeatureCount = featureCount;
@@ -39,12 +39,12 @@ public sealed class Dataset
         Task = task;
         FeatureNames = featureNames ?? Enumerable.Range(1, featureCount).Select(i => $"x{i}").ToArray();
         if (FeatureNames.Length != featureCount)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"{FeatureNames.Length} feature names were given for {featureCount} features.");
         if (task == DatasetTask.Classification)
         {
             if (targetWidth != 1)
-                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData, "A classification dataset has one class index per row.");
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData, "A classification dataset has one class index per row.");
             int classes = classNames?.Length ?? (int)targets.Max() + 1;
             ClassNames = classNames ?? Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         }
@@ -96,7 +96,7 @@ public sealed class Dataset
         init
         {
             if (value is not null && (value.Length == 0 || value.Any(d => d < 1) || value.Aggregate(1L, (p, d) => p * d) != FeatureCount))
-                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                     $"A row shaped {string.Join('×', value)} does not hold the dataset's {FeatureCount} features; give a shape whose sizes multiply to {FeatureCount}.", value);
             _shape = value?.ToArray();
         }
@@ -151,7 +151,7 @@ public sealed class Dataset
     public IEnumerable<KeyValuePair<string, object>> RowValues(int row)
     {
         if (row < 0 || row >= Rows)
-            throw new NeuralPSException("InvalidArgument", ErrorKind.InvalidArgument, $"Row {row + 1} is outside the dataset's {Rows} rows.", row);
+            throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"Row {row + 1} is outside the dataset's {Rows} rows.", row);
         ReadOnlySpan<float> features = Features.AsSpan(row * FeatureCount, FeatureCount);
         var values = new List<KeyValuePair<string, object>>();
         if (Encoding is FeatureEncoding encoding && encoding.FeatureCount == FeatureCount)
@@ -176,17 +176,17 @@ public sealed class Dataset
     {
         for (int i = 0; i < Features.Length; i++)
             if (!float.IsFinite(Features[i]))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Row {i / FeatureCount + 1}, feature '{FeatureNames[i % FeatureCount]}' is {Features[i]}. Remove or fill such values before training.",
                     Features[i]);
         for (int i = 0; i < Targets.Length; i++)
         {
             float t = Targets[i];
             if (!float.IsFinite(t))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Row {i / TargetWidth + 1} has a target of {t}. Remove or fill such values before training.", t);
             if (Task == DatasetTask.Classification && (t < 0 || t >= ClassCount || t != MathF.Floor(t)))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Row {i + 1} has class index {t}, but the dataset has {ClassCount} classes (0 to {ClassCount - 1}).", t);
         }
     }

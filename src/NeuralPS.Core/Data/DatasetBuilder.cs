@@ -49,13 +49,13 @@ public sealed partial class DatasetBuilder
     {
         _options = options ?? new DatasetBuildOptions();
         if (features.Count == 0)
-            throw new NeuralPSException("NoFeatures", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.NoFeatures, ErrorKind.InvalidData,
                 $"{_options.Source}there are no feature columns besides the label '{label}'. Name them with -Feature.", label);
         string? duplicate = features.GroupBy(f => f, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (duplicate is not null)
-            throw new NeuralPSException("DuplicateFeature", ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
+            throw new NeuralPSException(ErrorIds.DuplicateFeature, ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
         if (features.Contains(label, StringComparer.OrdinalIgnoreCase))
-            throw new NeuralPSException("LabelIsFeature", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.LabelIsFeature, ErrorKind.InvalidArgument,
                 $"{_options.Source}'{label}' is the label, so it cannot also be a feature. Leave it out of -Feature.", label);
         _features = features.ToArray();
         _label = label;
@@ -65,7 +65,7 @@ public sealed partial class DatasetBuilder
         {
             string[] expected = fixedEncoding.Columns.Select(c => c.Name).ToArray();
             if (!expected.SequenceEqual(_features, StringComparer.OrdinalIgnoreCase))
-                throw new NeuralPSException("EncodingMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.EncodingMismatch, ErrorKind.InvalidData,
                     $"{_options.Source}the encoding expects the columns {string.Join(", ", expected)} but the data gives {string.Join(", ", _features)}.", features);
         }
         _columns = new ColumnStore[_features.Length + 1];
@@ -141,7 +141,7 @@ public sealed partial class DatasetBuilder
 
     /// <summary>The error for a record that lacks a column.</summary>
     public NeuralPSException MissingColumn(string column) =>
-        new("MissingFeature", ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
+        new(ErrorIds.MissingFeature, ErrorKind.InvalidData, $"{Row} has no property '{column}'. Give every record the same properties, or choose columns with -Feature.", column);
 
     /// <summary>
     /// <paramref name="features"/> without the <paramref name="exclude"/>d columns (names matched ignoring case). Every
@@ -154,11 +154,11 @@ public sealed partial class DatasetBuilder
         foreach (string name in exclude)
         {
             if (!columns.Contains(name, StringComparer.OrdinalIgnoreCase))
-                throw new NeuralPSException("ExcludedColumnNotFound", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.ExcludedColumnNotFound, ErrorKind.InvalidArgument,
                     $"{source}there is no {noun} '{name}' to exclude. The {(noun == "column" ? "columns" : "properties")} are: " +
                     $"{string.Join(", ", columns.Take(30))}{(columns.Count > 30 ? ", …" : "")}.", name);
             if (string.Equals(name, label, StringComparison.OrdinalIgnoreCase))
-                throw new NeuralPSException("ExcludedLabel", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.ExcludedLabel, ErrorKind.InvalidArgument,
                     $"{source}'{name}' is the label, so it cannot be excluded. Leave it out of -Exclude, or choose another -Label.", name);
         }
         return features.Where(f => !exclude.Contains(f, StringComparer.OrdinalIgnoreCase)).ToArray();
@@ -168,7 +168,7 @@ public sealed partial class DatasetBuilder
     public Dataset Build()
     {
         if (_rows == 0)
-            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, $"{_options.Source}there are no rows of data.");
+            throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData, $"{_options.Source}there are no rows of data.");
         FeatureEncoding encoding = _options.Encoding is FeatureEncoding given ? Check(given) : Infer();
         int width = encoding.FeatureCount;
         var features = new float[(long)_rows * width > int.MaxValue ? throw TooLarge(width) : _rows * width];
@@ -189,7 +189,7 @@ public sealed partial class DatasetBuilder
                 {
                     string text = store.TextAt(r);
                     if (!index.TryGetValue(text, out int k))
-                        throw new NeuralPSException("UnknownCategory", ErrorKind.InvalidData,
+                        throw new NeuralPSException(ErrorIds.UnknownCategory, ErrorKind.InvalidData,
                             $"{_options.Source}{_options.RowNoun} {r + 1}, column '{column.Name}': '{text}' is not one of the encoding's categories ({string.Join(", ", column.Categories.Take(20))}).", text);
                     features[r * width + offset + k] = 1f;
                 }
@@ -210,7 +210,7 @@ public sealed partial class DatasetBuilder
     }
 
     private NeuralPSException TooLarge(int width) =>
-        new("DatasetTooLarge", ErrorKind.InvalidData, $"{_options.Source}{_rows} rows × {width} features is more than one array can hold (2³¹ values).");
+        new(ErrorIds.DatasetTooLarge, ErrorKind.InvalidData, $"{_options.Source}{_rows} rows × {width} features is more than one array can hold (2³¹ values).");
 
     private FeatureEncoding Infer()
     {
@@ -244,11 +244,11 @@ public sealed partial class DatasetBuilder
         {
             ColumnStore store = _columns[c];
             if (encoding.Columns[c].Kind != ColumnKind.Categorical && store.FirstTextRow >= 0)
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{_options.Source}{_options.RowNoun} {store.FirstTextRow + 1}, column '{store.Name}': '{store.TextAt(store.FirstTextRow)}' is not a number, and the encoding says the column is {encoding.Columns[c].Kind.ToString().ToLowerInvariant()}.", store.Name);
         }
         if (encoding.Task != DatasetTask.Classification && _columns[^1].FirstTextRow is int row and >= 0)
-            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                 $"{_options.Source}{_options.RowNoun} {row + 1}, label '{_label}': '{_columns[^1].TextAt(row)}' is not a number, and the encoding's label is a regression target.", _label);
         return encoding;
     }
@@ -331,7 +331,7 @@ public sealed partial class DatasetBuilder
                 // The minority spelling is the likely mistake: name the row where the second kind first appears.
                 int row = _firstNumberRow >= 0 && _firstNumberRow < FirstTextRow ? FirstTextRow : Math.Max(_firstNumberRow, 0);
                 string value = TextAt(row);
-                throw new NeuralPSException("MixedColumn", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.MixedColumn, ErrorKind.InvalidData,
                     $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{value}' is " +
                     (row == FirstTextRow ? "not a number, but other rows of the column are numbers" : "a number, but other rows of the column are text") +
                     $". Fix the value, or pass {Fix} to treat the column as categories.", Name);
@@ -351,7 +351,7 @@ public sealed partial class DatasetBuilder
                 string text = _texts[i];
                 if (!NumberWithComma().IsMatch(text)) continue;
                 int row = _textRows![i];
-                throw new NeuralPSException("NumberWithComma", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.NumberWithComma, ErrorKind.InvalidData,
                     $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{text}' is a number written with a comma, which does not read as a " +
                     "number (NeuralPS reads numbers written as 1000.5). Remove the thousands separators " +
                     $"(or write the decimal comma as a point), or pass {Fix} if the values are categories.", Name);

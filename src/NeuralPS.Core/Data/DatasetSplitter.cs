@@ -13,15 +13,15 @@ public static class DatasetSplitter
     public static Dataset[] Split(Dataset data, double testFraction, double validationFraction, bool stratify, long seed)
     {
         if (testFraction < 0 || validationFraction < 0 || testFraction + validationFraction >= 1)
-            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
                 $"The test ({testFraction}) and validation ({validationFraction}) fractions must be at least 0 and add up to less than 1.");
         if (stratify && data.Task != DatasetTask.Classification)
-            throw new NeuralPSException("StratifyNeedsClasses", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.StratifyNeedsClasses, ErrorKind.InvalidArgument,
                 $"-Stratify keeps the proportion of each class in every part, but '{data.Name}' is a {data.Task.ToString().ToLowerInvariant()} dataset" +
                 $"{(data.LabelName is null ? "" : $" (its label '{data.LabelName}' holds values, not classes)")}. Leave out -Stratify, " +
                 "or, if the label holds class ids, make the dataset with -Classification (ConvertTo-Dataset or Import-Dataset).", data);
         if (testFraction == 0)
-            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
                 "A test fraction of 0 leaves the test part empty. Give a fraction of the rows to hold out (-TestFraction 0.2 " +
                 "holds out a fifth), or train on the whole dataset without splitting it.", data);
         var random = new RandomSource(seed);
@@ -41,7 +41,7 @@ public static class DatasetSplitter
             train.AddRange(group.Skip(testCount + validationCount));
         }
         if (train.Count == 0 || test.Count == 0 || (validationFraction > 0 && validation.Count == 0))
-            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
                 $"{data.Rows} rows are too few to split with these fractions.", data);
         // Shuffle inside each part: a stratified part is its classes one after another, and a part in file order is
         // whatever order the file had (Iris: 40 setosa first). Code that takes the first rows, or trains with

@@ -91,7 +91,7 @@ public sealed class FeatureEncoding
             FeatureColumn column = Columns[c];
             (bool found, object? value) = lookup(column.Name);
             if (!found)
-                throw new NeuralPSException("MissingFeature", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.MissingFeature, ErrorKind.InvalidData,
                     $"{record} has no property '{column.Name}', which the network was trained on. Add it, or predict from records that have every feature ({string.Join(", ", Columns.Select(x => x.Name))}).",
                     record);
             offset += EncodeValue(c, value, row[offset..], record);
@@ -113,17 +113,17 @@ public sealed class FeatureEncoding
                     return 1;
                 }
                 if (FeatureValues.TryBoolean(value, out bool flag)) { destination[0] = flag ? 1f : 0f; return 1; }
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{record}, property '{column.Name}': '{FeatureValues.Text(value)}' is not a number, and the column was numeric in training.", record);
             case ColumnKind.Boolean:
                 if (FeatureValues.TryBoolean(value, out bool b)) { destination[0] = b ? 1f : 0f; return 1; }
                 if (FeatureValues.TryNumber(value, out double n) && n is 0 or 1) { destination[0] = (float)n; return 1; }
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{record}, property '{column.Name}': '{FeatureValues.Text(value)}' is not True or False, and the column was boolean in training.", record);
             default:
                 int index = CategoryIndex(c, FeatureValues.Text(value));
                 if (index < 0)
-                    throw new NeuralPSException("UnknownCategory", ErrorKind.InvalidData,
+                    throw new NeuralPSException(ErrorIds.UnknownCategory, ErrorKind.InvalidData,
                         $"{record}, property '{column.Name}': '{FeatureValues.Text(value)}' is a category never seen in training " +
                         $"(known: {string.Join(", ", column.Categories.Take(20))}{(column.Categories.Length > 20 ? ", …" : "")}).", record);
                 destination[..column.Categories.Length].Clear();
@@ -140,13 +140,13 @@ public sealed class FeatureEncoding
         if (Task != DatasetTask.Classification)
         {
             if (FeatureValues.TryNumber(value, out double number)) return FeatureValues.Finite(number, record, name);
-            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                 $"{record}, label '{name}': '{FeatureValues.Text(value)}' is not a number, and the label is a regression target.", record);
         }
         string text = FeatureValues.Text(value);
         int index = Array.IndexOf(ClassNames!, text);
         if (index < 0)
-            throw new NeuralPSException("UnknownClass", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.UnknownClass, ErrorKind.InvalidData,
                 $"{record}, label '{name}': '{text}' is not one of the classes ({string.Join(", ", ClassNames!.Take(20))}).", record);
         return index;
     }
@@ -239,11 +239,11 @@ public static class FeatureValues
     {
         float value = (float)number;
         if (!float.IsFinite(value))
-            throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                 $"{record}, column '{column}' is {(double.IsNaN(number) ? "NaN" : "infinite or too large for float32")}. Remove or fill such values.", record);
         return value;
     }
 
     internal static NeuralPSException Empty(string record, string column) =>
-        new("InvalidData", ErrorKind.InvalidData, $"{record}, column '{column}' is empty. Remove the row or fill the missing value.", record);
+        new(ErrorIds.InvalidData, ErrorKind.InvalidData, $"{record}, column '{column}' is empty. Remove the row or fill the missing value.", record);
 }

@@ -18,7 +18,7 @@ public static class IdxReader
         (float[] pixels, int rows, int width, int[] shape) = Read(imagesPath);
         byte[] labels = ReadLabels(labelsPath);
         if (labels.Length != rows)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"'{imagesPath}' has {rows} images but '{labelsPath}' has {labels.Length} labels.", labelsPath);
         int classes = classNames?.Length ?? Math.Max(10, labels.Max() + 1);
         var targets = new float[rows];
@@ -45,13 +45,13 @@ public static class IdxReader
         byte[] bytes = ReadAll(path);
         (int[] dims, int offset) = Header(bytes, path);
         if (dims.Length < 2)
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile, $"'{path}' holds labels, not images (one dimension).", path);
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' holds labels, not images (one dimension).", path);
         int rows = dims[0];
         int width = 1;
         for (int i = 1; i < dims.Length; i++) width *= dims[i];
         long needed = offset + (long)rows * width;
         if (bytes.Length < needed)
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile, $"'{path}' is truncated: {bytes.Length} bytes, {needed} expected.", path);
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' is truncated: {bytes.Length} bytes, {needed} expected.", path);
         var pixels = new float[rows * width];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = bytes[offset + i] / 255f;
         return (pixels, rows, width, dims[1..]);
@@ -63,16 +63,16 @@ public static class IdxReader
         byte[] bytes = ReadAll(path);
         (int[] dims, int offset) = Header(bytes, path);
         if (dims.Length != 1)
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile, $"'{path}' is not a label file (it has {dims.Length} dimensions).", path);
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' is not a label file (it has {dims.Length} dimensions).", path);
         if (bytes.Length < offset + dims[0])
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile, $"'{path}' is truncated.", path);
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' is truncated.", path);
         return bytes.AsSpan(offset, dims[0]).ToArray();
     }
 
     private static byte[] ReadAll(string path)
     {
         if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the IDX file '{path}'.", path);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the IDX file '{path}'.", path);
         using var file = File.OpenRead(path);
         bool gzip = file.Length > 2 && file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
         file.Position = 0;
@@ -85,11 +85,11 @@ public static class IdxReader
     private static (int[] Dims, int Offset) Header(byte[] bytes, string path)
     {
         if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08)
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile,
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile,
                 $"'{path}' is not an IDX file of unsigned bytes (as MNIST ships them).", path);
         int count = bytes[3];
         if (count < 1 || bytes.Length < 4 + 4 * count)
-            throw new NeuralPSException("InvalidIdxFile", ErrorKind.InvalidFile, $"'{path}' has a damaged IDX header.", path);
+            throw new NeuralPSException(ErrorIds.InvalidIdxFile, ErrorKind.InvalidFile, $"'{path}' has a damaged IDX header.", path);
         var dims = new int[count];
         for (int i = 0; i < count; i++) dims[i] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
         return (dims, 4 + 4 * count);

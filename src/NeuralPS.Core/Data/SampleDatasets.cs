@@ -13,7 +13,7 @@ public static class SampleDatasets
     public static Dataset Get(string name, int samples = 0, double noise = double.NaN, long seed = 0)
     {
         if (samples < 0)
-            throw new NeuralPSException("InvalidArgument", ErrorKind.InvalidArgument, $"Samples must be positive; {samples} was given.", samples);
+            throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"Samples must be positive; {samples} was given.", samples);
         var random = new RandomSource(seed);
         return name.ToLowerInvariant() switch
         {
@@ -23,7 +23,7 @@ public static class SampleDatasets
             "circles" => Circles(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.05 : noise, random),
             "spirals" => Spirals(samples > 0 ? samples : 300, double.IsNaN(noise) ? 0.2 : noise, random),
             "regression" => Regression(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.1 : noise, random),
-            _ => throw new NeuralPSException("UnknownSampleDataset", ErrorKind.NotFound,
+            _ => throw new NeuralPSException(ErrorIds.UnknownSampleDataset, ErrorKind.NotFound,
                 $"There is no sample dataset '{name}'. Choose one of: {string.Join(", ", Names)}.", name),
         };
     }

@@ -54,7 +54,7 @@ internal sealed class DataParallel
         _comm.Broadcast(MemoryMarshal.AsBytes(rank0.AsSpan()), cancellation);
         for (int i = 0; i < facts.Length; i++)
             if (mine[i] != rank0[i])
-                throw new NeuralPSException("DistributedMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.DistributedMismatch, ErrorKind.InvalidData,
                     $"Rank {Rank} differs from rank 0 in its {facts[i].What}: {mine[i]} here, {rank0[i]} on rank 0. " +
                     "Every rank must run the same script on the same data (same files, same order, same -Seed for splits).", train);
 

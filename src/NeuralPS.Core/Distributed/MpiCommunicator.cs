@@ -47,7 +47,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private MpiCommunicator(nint library)
     {
         nint Export(string name) => NativeLibrary.TryGetExport(library, name, out nint address) ? address
-            : throw new NeuralPSException("MpiUnavailable", ErrorKind.InvalidOperation,
+            : throw new NeuralPSException(ErrorIds.MpiUnavailable, ErrorKind.InvalidOperation,
                 $"The MPI library has no symbol {name}: NeuralPS needs Open MPI 4 (libmpi.so.40).");
         _comm = Export("ompi_mpi_comm_world");
         _byte = Export("ompi_mpi_byte");
@@ -75,7 +75,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             // SERIALIZED: PowerShell may run a later Invoke-Training on another thread, and MPI_Finalize runs on the
             // thread that raises ProcessExit; calls never overlap (one training at a time, see Acquire).
             int code = initThread(null, 0, ThreadSerialized, &provided);
-            if (code != 0) throw new NeuralPSException("MpiError", ErrorKind.InvalidOperation, $"MPI_Init_thread failed with code {code}.");
+            if (code != 0) throw new NeuralPSException(ErrorIds.MpiError, ErrorKind.InvalidOperation, $"MPI_Init_thread failed with code {code}.");
             _ownsMpi = true;
         }
         // Without this an MPI error kills the process (MPI_ERRORS_ARE_FATAL); with it, it becomes a PowerShell error.
@@ -107,13 +107,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             if (_world is not null) return _world;
             string name = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } custom ? custom : DefaultLibrary;
             if (!NativeLibrary.TryLoad(name, out nint library))
-                throw new NeuralPSException("MpiNotInstalled", ErrorKind.InvalidOperation,
+                throw new NeuralPSException(ErrorIds.MpiNotInstalled, ErrorKind.InvalidOperation,
                     $"-Distributed needs Open MPI, but {name} could not be loaded. Install it (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev), " +
                     $"or set {LibraryVariable} to the path of Open MPI 4's libmpi.so.40.");
             // mpirun sets this in every rank's environment. Without it MPI_Init would start a job of one process, which
             // is not what a user asking for -Distributed wants.
             if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is null)
-                throw new NeuralPSException("NotUnderMpirun", ErrorKind.InvalidOperation,
+                throw new NeuralPSException(ErrorIds.NotUnderMpirun, ErrorKind.InvalidOperation,
                     "-Distributed trains one network on the processes of an MPI job, but this process was not started by mpirun " +
                     "(OMPI_COMM_WORLD_SIZE is not set). Launch the script with: mpirun -np 4 pwsh -NoProfile -File train.ps1");
             return _world = new MpiCommunicator(library);
@@ -127,7 +127,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public IDisposable Acquire()
     {
         if (Interlocked.CompareExchange(ref _inUse, 1, 0) != 0)
-            throw new NeuralPSException("DistributedBusy", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.DistributedBusy, ErrorKind.InvalidOperation,
                 "Another distributed training is running in this process; an MPI job trains one network at a time per process.");
         return new Release(this);
     }
@@ -171,7 +171,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private void Wait(nint request, CancellationToken cancellation)
     {
         var state = new PollState(this, request);
-        RequestPoller.Wait(state, static s => s.Test(), cancellation, _onStopped);
+        RequestPoller.Wait(state, static s => s.Test(), _onStopped, cancellation);
     }
 
     // A struct, so that a step allocates nothing. MPI_Test changes the handle only when the request completes (to
@@ -223,6 +223,6 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         byte* text = stackalloc byte[MaxErrorString + 1];
         int length = 0;
         string detail = _errorString(code, text, &length) == 0 ? Encoding.ASCII.GetString(text, Math.Clamp(length, 0, MaxErrorString)) : $"code {code}";
-        throw new NeuralPSException("MpiError", ErrorKind.InvalidOperation, $"{function} failed on rank {Rank}: {detail}.");
+        throw new NeuralPSException(ErrorIds.MpiError, ErrorKind.InvalidOperation, $"{function} failed on rank {Rank}: {detail}.");
     }
 }

@@ -20,7 +20,7 @@ internal static class RequestPoller
     /// first, calls <paramref name="onStopped"/> (which ends the job; it returns only in tests) and throws
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static void Wait<TState>(TState state, Func<TState, bool> isComplete, CancellationToken cancellation, Action onStopped)
+    public static void Wait<TState>(TState state, Func<TState, bool> isComplete, Action onStopped, CancellationToken cancellation)
     {
         long start = 0;
         for (int tests = 0; ; tests++)

@@ -60,16 +60,16 @@ public static class IntegratedGradients
         network.EnsureReady();
         int n = network.InputSize, width = network.OutputSize;
         if (record.Length != n)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {recordNumber} has {record.Length} features but the network expects {n}.", recordNumber);
         if (baseline.Length != n)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"The baseline has {baseline.Length} values but the network expects {n} inputs.");
         if (steps < 1)
-            throw new NeuralPSException("InvalidSteps", ErrorKind.InvalidArgument, $"Steps must be at least 1; {steps} was given.", steps);
+            throw new NeuralPSException(ErrorIds.InvalidSteps, ErrorKind.InvalidArgument, $"Steps must be at least 1; {steps} was given.", steps);
         for (int i = 0; i < n; i++)
             if (!float.IsFinite(record[i]) || !float.IsFinite(baseline[i]))
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Record {recordNumber}: feature {i + 1} of the record or the baseline is not a finite number.", recordNumber);
 
         float[] output = network.Predict(record, 1);
@@ -90,7 +90,7 @@ public static class IntegratedGradients
         {
             index = outputIndex ?? (classes is not null ? Evaluator.ArgMax(output) : 0);
             if (index < 0 || index >= width)
-                throw new NeuralPSException("InvalidOutput", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.InvalidOutput, ErrorKind.InvalidArgument,
                     $"The network has {width} outputs; output {index + 1} does not exist.", index);
             weights[index] = 1f;
             target = classes is not null && index < classes.Length ? classes[index] : width == 1 ? "output" : $"output[{index}]";

@@ -49,7 +49,7 @@ internal sealed class InputGradients : IDisposable
     /// <summary>Runs the layers in inference form on [rows, InputSize] inputs, keeping every layer's output.</summary>
     public void Forward(ReadOnlySpan<float> inputs, int rows)
     {
-        if (rows > _rows) throw new ArgumentOutOfRangeException(nameof(rows));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, _rows);
         ReadOnlySpan<float> x = inputs;
         for (int i = 0; i < _network.Layers.Count; i++)
         {

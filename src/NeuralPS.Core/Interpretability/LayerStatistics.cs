@@ -53,7 +53,7 @@ public sealed class LayerStatistics
     {
         network.EnsureReady();
         if (data is not null && data.FeatureCount != network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {network.InputSize} inputs but the dataset '{data.Name}' has {data.FeatureCount} features.", data);
         IReadOnlyList<Layer> layers = network.Layers;
         int count = layers.Count;

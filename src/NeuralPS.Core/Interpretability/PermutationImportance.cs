@@ -15,16 +15,16 @@ public static class PermutationImportance
     {
         network.EnsureReady();
         if (data.FeatureCount != network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {network.InputSize} inputs but the dataset '{data.Name}' has {data.FeatureCount} features.", data);
         if (repeats < 1)
-            throw new NeuralPSException("InvalidRepeats", ErrorKind.InvalidArgument, $"Repeats must be at least 1; {repeats} was given.", repeats);
+            throw new NeuralPSException(ErrorIds.InvalidRepeats, ErrorKind.InvalidArgument, $"Repeats must be at least 1; {repeats} was given.", repeats);
         bool classification = data.Task == DatasetTask.Classification;
         if (classification && network.OutputSize > 1 && data.ClassCount > network.OutputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The dataset has {data.ClassCount} classes but the network has {network.OutputSize} outputs.", data);
         if (!classification && data.TargetWidth != network.OutputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The dataset has {data.TargetWidth} targets a row but the network has {network.OutputSize} outputs.", data);
 
         int rows = data.Rows, n = data.FeatureCount;

@@ -3,7 +3,10 @@ using System.Numerics;
 
 namespace NeuralPS.Core.Kernels;
 
-/// <summary>Column sums of a row-major [rows, cols] matrix: the bias gradient, Σ over the batch of dz.</summary>
+/// <summary>
+/// Column sums of a row-major [rows, cols] matrix: the bias gradient, Σ over the batch of dz. Its plain twin, which the
+/// tests hold it to bit for bit, is <see cref="ColumnSumsReference"/>.
+/// </summary>
 public static class ColumnSums
 {
     /// <summary>

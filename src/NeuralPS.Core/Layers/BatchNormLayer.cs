@@ -17,6 +17,10 @@ public sealed class BatchNormLayer : Layer
     /// <summary>A batch normalization layer with the given momentum and epsilon (PyTorch's defaults).</summary>
     public BatchNormLayer(Activation activation = Activation.Linear, float momentum = 0.1f, float epsilon = 1e-5f)
     {
+        // The model file refuses what is outside these ranges, so nothing outside them is made.
+        if (!(momentum >= 0 && momentum <= 1) || !(epsilon > 0 && epsilon <= 1))
+            throw new NeuralPSException(ErrorIds.InvalidBatchNormSetting, ErrorKind.InvalidArgument,
+                $"A batch normalization needs a momentum from 0 to 1 and an epsilon above 0 and at most 1; {momentum} and {epsilon} were given.", this);
         Activation = activation;
         Momentum = momentum;
         Epsilon = epsilon;
@@ -44,7 +48,7 @@ public sealed class BatchNormLayer : Layer
     }
 
     internal static Layer Load(JsonObject s) => new BatchNormLayer(LayerRegistry.Enum(s, "Activation", Activation.Linear),
-        LayerRegistry.Number(s, "Momentum", 0.1f), LayerRegistry.Number(s, "Epsilon", 1e-5f));
+        LayerRegistry.Number(s, "Momentum", 0.1f, 0f, 1f), LayerRegistry.Number(s, "Epsilon", 1e-5f, float.Epsilon, 1f));
 
     /// <summary>γ are the weights, β the biases.</summary>
     internal override int? WeightCountForStatistics => OutputSize;

@@ -38,8 +38,9 @@ public sealed class DenseLayer : Layer
         settings["L2"] = L2;
     }
 
-    internal static Layer Load(JsonObject s) => new DenseLayer(LayerRegistry.Number(s, "Units", 0), LayerRegistry.Enum(s, "Activation", Activation.Linear),
-        LayerRegistry.Enum(s, "Initializer", Initializer.Auto), LayerRegistry.Number(s, "L1", 0f), LayerRegistry.Number(s, "L2", 0f));
+    internal static Layer Load(JsonObject s) => new DenseLayer(LayerRegistry.Number(s, "Units", 0, 1, int.MaxValue),
+        LayerRegistry.Enum(s, "Activation", Activation.Linear), LayerRegistry.Enum(s, "Initializer", Initializer.Auto),
+        LayerRegistry.Number(s, "L1", 0f, 0f, float.MaxValue), LayerRegistry.Number(s, "L2", 0f, 0f, float.MaxValue));
 
     internal override int? WeightCountForStatistics => WeightCount;
 

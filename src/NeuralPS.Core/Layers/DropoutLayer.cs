@@ -15,7 +15,7 @@ public sealed class DropoutLayer : Layer
     public DropoutLayer(float rate)
     {
         if (!(rate >= 0 && rate < 1))
-            throw new NeuralPSException("InvalidDropoutRate", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidDropoutRate, ErrorKind.InvalidArgument,
                 $"A dropout rate must be at least 0 and below 1; {rate} was given.", rate);
         Rate = rate;
     }

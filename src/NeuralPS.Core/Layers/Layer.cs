@@ -55,13 +55,26 @@ public abstract class Layer
     {
         Shape output = OutputShapeFor(input);
         if (output.Size < 1)
-            throw new NeuralPSException("InvalidUnits", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidUnits, ErrorKind.InvalidArgument,
                 $"A layer needs at least one unit; {output.Size} was given.", this);
         InputShape = input;
         OutputShape = output;
         State = new float[StateLength];
         InitializeState(State);
     }
+
+    /// <summary>
+    /// Fixes the shapes alone, making no state: how a model file's claims are checked before anything in proportion
+    /// to them is allocated (<see cref="Build"/> follows, when the layer is added).
+    /// </summary>
+    internal void PlanShapes(Shape input)
+    {
+        InputShape = input;
+        OutputShape = OutputShapeFor(input);
+    }
+
+    /// <summary>The number of state values for the shapes fixed (by <see cref="PlanShapes"/> or <see cref="Build"/>).</summary>
+    internal int PlannedStateLength => StateLength;
 
     /// <summary>The output shape for an input shape (the same shape by default: the layer maps each value).</summary>
     protected virtual Shape OutputShapeFor(Shape input) => input;

@@ -62,9 +62,25 @@ internal static class LayerRegistry
     /// <summary>A fresh layer with the same settings (for copying a network).</summary>
     public static Layer Copy(Layer layer) => Load(Save(layer));
 
-    /// <summary>Reads an enum setting written by name.</summary>
-    public static T Enum<T>(JsonObject settings, string name, T fallback) where T : struct, System.Enum =>
-        settings[name] is JsonNode node ? System.Enum.Parse<T>(node.GetValue<string>()) : fallback;
+    /// <summary>Reads an enum setting written by name; a number or a name this version does not define is refused.</summary>
+    public static T Enum<T>(JsonObject settings, string name, T fallback) where T : struct, System.Enum
+    {
+        if (settings[name] is not JsonNode node) return fallback;
+        string text = node.GetValue<string>();
+        // Enum.Parse also takes "999" and "Relu,Tanh", which name no member: only a member's exact name passes.
+        if (!System.Enum.IsDefined(typeof(T), text))
+            throw new InvalidDataException($"setting '{name}' is '{text}', not one of {string.Join(", ", System.Enum.GetNames<T>())}");
+        return System.Enum.Parse<T>(text);
+    }
+
+    /// <summary>Reads a number setting that must lie in [<paramref name="min"/>, <paramref name="max"/>] (NaN never does).</summary>
+    public static T Number<T>(JsonObject settings, string name, T fallback, T min, T max) where T : struct, System.Numerics.INumber<T>
+    {
+        T value = Number(settings, name, fallback);
+        if (T.IsNaN(value) || value < min || value > max)
+            throw new InvalidDataException($"setting '{name}' is {value}, outside [{min}, {max}]");
+        return value;
+    }
 
     /// <summary>Reads a number setting.</summary>
     public static T Number<T>(JsonObject settings, string name, T fallback) where T : struct =>

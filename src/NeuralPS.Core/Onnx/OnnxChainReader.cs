@@ -278,8 +278,8 @@ internal sealed class OnnxChainReader
         // ONNX: running = running·momentum + batch·(1 − momentum); NeuralPS (as PyTorch): running = (1 − m)·running + m·batch.
         // Computed from the decimal the float stands for, so that 0.9 gives back 0.1 and not 0.100000024.
         double weight = 1 - double.Parse(momentum.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        if (!(weight >= 0 && weight <= 1) || !(epsilon >= 0) || float.IsInfinity(epsilon))
-            throw Unsupported($"node {Describe(node)} has a momentum or epsilon NeuralPS's batch normalization does not take (momentum between 0 and 1, epsilon at least 0)");
+        if (!(weight >= 0 && weight <= 1) || !(epsilon > 0 && epsilon <= 1))
+            throw Unsupported($"node {Describe(node)} has a momentum or epsilon NeuralPS's batch normalization does not take (momentum from 0 to 1, epsilon above 0 and at most 1)");
         AddLayer(node, new BatchNormPlan(NameOf(node), scale, shift, mean, variance, epsilon, (float)weight));
     }
 

@@ -108,12 +108,12 @@ public static class OnnxExporter
                 throw Unsupported($"layer {i + 1} has a softmax activation, which only the output layer may have.");
             foreach (float value in network.ParametersOf(layer))
                 if (!float.IsFinite(value))
-                    throw new NeuralPSException("NonFiniteParameters", ErrorKind.InvalidOperation,
+                    throw new NeuralPSException(ErrorIds.NonFiniteParameters, ErrorKind.InvalidOperation,
                         $"Cannot export '{network.Name}' to ONNX: layer {i + 1} ({layer.Kind}) has a weight that is {value}. " +
                         "Retrain it (a lower learning rate or -ClipNorm helps) before exporting.", network);
             foreach (float value in layer.State)
                 if (!float.IsFinite(value))
-                    throw new NeuralPSException("NonFiniteParameters", ErrorKind.InvalidOperation,
+                    throw new NeuralPSException(ErrorIds.NonFiniteParameters, ErrorKind.InvalidOperation,
                         $"Cannot export '{network.Name}' to ONNX: layer {i + 1} ({layer.Kind}) has a statistic that is {value}.", network);
         }
     }

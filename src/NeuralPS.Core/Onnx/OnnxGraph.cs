@@ -51,5 +51,5 @@ internal sealed class OnnxGraph
 
     /// <summary>The error for what ONNX export cannot express.</summary>
     public static NeuralPSException Unsupported(string why) =>
-        new("OnnxUnsupported", ErrorKind.InvalidOperation, $"Cannot export to ONNX: {why}");
+        new(ErrorIds.OnnxUnsupported, ErrorKind.InvalidOperation, $"Cannot export to ONNX: {why}");
 }

@@ -115,7 +115,7 @@ public static class OnnxImporter
             string names = string.Join(", ", nodes.Take(3).Select(n => $"'{n}'")) + (nodes.Length > 3 ? $" and {nodes.Length - 3} more" : "");
             return $"{g.Key} ({(nodes.Length == 1 ? "node" : $"{nodes.Length} nodes:")} {names})";
         }));
-        throw new NeuralPSException("OnnxUnsupportedOperator", ErrorKind.NotSupported,
+        throw new NeuralPSException(ErrorIds.OnnxUnsupportedOperator, ErrorKind.NotSupported,
             $"'{source}' uses ONNX operators NeuralPS cannot import: {list}. NeuralPS imports feed-forward networks: dense layers (Gemm, or MatMul " +
             "and Add), BatchNormalization, Dropout, the activations it has (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, GELU, Swish as " +
             "x·Sigmoid(x)) and Softmax, and Identity, Flatten and Reshape that keep rows of features. Run this model in an ONNX runtime " +
@@ -167,7 +167,7 @@ public static class OnnxImporter
             }
             foreach (float value in parameters.ToArray().Concat(layer.State))
                 if (!float.IsFinite(value))
-                    throw new NeuralPSException("NonFiniteParameters", ErrorKind.InvalidData,
+                    throw new NeuralPSException(ErrorIds.NonFiniteParameters, ErrorKind.InvalidData,
                         $"'{source}' has a value that is {value} in node '{plan.Node}', so the network would predict NaN. Retrain the model, then export it again.",
                         source);
         }
@@ -216,13 +216,13 @@ public static class OnnxImporter
 
     /// <summary>Bytes that are not a valid ONNX model: <c>ModelFileCorrupt</c>, as a damaged NeuralPS model file.</summary>
     internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
-        new("ModelFileCorrupt", ErrorKind.InvalidFile,
+        new(ErrorIds.ModelFileCorrupt, ErrorKind.InvalidFile,
             $"'{source}' cannot be read as an ONNX model: {why}. Export the model again, or restore the file from a copy.", source, inner);
 
     /// <summary>A valid model that is not a chain of NeuralPS layers.</summary>
     internal static NeuralPSException Unsupported(string source, string why) =>
-        new("OnnxUnsupportedModel", ErrorKind.NotSupported, $"'{source}' cannot be imported: {why}.", source);
+        new(ErrorIds.OnnxUnsupportedModel, ErrorKind.NotSupported, $"'{source}' cannot be imported: {why}.", source);
 
     private static NeuralPSException UnsupportedVersion(string source, string why) =>
-        new("OnnxUnsupportedVersion", ErrorKind.NotSupported, $"'{source}' cannot be imported: {why}.", source);
+        new(ErrorIds.OnnxUnsupportedVersion, ErrorKind.NotSupported, $"'{source}' cannot be imported: {why}.", source);
 }

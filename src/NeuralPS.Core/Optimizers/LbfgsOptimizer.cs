@@ -32,7 +32,7 @@ internal sealed class LbfgsOptimizer : Optimizer
     public override bool IsFullBatch => true;
 
     public override void Step(Span<float> parameters, Span<float> gradients, float learningRate) =>
-        throw new NeuralPSException("FullBatchOptimizer", ErrorKind.InvalidOperation,
+        throw new NeuralPSException(ErrorIds.FullBatchOptimizer, ErrorKind.InvalidOperation,
             "L-BFGS minimizes over the whole dataset in line searches; call Minimize with the full-batch objective, not a per-batch Step.");
 
     /// <summary>

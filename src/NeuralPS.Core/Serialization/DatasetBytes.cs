@@ -43,7 +43,7 @@ public static class DatasetBytes
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(meta, ModelFile.Json);
         long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length + ChecksumLength;
         if (length > Array.MaxLength)
-            throw new NeuralPSException("DatasetTooLarge", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.DatasetTooLarge, ErrorKind.InvalidArgument,
                 $"The dataset '{data.Name}' ({data.Rows} rows × {data.FeatureCount} features) is too large to send as one array. Send a smaller part, or store it where the other machine can read it.", data);
         var bytes = new byte[length];
         Magic.CopyTo(bytes, 0);
@@ -115,7 +115,7 @@ public static class DatasetBytes
     }
 
     private static NeuralPSException Invalid(string why) =>
-        new("InvalidData", ErrorKind.InvalidData, $"The bytes cannot be read as a NeuralPS dataset: {why}.");
+        new(ErrorIds.InvalidData, ErrorKind.InvalidData, $"The bytes cannot be read as a NeuralPS dataset: {why}.");
 
     /// <summary>The JSON part: everything but the numbers.</summary>
     private sealed class DatasetMetadata

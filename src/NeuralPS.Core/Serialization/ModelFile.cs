@@ -59,7 +59,7 @@ public static class ModelFile
         network.EnsureReady();
         string full = AtomicFile.CheckWritable(path, "model");
         if (!overwrite && File.Exists(full))
-            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{full}' already exists. Use -Force to overwrite it, or choose another path.", full);
         AtomicFile.WriteAllBytes(full, ToBytes(network), "model");
     }
@@ -144,7 +144,7 @@ public static class ModelFile
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
         if (version < OldestFormatVersion || version > FormatVersion)
-            throw new NeuralPSException("ModelFileVersion", ErrorKind.InvalidFile,
+            throw new NeuralPSException(ErrorIds.ModelFileVersion, ErrorKind.InvalidFile,
                 version > FormatVersion
                     ? $"'{source}' has model format {version}, newer than this NeuralPS reads (formats {OldestFormatVersion} to {FormatVersion}). Update NeuralPS to read it."
                     : $"'{source}' has model format {version}, which no NeuralPS ever wrote (this one reads formats {OldestFormatVersion} to {FormatVersion}). The file is damaged.",
@@ -164,7 +164,7 @@ public static class ModelFile
         {
             return Restore(payload, (int)version, source);
         }
-        catch (Exception e) when (e is not NeuralPSException { ErrorId: "ModelFileCorrupt" })
+        catch (Exception e) when (e is not NeuralPSException { ErrorId: ErrorIds.ModelFileCorrupt })
         {
             // The checksum matched, so the writer itself produced something this reader cannot rebuild.
             throw Corrupt(source, $"its contents cannot be rebuilt into a network ({e.Message})", e);
@@ -182,10 +182,12 @@ public static class ModelFile
             : meta.TrainingOfFormat1();
         int blockCount = reader.Int32();
         if (blockCount < 1 || blockCount > 1 + meta.Layers.Length + (training.OptimizerState?.Buffers ?? 0))
-            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers");
+            throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers " +
+                $"and the {training.OptimizerState?.Buffers ?? 0} optimizer buffers of its field 'Training.OptimizerState.Buffers'");
         var blocks = new float[blockCount][];
         for (int i = 0; i < blockCount; i++) blocks[i] = reader.Floats(reader.Int32());
         if (!reader.AtEnd) throw Corrupt(source, "it has bytes after its last block");
+        Layer[] layers = ModelFileValidation.Check(meta, training, blocks, source); // before anything is built from it
 
         var network = new Network(meta.InputSize, meta.Name, meta.Seed)
         {
@@ -196,7 +198,7 @@ public static class ModelFile
             InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
         };
-        foreach (JsonObject layer in meta.Layers) network.Add(LayerRegistry.Load(layer));
+        foreach (Layer layer in layers) network.Add(layer);
         network.SetParameters(blocks[0]);
         for (int i = 0; i < meta.Layers.Length; i++)
         {
@@ -243,7 +245,7 @@ public static class ModelFile
     }
 
     internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
-        new("ModelFileCorrupt", ErrorKind.InvalidFile,
+        new(ErrorIds.ModelFileCorrupt, ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
 
     /// <summary>Reads the payload with every length checked against what is left, so no damaged length allocates or overruns.</summary>

@@ -20,10 +20,10 @@ internal static class ModelFileHeader
     public static byte[] ReadFile(string path)
     {
         if (Directory.Exists(path))
-            throw new NeuralPSException("PathIsFolder", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.PathIsFolder, ErrorKind.InvalidArgument,
                 $"'{path}' is a folder, not a model file. Give the path of a model file in it (Get-ChildItem -Filter *{ModelFile.Extension} lists them).", path);
         if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -44,7 +44,7 @@ internal static class ModelFileHeader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NeuralPSException("ModelFileReadFailed", ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.ModelFileReadFailed, ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed class DivergenceGuard
         string what = weights
             ? $"The weights stopped being finite at epoch {epoch}, batch {batch}, though the loss was {loss:G4}."
             : $"The loss grew to {loss:G4} at epoch {epoch}, batch {batch}, more than {Factor:G0} times the {_reference:G4} it started from: the training diverged.";
-        return new TrainingDivergedException("Diverged", epoch, batch,
+        return new TrainingDivergedException(ErrorIds.Diverged, epoch, batch,
             $"{what} The network keeps the weights of the last good epoch. Lower the learning rate (Set-Optimizer -LearningRate), " +
             "normalize the inputs (Add-NormalizationLayer) or clip gradients (Set-Optimizer -ClipNorm).");
     }

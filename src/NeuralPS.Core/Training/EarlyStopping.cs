@@ -19,10 +19,10 @@ internal sealed class EarlyStopping
         _options = options;
         string monitor = options.Monitor ?? (hasValidation ? "ValidationLoss" : "Loss");
         if (!monitor.Equals("Loss", StringComparison.OrdinalIgnoreCase) && !monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase))
-            throw new NeuralPSException("InvalidMonitor", ErrorKind.InvalidArgument, $"Monitor is Loss or ValidationLoss; '{monitor}' was given.");
+            throw new NeuralPSException(ErrorIds.InvalidMonitor, ErrorKind.InvalidArgument, $"Monitor is Loss or ValidationLoss; '{monitor}' was given.");
         _useValidation = monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase);
         if (_useValidation && !hasValidation)
-            throw new NeuralPSException("NoValidationData", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NoValidationData, ErrorKind.InvalidArgument,
                 "Early stopping on ValidationLoss needs validation data: add -ValidationData or -ValidationSplit, or monitor Loss.");
         if (options.Patience > 0 && options.RestoreBestWeights) _best = new Snapshot(network);
     }

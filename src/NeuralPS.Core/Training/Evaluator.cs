@@ -24,18 +24,18 @@ public static class Evaluator
     {
         network.EnsureReady();
         if (data.FeatureCount != network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);
         // Data made apart from the training data (another CSV, columns in another order) can fit by shape and still
         // mean something else: catch the two silent cases, classes in another order and features in another order.
         // (Classes that differ in number too: a binary network's [a, b] against data made with only b would read b as a.)
         if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses && !classes.SequenceEqual(dataClasses))
-            throw new NeuralPSException("ClassMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ClassMismatch, ErrorKind.InvalidData,
                 $"The network's classes are {string.Join(", ", classes.Take(10))} but the {what}'s are {string.Join(", ", dataClasses.Take(10))}. " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding.", data);
         if (network.FeatureNames is string[] names && !names.SequenceEqual(data.FeatureNames) &&
             names.OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(data.FeatureNames.OrderBy(n => n, StringComparer.Ordinal)))
-            throw new NeuralPSException("FeatureOrderMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.FeatureOrderMismatch, ErrorKind.InvalidData,
                 $"The {what} has the network's features in another order ({string.Join(", ", data.FeatureNames.Take(8))} instead of {string.Join(", ", names.Take(8))}). " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding, or -Feature in the network's order.", data);
         int outputs = network.OutputSize;
@@ -43,17 +43,17 @@ public static class Evaluator
         if (data.Task == DatasetTask.Classification)
         {
             if (data.ClassCount < 2)
-                throw new NeuralPSException("OneClass", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.OneClass, ErrorKind.InvalidData,
                     $"The {what} has only one class ('{data.ClassNames![0]}'): there is nothing to tell apart, so no classifier " +
                     $"learns from it. Check {(data.LabelName is string label ? $"the label column ('{label}')" : "the labels")}, or add rows of the other classes.", data);
             bool binary = outputs == 1 && data.ClassCount <= 2;
             if (!binary && outputs != data.ClassCount)
-                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                     $"The output layer has {outputs} units but the {what} has {data.ClassCount} classes " +
                     $"({string.Join(", ", data.ClassNames!.Take(10))}). Make the last layer Add-DenseLayer {data.ClassCount} -Activation Softmax.", data);
         }
         else if (data.TargetWidth != outputs)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The output layer has {outputs} units but the {what} has {data.TargetWidth} target value{(data.TargetWidth == 1 ? "" : "s")} a row. " +
                 (LooksLikeClassIds(data, outputs)
                     ? $"Its label{(data.LabelName is null ? "" : $" '{data.LabelName}'")} holds whole numbers, read as values to regress; if they are class ids, " +
@@ -90,7 +90,7 @@ public static class Evaluator
             string fix = data.Task == DatasetTask.MultiLabel || outputs == 1
                 ? $"Add-DenseLayer {outputs} -Activation Sigmoid (binary cross-entropy)"
                 : $"Add-DenseLayer {outputs} -Activation Softmax (cross-entropy)";
-            throw new NeuralPSException("OutputMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.OutputMismatch, ErrorKind.InvalidOperation,
                 $"The output layer of '{network.Name}' is {network.OutputActivation}, which gives no probabilities, so it would fit the " +
                 $"{(data.Task == DatasetTask.MultiLabel ? "labels" : "classes")} of the training data with mean squared error. " +
                 $"Make the last layer {fix}, or choose the loss on purpose: Set-Loss MeanSquaredError.", network);
@@ -99,7 +99,7 @@ public static class Evaluator
 
     /// <summary>The error for a softmax output of one unit, whose one probability is always 1.</summary>
     public static NeuralPSException SoftmaxOverOneUnit(object? target) =>
-        new("SoftmaxOneUnit", ErrorKind.InvalidArgument,
+        new(ErrorIds.SoftmaxOneUnit, ErrorKind.InvalidArgument,
             "A softmax over one unit always outputs 1, so it can neither learn nor tell classes apart. For two classes " +
             "use Add-DenseLayer 1 -Activation Sigmoid; for more, one softmax unit per class (Add-DenseLayer 3 -Activation " +
             "Softmax for three); for a number, a linear output (Add-DenseLayer 1).", target);

@@ -31,14 +31,14 @@ public sealed class Trainer
         _state = TrainingState.Of(network);
         _options = options;
         if (options.Epochs < 1)
-            throw new NeuralPSException("InvalidEpochs", ErrorKind.InvalidArgument, $"Epochs must be at least 1; {options.Epochs} was given.");
+            throw new NeuralPSException(ErrorIds.InvalidEpochs, ErrorKind.InvalidArgument, $"Epochs must be at least 1; {options.Epochs} was given.");
         if (options.BatchSize < 0)
-            throw new NeuralPSException("InvalidBatchSize", ErrorKind.InvalidArgument, $"BatchSize must be positive (0 = full batch); {options.BatchSize} was given.");
+            throw new NeuralPSException(ErrorIds.InvalidBatchSize, ErrorKind.InvalidArgument, $"BatchSize must be positive (0 = full batch); {options.BatchSize} was given.");
         Evaluator.EnsureTrainable(network, train);
         if (options.Communicator is { } communicator)
         {
             if (_state.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
-                throw new NeuralPSException("DistributedNotSupported", ErrorKind.InvalidOperation,
+                throw new NeuralPSException(ErrorIds.DistributedNotSupported, ErrorKind.InvalidOperation,
                     "L-BFGS cannot train with -Distributed: it runs full-batch line searches that NeuralPS does not split across ranks. " +
                     "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train L-BFGS in one process without -Distributed.");
             _parallel = new DataParallel(communicator);
@@ -46,7 +46,7 @@ public sealed class Trainer
         if (validation is null && options.ValidationSplit > 0)
         {
             if (options.ValidationSplit >= 1)
-                throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.InvalidValidationSplit, ErrorKind.InvalidArgument,
                     $"ValidationSplit is a fraction below 1; {options.ValidationSplit} was given.");
             // Distributed: every rank must hold out the same rows, also when each network drew its own random seed.
             long splitSeed = _parallel?.AgreeOnSeed(network.Seed, cancellation) ?? network.Seed;
@@ -67,7 +67,7 @@ public sealed class Trainer
     {
         int holdOut = Math.Max(1, (int)Math.Round(data.Rows * fraction));
         if (holdOut >= data.Rows)
-            throw new NeuralPSException("InvalidValidationSplit", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidValidationSplit, ErrorKind.InvalidArgument,
                 $"A validation split of {fraction} leaves no training rows out of {data.Rows}.");
         int[] order = Enumerable.Range(0, data.Rows).ToArray();
         new RandomSource(RandomSource.Derive(seed, 3_000)).Shuffle(order);
@@ -155,7 +155,7 @@ public sealed class Trainer
                     stopping.KeepCurrentWeights();
                     throw new TrainingDivergedException(epoch, 1, loss);
                 }
-                EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows);
+                EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
                 yield return result;

@@ -34,7 +34,7 @@ public static class PngChartRenderer
             if (_fontFile is not null) return _fontFile;
             string file = FontFile;
             if (!File.Exists(file))
-                throw new NeuralPSException("FontMissing", ErrorKind.NotFound,
+                throw new NeuralPSException(ErrorIds.FontMissing, ErrorKind.NotFound,
                     $"The font that PNG charts are drawn with is missing ({file}). Reinstall the module, or write an .svg chart instead.", file);
             NativeLibraries.Register();
             Fonts.AddFontFile(FontName, file, bold: false, italic: false);
@@ -52,7 +52,7 @@ public static class PngChartRenderer
         string family = typeface.FamilyName;
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using SKSurface surface = SKSurface.Create(info) ?? throw new NeuralPSException("ChartFailed", ErrorKind.InvalidOperation,
+        using SKSurface surface = SKSurface.Create(info) ?? throw new NeuralPSException(ErrorIds.ChartFailed, ErrorKind.InvalidOperation,
             $"Could not make a {width}×{height} drawing surface for the chart.");
         SKCanvas canvas = surface.Canvas;
         canvas.Clear(SKColors.White);

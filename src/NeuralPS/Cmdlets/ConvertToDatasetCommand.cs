@@ -51,10 +51,10 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
     protected override void EndProcessing() => Guard(() =>
     {
         if (_records.Count == 0)
-            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData, "No records were given: pipe objects in, or pass them with -InputObject.");
+            throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData, "No records were given: pipe objects in, or pass them with -InputObject.");
         string label = Label;
         if (!RecordAccess.Lookup(_records[0], label).Found)
-            throw new NeuralPSException("MissingLabel", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.MissingLabel, ErrorKind.InvalidArgument,
                 $"Record 1 has no property '{label}' to use as the label. Its properties are: {string.Join(", ", RecordAccess.Columns(_records[0]))}.", label);
         string[] features = Feature ?? Encoding?.Columns.Select(c => c.Name).ToArray()
             ?? RecordAccess.Columns(_records[0]).Where(c => !string.Equals(c, label, StringComparison.OrdinalIgnoreCase)).ToArray();

@@ -46,7 +46,7 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
         string path = GetUnresolvedProviderPathFromPSPath(Path);
         ModelFormat format = Format != ModelFormat.Auto ? Format : FormatOf(path);
         if (File.Exists(path) && !Force)
-            throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ModelFileExists, ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
         using NetworkLease lease = Use(Network, NetworkUse.Read); // a network being trained elsewhere is not saved half-way
@@ -65,7 +65,7 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
         string extension = System.IO.Path.GetExtension(path);
         if (string.Equals(extension, ".onnx", StringComparison.OrdinalIgnoreCase)) return ModelFormat.Onnx;
         if (string.Equals(extension, ModelFile.Extension, StringComparison.OrdinalIgnoreCase)) return ModelFormat.NeuralPS;
-        throw new NeuralPSException("UnknownModelExtension", ErrorKind.InvalidArgument,
+        throw new NeuralPSException(ErrorIds.UnknownModelExtension, ErrorKind.InvalidArgument,
             $"Export-Network does not write {(extension.Length == 0 ? "files without an extension" : $"'{extension}' files")} ('{path}'). " +
             "Use .npsm for the NeuralPS model file (Import-Network reads it back, ready to predict and to train on) or .onnx for ONNX " +
             "(for other runtimes), or give -Format NeuralPS or -Format Onnx to write that format under any name.", path);

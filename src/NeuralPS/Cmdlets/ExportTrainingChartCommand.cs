@@ -129,7 +129,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
             case ".png": return "Png";
             case ".svg": return "Svg";
             default:
-                ThrowTerminatingError(Errors.Create("UnknownChartFormat", ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(Errors.Create(ErrorIds.UnknownChartFormat, ErrorCategory.InvalidArgument,
                     $"Export-TrainingChart writes .png or .svg files; '{path}' has {(extension.Length == 0 ? "no extension" : $"the extension '{extension}'")}. " +
                     "Name the file chart.png or chart.svg.", path));
                 return "";
@@ -139,11 +139,11 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
     private (Chart Chart, string Kind, int Width, int Height) BuildChart()
     {
         if (_inputs.Count == 0)
-            throw new NeuralPSException("NothingToChart", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NothingToChart, ErrorKind.InvalidArgument,
                 "Nothing was given to chart: pipe a trained network, the epoch results of Invoke-Training, a Test-Network result or Get-FeatureImportance results.");
         object first = _inputs[0];
         if (Top > 0 && first is not FeatureImportance)
-            throw new NeuralPSException("TopNotApplicable", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.TopNotApplicable, ErrorKind.InvalidArgument,
                 $"-Top picks the features of a feature importance chart, but a {first.GetType().Name} was given. Leave -Top out.", first);
         switch (first)
         {
@@ -169,7 +169,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
                 return (chart, "FeatureImportance", Or(Width, 640), Or(Height, Math.Max(300, 90 + 28 * shown)));
             }
             default:
-                throw new NeuralPSException("UnsupportedChartInput", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.UnsupportedChartInput, ErrorKind.InvalidArgument,
                     $"Export-TrainingChart cannot chart a {first.GetType().Name}. Pipe a trained network, the epoch results of Invoke-Training, " +
                     "a Test-Network result or Get-FeatureImportance results.", first);
         }
@@ -183,7 +183,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
     private void Single<T>(string what)
     {
         if (_inputs.Count > 1)
-            throw new NeuralPSException("TooManyChartInputs", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.TooManyChartInputs, ErrorKind.InvalidArgument,
                 $"Export-TrainingChart charts one {what} a file, but {_inputs.Count} objects came down the pipeline. Chart them one at a time.", _inputs[1]);
     }
 
@@ -193,7 +193,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
         foreach (object item in _inputs)
         {
             if (item is not T typed)
-                throw new NeuralPSException("MixedChartInputs", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.MixedChartInputs, ErrorKind.InvalidArgument,
                     $"Export-TrainingChart got {what} mixed with a {item.GetType().Name}; chart one kind of object a file.", item);
             items.Add(typed);
         }

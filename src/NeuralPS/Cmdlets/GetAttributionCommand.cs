@@ -51,11 +51,11 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         _baseline = Baseline is null ? TrainingMean() : ReadRow(Baseline, 0, "The baseline");
         if (Class is not null)
         {
-            string[] classes = Network.ClassNames ?? throw new NeuralPSException("NotAClassifier", ErrorKind.InvalidArgument,
+            string[] classes = Network.ClassNames ?? throw new NeuralPSException(ErrorIds.NotAClassifier, ErrorKind.InvalidArgument,
                 $"-Class needs a classifier, but '{Network.Name}' has no class names (it is a regression).", Class);
             int index = Array.FindIndex(classes, c => string.Equals(c, Class, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
-                throw new NeuralPSException("UnknownClass", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument,
                     $"'{Class}' is not a class of '{Network.Name}'. Its classes are: {string.Join(", ", classes)}.", Class);
             _classIndex = index;
         }
@@ -99,7 +99,7 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         if (value is IList list)
         {
             if (list.Count != Network.InputSize)
-                throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                     $"{what} has {list.Count} values but the network expects {Network.InputSize} inputs.", value);
             var row = new float[list.Count];
             for (int i = 0; i < row.Length; i++)
@@ -107,12 +107,12 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
                 try { row[i] = LanguagePrimitives.ConvertTo<float>(list[i]); }
                 catch (PSInvalidCastException)
                 {
-                    throw new NeuralPSException("InvalidData", ErrorKind.InvalidData, $"{what}, value {i + 1}: '{list[i]}' is not a number.", value);
+                    throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData, $"{what}, value {i + 1}: '{list[i]}' is not a number.", value);
                 }
             }
             return row;
         }
-        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         var values = new float[Network.InputSize];
         encoding.Encode(name => RecordAccess.Lookup(input, name), values, what);

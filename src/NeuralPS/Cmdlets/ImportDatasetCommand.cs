@@ -130,10 +130,10 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
             provider = null!;
         }
         if (files.Count == 0)
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound,
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound,
                 $"No file matches '{path}'. Check the folder and the pattern, or use -LiteralPath for a name with [ ] or * in it.", path);
         if (provider.ImplementingType != typeof(FileSystemProvider))
-            throw new NeuralPSException("NotAFile", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NotAFile, ErrorKind.InvalidArgument,
                 $"'{path}' is on the {provider.Name} provider; Import-Dataset reads files only.", path);
         return files;
     }
@@ -157,11 +157,11 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
     private Dataset ReadImageFolder(string path)
     {
         if (File.Exists(path))
-            throw new NeuralPSException("MissingLabel", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.MissingLabel, ErrorKind.InvalidArgument,
                 $"'{path}' is a file. For a CSV file give -Label (the label column); for IDX images give -LabelPath (the labels file); " +
                 "for pictures give -Path a folder with one sub-folder per class.", path);
         if (!Directory.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound,
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound,
                 $"Cannot find '{path}'. Import-Dataset reads a CSV file (with -Label), IDX files (with -LabelPath) or a folder of pictures with one sub-folder per class.", path);
         var progress = new ProgressRecord(1, "Import-Dataset", $"Reading pictures from {path}");
         return ImageFolderReader.Read(path, new ImageFolderOptions

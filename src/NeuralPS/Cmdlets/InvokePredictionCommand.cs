@@ -43,7 +43,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         // Networks trained on plain numeric data (samples, IDX) read records by their feature names.
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
         if (_encoding is not null && _encoding.FeatureCount != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidOperation,
                 $"The network's encoding makes {_encoding.FeatureCount} features but the network takes {Network.InputSize} inputs.", Network);
         _row = new float[Network.InputSize];
     }, Network);
@@ -89,7 +89,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private string? PicturePath(object value) => value switch
     {
         FileInfo file => file.FullName,
-        DirectoryInfo folder => throw new NeuralPSException("NotAFile", ErrorKind.InvalidArgument,
+        DirectoryInfo folder => throw new NeuralPSException(ErrorIds.NotAFile, ErrorKind.InvalidArgument,
             $"'{folder.FullName}' is a folder, not a picture. Pass its pictures: Get-ChildItem '{folder.FullName}' -Recurse -File | Invoke-Prediction -Network $net", folder.FullName),
         string text when ImageDecoder.HasImageExtension(text) => GetUnresolvedProviderPathFromPSPath(text),
         _ => null,
@@ -109,18 +109,18 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private void EnsureImageFormat() => Guard(() =>
     {
         if (_imageFormat is not null) return;
-        ImageFormat format = Network.ImageFormat ?? throw new NeuralPSException("NoImageFormat", ErrorKind.InvalidOperation,
+        ImageFormat format = Network.ImageFormat ?? throw new NeuralPSException(ErrorIds.NoImageFormat, ErrorKind.InvalidOperation,
             $"The network '{Network.Name}' does not know what pictures it reads (size and color mode): it was not trained on pictures. " +
             "Train it on a dataset of pictures (Import-Dataset -Path <folder> -ImageSize 28,28, or IDX images), or pass rows of numbers.", Network);
         if (format.FeatureCount != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidOperation,
                 $"The network's pictures of {format} make {format.FeatureCount} inputs but the network takes {Network.InputSize}.", Network);
         _imageFormat = format;
     }, Network);
 
     private float[] ReadRecord()
     {
-        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException("NoFeatureNames", ErrorKind.InvalidOperation,
+        FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         PSObject record = InputObject;
         encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}");
@@ -138,7 +138,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private float[] NumericRow(IList list)
     {
         if (list.Count != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {_recordNumber} has {list.Count} values but the network expects {Network.InputSize} inputs.", list);
         var row = new float[list.Count];
         for (int i = 0; i < row.Length; i++)
@@ -146,7 +146,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             try { row[i] = LanguagePrimitives.ConvertTo<float>(list[i]); }
             catch (PSInvalidCastException)
             {
-                throw new NeuralPSException("InvalidData", ErrorKind.InvalidData,
+                throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"Record {_recordNumber}, value {i + 1}: '{list[i]}' is not a number.", list);
             }
         }
@@ -156,7 +156,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     private void PredictDataset(Dataset data)
     {
         if (data.FeatureCount != Network.InputSize)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {Network.InputSize} inputs but the dataset has {data.FeatureCount} features.", data);
         float[] outputs = Network.Predict(data.Features, data.Rows);
         int width = Network.OutputSize;

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using NeuralPS.Core;
@@ -15,7 +16,7 @@ namespace NeuralPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Sweep", DefaultParameterSetName = "Grid")]
 [OutputType(typeof(SweepResult))]
-public sealed class InvokeSweepCommand : NeuralPSCmdlet
+public sealed class InvokeSweepCommand : TrainingCommandBase
 {
     private readonly List<SweepPoint> _piped = new();
     private readonly object _stopLock = new();
@@ -32,11 +33,8 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, Position = 1, HelpMessage = "A script that gets a run's settings ($Settings, or its first parameter) and writes the network to train.")]
     public ScriptBlock Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, HelpMessage = "The training data, the same for every run.")]
+    [Parameter(Mandatory = true, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
     public Dataset Data { get; set; } = null!;
-
-    [Parameter(HelpMessage = "Data to evaluate every run on after every epoch; the best epoch is the one with the lowest validation loss.")]
-    public Dataset? ValidationData { get; set; }
 
     [Parameter(HelpMessage = "PSSessions to train in (New-PSSession -HostName ...), one run at a time in each; without it, runs train in runspaces of this process.")]
     [ValidateNotNullOrEmpty]
@@ -50,48 +48,8 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? OutputFolder { get; set; }
 
-    [Parameter(HelpMessage = "Passes over the training data in each run (10).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Epochs { get; set; } = 10;
-
-    [Parameter(HelpMessage = "Rows per mini-batch (32); 0 trains on the full batch.")]
-    [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = 32;
-
-    [Parameter(HelpMessage = "Stop a run when its monitored loss stops improving for -Patience epochs.")]
-    public SwitchParameter EarlyStopping { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: epochs without improvement before stopping (5).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Patience { get; set; } = 5;
-
-    [Parameter(HelpMessage = "Early stopping: the smallest decrease that counts as an improvement (0).")]
-    [ValidateRange(0.0, double.MaxValue)]
-    public double MinDelta { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping watches Loss or ValidationLoss (the default when validation data is given).")]
-    [ValidateSet("Loss", "ValidationLoss", IgnoreCase = true)]
-    public string? Monitor { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: keep the last epoch's weights instead of restoring the best epoch's.")]
-    public SwitchParameter KeepLastWeights { get; set; }
-
-    [Parameter(HelpMessage = "Do not shuffle the rows between epochs.")]
-    public SwitchParameter NoShuffle { get; set; }
-
-    [Parameter(HelpMessage = "Re-seeds shuffling and dropout in every run; a Seed setting overrides it for its run.")]
-    public long? Seed { get; set; }
-
-    [Parameter(HelpMessage = "Engine threads for each run (1: runs in parallel already use the processors).")]
-    [ValidateRange(1, 256)]
-    public int ThreadCount { get; set; } = 1;
-
-    [Parameter(HelpMessage = "Standardize the inputs with a normalization layer learned from the training data in each run.")]
-    public SwitchParameter Normalize { get; set; }
-
-    [Parameter(HelpMessage = "Fraction of the training rows held out for validation when no -ValidationData is given.")]
-    [ValidateRange(0.0, 0.99)]
-    public double ValidationSplit { get; set; }
+    // -ValidationData, -Epochs, -BatchSize and the other training options: TrainingCommandBase, shared with
+    // Invoke-Training, which every run calls with the ones given here.
 
     protected override void ProcessRecord()
     {
@@ -107,14 +65,14 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     {
         List<SweepPoint> points = ParameterSetName == "Grid" ? Points(() => SweepPoint.FromGrid(Grid)) : _piped;
         if (points.Count == 0)
-            ThrowTerminatingError(Errors.Create("EmptyGrid", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(Errors.Create(ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument,
                 "No settings were given, so the sweep has no points. Pipe hashtables or objects into Invoke-Sweep, or give -Grid.", null));
         string? folder = OutputFolder is null ? null : PrepareFolder(OutputFolder);
         ModulePackage package = Points(() => ModulePackage.Find(MyInvocation.MyCommand.Module));
         List<SweepWorker> workers = Session is null
             ? Enumerable.Range(1, Math.Min(ThrottleLimit, points.Count)).Select(i => (SweepWorker)new LocalWorker(i)).ToList()
             : UsableSessions();
-        var context = new SweepContext(package, Network.ToString(), Data, ValidationData, TrainingParameters());
+        var context = new SweepContext(package, Network.ToString(), Data, ValidationData, BoundTrainingOptions());
         var queue = new RunQueue(points);
         var messages = new BlockingCollection<object>();
         lock (_stopLock)
@@ -130,7 +88,8 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         {
             try { Work(worker, context, queue, messages); }
             finally { if (Interlocked.Decrement(ref alive) == 0) messages.CompleteAdding(); }
-        }) { IsBackground = true, Name = "NeuralPS sweep " + worker.Name }).ToList();
+        })
+        { IsBackground = true, Name = "NeuralPS sweep " + worker.Name }).ToList();
         try
         {
             threads.ForEach(t => t.Start());
@@ -156,7 +115,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
                             break;
                         case ErrorRecord error:
                             WriteError(error);
-                            if (error.FullyQualifiedErrorId.StartsWith("SweepRunFailed", StringComparison.Ordinal)) failed++;
+                            if (error.FullyQualifiedErrorId.StartsWith(ErrorIds.SweepRunFailed, StringComparison.Ordinal)) failed++;
                             stale = true;
                             break;
                         case string warning:
@@ -170,7 +129,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
             if (_stopping) return;
             // Every worker is gone (sessions broke or could not be prepared): the runs left can no longer train.
             foreach (SweepPoint point in queue.Remaining())
-                WriteError(Errors.Create("SweepRunNotRun", ErrorCategory.ResourceUnavailable,
+                WriteError(Errors.Create(ErrorIds.SweepRunNotRun, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: {point.Label} was not run: no session is left to run it (see the errors and warnings above). Open new sessions and run it again.",
                     point.Settings));
             progress.Complete(Status());
@@ -209,7 +168,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         catch (Exception e)
         {
             if (worker.Classify(e) != RunFailure.Stopped)
-                messages.Add(Errors.Create("SessionSetupFailed", ErrorCategory.ResourceUnavailable,
+                messages.Add(Errors.Create(ErrorIds.SessionSetupFailed, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: {worker.Label} could not be prepared for the sweep and takes no runs: {MessageOf(e)}", worker.Name));
             return;
         }
@@ -233,7 +192,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
                         messages.Add($"Invoke-Sweep: {worker.Label} broke during {point.Label} ({MessageOf(e)}). The run starts again on another session, if one is left; this session takes no more runs.");
                         return;
                     default:
-                        messages.Add(Errors.Create("SweepRunFailed", CategoryOf(e),
+                        messages.Add(Errors.Create(ErrorIds.SweepRunFailed, CategoryOf(e),
                             $"Invoke-Sweep: {point.Label} failed on {worker.Label}: {MessageOf(e)}", point.Settings));
                         queue.Done();
                         break;
@@ -280,26 +239,16 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
             if (state != RunspaceState.Opened || session.Runspace.RunspaceAvailability != RunspaceAvailability.Available)
             {
                 string why = state != RunspaceState.Opened ? $"is {state}" : $"is {session.Runspace.RunspaceAvailability} (running another command)";
-                WriteError(Errors.Create("SessionUnavailable", ErrorCategory.ResourceUnavailable,
+                WriteError(Errors.Create(ErrorIds.SessionUnavailable, ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: session '{session.Name}' ({session.ComputerName}) {why}, so it takes no runs. Open a new one with New-PSSession.", session));
                 continue;
             }
             workers.Add(new RemoteWorker(session));
         }
         if (workers.Count == 0)
-            ThrowTerminatingError(Errors.Create("NoSessionAvailable", ErrorCategory.ResourceUnavailable,
+            ThrowTerminatingError(Errors.Create(ErrorIds.NoSessionAvailable, ErrorCategory.ResourceUnavailable,
                 $"Invoke-Sweep: none of the {Session!.Length} sessions given can run the sweep. Open sessions with New-PSSession and pass them to -Session.", Session));
         return workers;
-    }
-
-    /// <summary>Invoke-Training's parameters for every run, from this cmdlet's; the engine checks them again where the run trains.</summary>
-    private Hashtable TrainingParameters()
-    {
-        var parameters = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Epochs"] = Epochs, ["BatchSize"] = BatchSize, ["ThreadCount"] = ThreadCount };
-        foreach (string name in SweepContext.TrainingOptions)
-            if (MyInvocation.BoundParameters.TryGetValue(name, out object? value))
-                parameters[name] = value is SwitchParameter s ? s.IsPresent : value;
-        return parameters;
     }
 
     private string PrepareFolder(string path)
@@ -308,14 +257,15 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         try { Directory.CreateDirectory(full); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            ThrowTerminatingError(Errors.Create("CannotWriteFile", ErrorCategory.WriteError, $"Invoke-Sweep cannot use '{path}' as the -OutputFolder: {e.Message}", path));
+            ThrowTerminatingError(Errors.Create(ErrorIds.CannotWriteFile, ErrorCategory.WriteError, $"Invoke-Sweep cannot use '{path}' as the -OutputFolder: {e.Message}", path));
         }
         return full;
     }
 
     private void Save(SweepResult result, string folder, int runs)
     {
-        string path = Path.Combine(folder, $"run-{result.Run.ToString(new string('0', runs.ToString().Length))}.npsm");
+        string digits = new('0', runs.ToString(CultureInfo.InvariantCulture).Length);
+        string path = Path.Combine(folder, $"run-{result.Run.ToString(digits, CultureInfo.InvariantCulture)}.npsm");
         try
         {
             AtomicFile.WriteAllBytes(path, result.Model, "model");

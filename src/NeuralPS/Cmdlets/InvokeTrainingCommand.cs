@@ -13,7 +13,7 @@ namespace NeuralPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Training", DefaultParameterSetName = NetworkFirst)]
 [OutputType(typeof(EpochResult), typeof(Network))]
-public sealed class InvokeTrainingCommand : NeuralPSCmdlet
+public sealed class InvokeTrainingCommand : TrainingCommandBase
 {
     private readonly CancellationTokenSource _stop = new();
     // Network is position 0 and Data position 1, and either may come from the pipeline; when the network is piped,
@@ -28,51 +28,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkPiped, HelpMessage = "The training data (Get-SampleDataset, ConvertTo-Dataset, Import-Dataset).")]
     public Dataset Data { get; set; } = null!;
 
-    [Parameter(HelpMessage = "Data to evaluate after every epoch.")]
-    public Dataset? ValidationData { get; set; }
-
-    [Parameter(HelpMessage = "Fraction of the training rows held out for validation when no -ValidationData is given.")]
-    [ValidateRange(0.0, 0.99)]
-    public double ValidationSplit { get; set; }
-
-    [Parameter(HelpMessage = "Passes over the training data (10).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Epochs { get; set; } = 10;
-
-    [Parameter(HelpMessage = "Rows per mini-batch (32); 0 trains on the full batch.")]
-    [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = 32;
-
-    [Parameter(HelpMessage = "Stop when the monitored loss stops improving for -Patience epochs.")]
-    public SwitchParameter EarlyStopping { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: epochs without improvement before stopping (5).")]
-    [ValidateRange(1, int.MaxValue)]
-    public int Patience { get; set; } = 5;
-
-    [Parameter(HelpMessage = "Early stopping: the smallest decrease that counts as an improvement (0).")]
-    [ValidateRange(0.0, double.MaxValue)]
-    public double MinDelta { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping and plateau schedules watch Loss or ValidationLoss (the default when validation data is given).")]
-    [ValidateSet("Loss", "ValidationLoss", IgnoreCase = true)]
-    public string? Monitor { get; set; }
-
-    [Parameter(HelpMessage = "Early stopping: keep the last epoch's weights instead of restoring the best epoch's.")]
-    public SwitchParameter KeepLastWeights { get; set; }
-
-    [Parameter(HelpMessage = "Do not shuffle the rows between epochs.")]
-    public SwitchParameter NoShuffle { get; set; }
-
-    [Parameter(HelpMessage = "Re-seeds shuffling and dropout for this run; the same seed gives the same bits.")]
-    public long? Seed { get; set; }
-
-    [Parameter(HelpMessage = "Threads for the engine (the pipeline's own thread included).")]
-    [ValidateRange(1, 256)]
-    public int ThreadCount { get; set; }
-
-    [Parameter(HelpMessage = "Standardize the inputs with a normalization layer learned from the training data and kept in the model (added in front if the network has none).")]
-    public SwitchParameter Normalize { get; set; }
+    // -ValidationData, -Epochs, -BatchSize and the other training options: TrainingCommandBase, shared with Invoke-Sweep.
 
     [Parameter(HelpMessage = "Write the trained network at the end instead of the epoch results.")]
     public SwitchParameter PassThru { get; set; }
@@ -118,21 +74,7 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
     private void Train(MpiCommunicator? mpi)
     {
         bool rank0 = mpi is null || mpi.Rank == 0; // in an MPI job, rank 0 alone writes results, progress and messages
-        var options = new TrainingOptions
-        {
-            Epochs = Epochs,
-            BatchSize = BatchSize,
-            Shuffle = !NoShuffle,
-            ValidationSplit = ValidationSplit,
-            Seed = Seed,
-            ThreadCount = ThreadCount > 0 ? ThreadCount : null,
-            Communicator = mpi,
-            Patience = EarlyStopping ? Patience : 0,
-            MinDelta = MinDelta,
-            Monitor = Monitor,
-            RestoreBestWeights = !KeepLastWeights,
-            Normalize = Normalize,
-        };
+        TrainingOptions options = ToTrainingOptions(mpi);
         NetworkLease? lease = null;
         try
         {

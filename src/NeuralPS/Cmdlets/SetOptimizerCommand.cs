@@ -108,11 +108,16 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         if (Nesterov && Momentum == 0)
-            throw new NeuralPSException("NesterovWithoutMomentum", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NesterovWithoutMomentum, ErrorKind.InvalidArgument,
                 "Nesterov momentum needs a momentum: add -Momentum 0.9 (for example).", Network);
         if (Nesterov && Dampening != 0)
-            throw new NeuralPSException("NesterovWithDampening", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.NesterovWithDampening, ErrorKind.InvalidArgument,
                 "Nesterov momentum works without dampening (as in PyTorch): drop -Dampening or -Nesterov.", Network);
+        // A model file refuses a rate or an epsilon of 0 (ValidateRange cannot exclude it), so none is set.
+        if ((Given(nameof(LearningRate)) && LearningRate == 0) || (Given(nameof(Epsilon)) && Epsilon == 0))
+            throw new NeuralPSException(ErrorIds.InvalidOptimizerSetting, ErrorKind.InvalidArgument,
+                $"-{(Given(nameof(LearningRate)) && LearningRate == 0 ? nameof(LearningRate) : nameof(Epsilon))} must be above 0: " +
+                "give a small positive value (1e-8, say) instead of 0.", Network);
         var settings = new OptimizerSettings { Kind = Name };
         var schedule = new ScheduleSettings();
         if (Given(nameof(LearningRate))) settings = settings with { LearningRate = LearningRate };

@@ -45,7 +45,7 @@ public sealed class ShowTrainingHistoryCommand : NeuralPSCmdlet
                 case EpochResult epoch: _epochs.Add(epoch); break;
                 case Network network: _networks.Add(network); break;
                 default:
-                    ThrowTerminatingError(Errors.Create("UnsupportedInput", ErrorCategory.InvalidArgument,
+                    ThrowTerminatingError(Errors.Create(ErrorIds.UnsupportedInput, ErrorCategory.InvalidArgument,
                         $"Show-TrainingHistory shows a network's history or epoch results, not a {item.GetType().Name}.", item));
                     break;
             }
@@ -62,7 +62,7 @@ public sealed class ShowTrainingHistoryCommand : NeuralPSCmdlet
         foreach (Network network in _networks)
         {
             if (network.History.Count == 0)
-                throw new NeuralPSException("NeverTrained", ErrorKind.InvalidOperation,
+                throw new NeuralPSException(ErrorIds.NeverTrained, ErrorKind.InvalidOperation,
                     $"The network '{network.Name}' has not been trained yet: there is no history to show. Train it first (Invoke-Training).", network);
             histories.Add(($"Training of '{network.Name}' ({network.History.Count} epochs)", network.History));
         }

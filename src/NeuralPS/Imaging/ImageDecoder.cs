@@ -88,10 +88,10 @@ internal static class ImageDecoder
         NativeLibraries.Register();
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException) { throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the picture '{path}'.", path); }
+        catch (FileNotFoundException) { throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the picture '{path}'.", path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NeuralPSException("ImageReadFailed", ErrorKind.InvalidFile, $"Cannot read the picture '{path}': {e.Message}", path, e);
+            throw new NeuralPSException(ErrorIds.ImageReadFailed, ErrorKind.InvalidFile, $"Cannot read the picture '{path}': {e.Message}", path, e);
         }
         using var data = SKData.CreateCopy(bytes);
         SKCodec? codec = SKCodec.Create(data);
@@ -106,5 +106,5 @@ internal static class ImageDecoder
     }
 
     private static NeuralPSException Invalid(string path, string why) =>
-        new("InvalidImage", ErrorKind.InvalidFile, $"'{path}' cannot be read as a picture: {why}. Replace or remove the file.", path);
+        new(ErrorIds.InvalidImage, ErrorKind.InvalidFile, $"'{path}' cannot be read as a picture: {why}. Replace or remove the file.", path);
 }

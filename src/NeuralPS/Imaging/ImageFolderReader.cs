@@ -43,7 +43,7 @@ internal static class ImageFolderReader
     public static Dataset Read(string folder, ImageFolderOptions options)
     {
         if (!Directory.Exists(folder))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the folder of pictures '{folder}'.", folder);
+            throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the folder of pictures '{folder}'.", folder);
         var root = new DirectoryInfo(folder);
         DirectoryInfo[] classFolders = Visible(root.EnumerateDirectories()).ToArray();
         if (classFolders.Length == 0)
@@ -83,7 +83,7 @@ internal static class ImageFolderReader
             Parallel.For(start, end, parallel, i =>
             {
                 try { ImageDecoder.Decode(files[i].Path, format, features.AsSpan(i * width, width)); }
-                catch (NeuralPSException e) when (e.ErrorId is "InvalidImage" or "ImageReadFailed") { failures[i] = e; }
+                catch (NeuralPSException e) when (e.ErrorId is ErrorIds.InvalidImage or ErrorIds.ImageReadFailed) { failures[i] = e; }
             });
             for (int i = start; i < end; i++)
                 if (failures[i] is NeuralPSException e) options.BadFile(e);
@@ -100,7 +100,7 @@ internal static class ImageFolderReader
             targets[rows++] = files[i].Label;
         }
         if (rows == 0)
-            throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData,
+            throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData,
                 $"None of the {files.Count} file(s) under '{folder}' is a picture NeuralPS can read (PNG, JPEG, BMP, GIF, WebP).", folder);
         if (rows < files.Count)
         {
@@ -129,12 +129,12 @@ internal static class ImageFolderReader
                 options.Verbose($"No -ImageSize was given: every picture is read at the size of '{path}', {h}×{w}.");
                 return new ImageFormat(options.ColorMode, h, w);
             }
-            catch (NeuralPSException e) when (e.ErrorId is "InvalidImage" or "ImageReadFailed")
+            catch (NeuralPSException e) when (e.ErrorId is ErrorIds.InvalidImage or ErrorIds.ImageReadFailed)
             {
                 // Decode reports it with the others; look at the next file for the size.
             }
         }
-        throw new NeuralPSException("EmptyDataset", ErrorKind.InvalidData,
+        throw new NeuralPSException(ErrorIds.EmptyDataset, ErrorKind.InvalidData,
             $"None of the {files.Count} file(s) under the class folders is a picture NeuralPS can read (PNG, JPEG, BMP, GIF, WebP).", files[0].Path);
     }
 
@@ -147,7 +147,7 @@ internal static class ImageFolderReader
         entries.Where(e => !e.Name.StartsWith('.') && (e.Attributes & FileAttributes.Hidden) == 0);
 
     private static NeuralPSException Layout(string folder, string what) =>
-        new("InvalidImageFolder", ErrorKind.InvalidData,
+        new(ErrorIds.InvalidImageFolder, ErrorKind.InvalidData,
             $"The folder '{folder}' {what}. Import-Dataset -Path <folder> reads pictures laid out as one sub-folder per class, " +
             $"named after the class, each holding that class's pictures (PNG, JPEG, BMP): {Path.Combine(folder, "cat", "1.png")}, {Path.Combine(folder, "dog", "2.jpg")}, …",
             folder);

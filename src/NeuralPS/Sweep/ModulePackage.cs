@@ -57,7 +57,7 @@ internal sealed class ModulePackage
         for (var dir = new DirectoryInfo(binFolder); manifest is null && dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "NeuralPS.psd1"))) manifest = Path.Combine(dir.FullName, "NeuralPS.psd1");
         if (manifest is null)
-            throw new NeuralPSException("ModuleNotFound", ErrorKind.NotFound,
+            throw new NeuralPSException(ErrorIds.ModuleNotFound, ErrorKind.NotFound,
                 $"Cannot find NeuralPS.psd1 above {binFolder}, so the sweep's runspaces cannot import the module. Import NeuralPS by its manifest.");
         return new ModulePackage(manifest, binFolder);
     }
@@ -74,7 +74,7 @@ internal sealed class ModulePackage
         string root = Path.GetDirectoryName(Manifest)!;
         string content = Path.GetDirectoryName(BinFolder)!;
         if (!Path.GetFullPath(content).StartsWith(Path.GetFullPath(root), StringComparison.Ordinal))
-            throw new NeuralPSException("ModuleNotFound", ErrorKind.NotFound,
+            throw new NeuralPSException(ErrorIds.ModuleNotFound, ErrorKind.NotFound,
                 $"The module's assemblies ({BinFolder}) are not under its manifest's folder ({root}), so the module cannot be copied to a session.");
         string runtimes = Path.Combine(BinFolder, "runtimes") + Path.DirectorySeparatorChar;
         var stream = new MemoryStream();

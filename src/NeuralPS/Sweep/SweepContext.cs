@@ -1,5 +1,5 @@
 using System.Collections;
-using System.Collections.Frozen;
+using NeuralPS.Cmdlets;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Serialization;
 
@@ -8,16 +8,6 @@ namespace NeuralPS.Sweep;
 /// <summary>What every run of one sweep shares: the module, the network script, the data and the training options.</summary>
 internal sealed class SweepContext
 {
-    /// <summary>
-    /// Invoke-Training's options. A setting of one of these names (a grid key "BatchSize") sets that option for its run;
-    /// other settings are only for the network script.
-    /// </summary>
-    public static readonly FrozenSet<string> TrainingOptions = new[]
-    {
-        "Epochs", "BatchSize", "EarlyStopping", "Patience", "MinDelta", "Monitor", "KeepLastWeights", "NoShuffle", "Seed",
-        "ThreadCount", "Normalize", "ValidationSplit",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
     private readonly Lazy<byte[]> _dataBytes;
     private readonly Lazy<byte[]?> _validationBytes;
     private readonly Hashtable _training;
@@ -44,12 +34,15 @@ internal sealed class SweepContext
     /// <summary>The global variable that holds the data in each worker; unique, so that sweeps sharing a session do not collide.</summary>
     public string DataVariable { get; } = "NeuralPSSweep_" + Guid.NewGuid().ToString("N");
 
-    /// <summary>Invoke-Training's parameters for one run: the sweep's options, then the point's settings that name one.</summary>
+    /// <summary>
+    /// Invoke-Training's parameters for one run: the training options given to the sweep, then the point's settings
+    /// that name one (a grid key "BatchSize"); other settings are only for the network script.
+    /// </summary>
     public Hashtable TrainingFor(SweepPoint point)
     {
         var parameters = new Hashtable(_training, StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry e in point.Settings)
-            if (TrainingOptions.Contains((string)e.Key)) parameters[(string)e.Key] = e.Value;
+            if (TrainingCommandBase.OptionNames.Contains((string)e.Key)) parameters[(string)e.Key] = e.Value;
         return parameters;
     }
 }

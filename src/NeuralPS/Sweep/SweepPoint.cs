@@ -48,7 +48,7 @@ internal sealed class SweepPoint
     public static List<SweepPoint> FromGrid(IDictionary grid)
     {
         if (grid.Count == 0)
-            throw new NeuralPSException("EmptyGrid", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.EmptyGrid, ErrorKind.InvalidArgument,
                 "The -Grid hashtable has no keys, so the sweep has no points. Give each setting its values: -Grid @{ LearningRate = 0.1, 0.01 }.", grid);
         var keys = grid.Keys.Cast<object>().Select(k => k.ToString()!).ToList();
         if (grid is not OrderedDictionary) keys.Sort(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ internal sealed class SweepPoint
         {
             object?[] options = ValuesOf(grid[key]);
             if (options.Length == 0)
-                throw new NeuralPSException("EmptyGrid", ErrorKind.InvalidArgument,
+                throw new NeuralPSException(ErrorIds.EmptyGrid, ErrorKind.InvalidArgument,
                     $"The grid key '{key}' has no values, so the sweep has no points. Give it at least one value.", grid);
             values.Add(options);
         }
@@ -84,7 +84,7 @@ internal sealed class SweepPoint
         else if (value is not (string or ValueType))
             foreach (PSPropertyInfo p in PSObject.AsPSObject(input).Properties) settings[p.Name] = Unwrap(p.Value);
         if (settings.Count == 0)
-            throw new NeuralPSException("InvalidSettings", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidSettings, ErrorKind.InvalidArgument,
                 $"'{input}' cannot be the settings of a run: give a hashtable or an object whose properties are the settings, such as @{{ LearningRate = 0.01; Units = 8 }}.", input);
         return settings;
     }

@@ -6,34 +6,11 @@ using NeuralPS.Core.Serialization;
 namespace NeuralPS.Sweep;
 
 /// <summary>
-/// The part of a sweep run that happens where the run trains (a local runspace or a remote session): the script that
-/// builds and trains the network, and the helpers it calls. The script is the same in both places; it reads the data
-/// from a global variable the worker set when it was prepared.
+/// The part of a sweep run that happens where the run trains (a local runspace or a remote session): the helpers that
+/// the run's script (Sweep/Scripts/Run.ps1, the same in both places) calls.
 /// </summary>
 public static class SweepRun
 {
-    /// <summary>
-    /// Builds the network with the user's script (given as text: a script block belongs to the runspace that made it),
-    /// trains it with Invoke-Training and returns <see cref="Outcome"/>. $Settings is both the script's first argument
-    /// and a variable it can see, so a script with or without a param block works.
-    /// </summary>
-    internal const string Script = """
-        param([string] $NetworkScript, [hashtable] $Settings, [string] $DataVariable, [hashtable] $Training)
-        $ErrorActionPreference = 'Stop'
-        $ProgressPreference = 'SilentlyContinue'
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $data = Get-Variable -Name $DataVariable -Scope Global -ValueOnly
-        if ($null -ne $data.ValidationData) { $Training.ValidationData = $data.ValidationData }
-        $built = & ([scriptblock]::Create($NetworkScript)) $Settings
-        # A .NET method's exception comes wrapped ("Exception calling ..."); thrown bare, its own message crosses remoting.
-        try { $network = [NeuralPS.Sweep.SweepRun]::NetworkFrom(@($built)) } catch { throw $_.Exception.GetBaseException() }
-        $epochsBefore = $network.History.Count
-        # Each epoch's result comes out while the network is as that epoch left it: the best one's model is kept then.
-        $best = [NeuralPS.Sweep.BestEpochModel]::new($network)
-        $network | Invoke-Training -Data $data.Data @Training | ForEach-Object { $best.Observe($_) }
-        try { [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed, $best) } catch { throw $_.Exception.GetBaseException() }
-        """;
-
     /// <summary>Identifies the build of NeuralPS loaded here, so that a sweep can tell whether a session runs the same one.</summary>
     public static string BuildId => ModulePackage.BuildId;
 
@@ -44,7 +21,7 @@ public static class SweepRun
         if (networks.Count == 1) return networks[0];
         string got = output.Length == 0 ? "nothing"
             : "objects of type " + string.Join(", ", output.Select(o => (o is PSObject p ? p.BaseObject : o)?.GetType().Name ?? "$null").Distinct());
-        throw new NeuralPSException("InvalidNetworkScript", ErrorKind.InvalidOperation,
+        throw new NeuralPSException(ErrorIds.InvalidNetworkScript, ErrorKind.InvalidOperation,
             $"The -Network script must write exactly one network, but wrote {(networks.Count > 1 ? $"{networks.Count} networks" : got)}. " +
             "End it with the network, for example: New-Network 4 -Seed $Settings.Seed | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam.");
     }
@@ -57,7 +34,7 @@ public static class SweepRun
     {
         List<EpochResult> epochs = network.History.Skip(epochsBefore).ToList();
         if (epochs.Count == 0)
-            throw new NeuralPSException("NoEpochs", ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
+            throw new NeuralPSException(ErrorIds.NoEpochs, ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
         EpochResult last = epochs[^1];
         byte[] lastModel = ModelFile.ToBytes(network);
         // No epoch with a finite loss: the last one stands for the best.

@@ -47,7 +47,7 @@ internal abstract class SweepWorker : IDisposable
     /// <summary>Trains one point and returns what the run sent back.</summary>
     public IDictionary Run(SweepPoint point, SweepContext context)
     {
-        Collection<PSObject> output = Invoke(SweepRun.Script, new Hashtable
+        Collection<PSObject> output = Invoke(SweepScripts.Run, new Hashtable
         {
             ["NetworkScript"] = context.NetworkScript,
             ["Settings"] = point.SettingsCopy(),
@@ -55,7 +55,7 @@ internal abstract class SweepWorker : IDisposable
             ["Training"] = context.TrainingFor(point),
         });
         return output.Select(o => o?.BaseObject).OfType<IDictionary>().LastOrDefault()
-            ?? throw new NeuralPSException("SweepRunFailed", ErrorKind.InvalidOperation, $"{point.Label} sent back no result from {Label}.");
+            ?? throw new NeuralPSException(ErrorIds.SweepRunFailed, ErrorKind.InvalidOperation, $"{point.Label} sent back no result from {Label}.");
     }
 
     /// <summary>What a failed run means: the sweep stopped, the session broke, or the run failed on its own.</summary>
@@ -135,6 +135,7 @@ internal sealed class LocalWorker : SweepWorker
     {
         _runspace?.Dispose();
         _runspace = null;
+        base.Dispose();
     }
 }
 
@@ -152,95 +153,28 @@ internal sealed class RemoteWorker : SweepWorker
     public override string Label => $"session '{_session.Name}' ({_session.ComputerName})";
     protected override Runspace? Runspace => _session.Runspace;
 
-    private const string CheckScript = """
-        param([string] $BuildId, [string] $Version)
-        $ErrorActionPreference = 'Stop'
-        $folder = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "NeuralPS-$Version-$BuildId"
-        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
-        $rid = '{0}-{1}' -f $os, "$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture)".ToLowerInvariant()
-        $loaded = Get-Module -Name NeuralPS
-        $status = if ($loaded) {
-            $id = try { [NeuralPS.Sweep.SweepRun]::BuildId } catch { 'none' }
-            if ($id -eq $BuildId) { 'ready' } else { "NeuralPS $($loaded.Version) from $($loaded.Path), a different build" }
-        } elseif (Test-Path -LiteralPath (Join-Path -Path $folder -ChildPath 'NeuralPS.psd1')) {
-            Import-Module -Name (Join-Path -Path $folder -ChildPath 'NeuralPS.psd1') -Global
-            'ready'
-        } else { 'copy' }
-        [pscustomobject]@{ Status = $status; Folder = $folder; Os = $os; Rid = $rid }
-        """;
-
-    private const string ChunkScript = """
-        param([string] $Name, [byte[]] $Chunk, [int] $Total)
-        $stream = Get-Variable -Name $Name -Scope Global -ValueOnly -ErrorAction Ignore
-        if ($null -eq $stream) {
-            $stream = [System.IO.MemoryStream]::new($Total)
-            Set-Variable -Name $Name -Scope Global -Value $stream
-        }
-        $stream.Write($Chunk, 0, $Chunk.Length)
-        """;
-
-    private const string UnpackScript = """
-        param([string] $Name, [string] $Folder)
-        $ErrorActionPreference = 'Stop'
-        $stream = Get-Variable -Name $Name -Scope Global -ValueOnly
-        Remove-Variable -Name $Name -Scope Global
-        $manifest = Join-Path -Path $Folder -ChildPath 'NeuralPS.psd1'
-        if (-not (Test-Path -LiteralPath $manifest)) {
-            Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.ZipFile
-            $temporary = '{0}.{1}.tmp' -f $Folder, [guid]::NewGuid().ToString('N')
-            $stream.Position = 0
-            $zip = [System.IO.Compression.ZipArchive]::new($stream)
-            try { [System.IO.Compression.ZipFileExtensions]::ExtractToDirectory($zip, $temporary) } finally { $zip.Dispose() }
-            # Sessions to one computer unpack at the same time: the first rename wins, the others drop their copy.
-            try { [System.IO.Directory]::Move($temporary, $Folder) }
-            catch {
-                Remove-Item -LiteralPath $temporary -Recurse -Force
-                if (-not (Test-Path -LiteralPath $manifest)) { throw }
-            }
-        }
-        Import-Module -Name $manifest -Global
-        """;
-
-    private const string LoadDataScript = """
-        param([string] $DataVariable)
-        $ErrorActionPreference = 'Stop'
-        function Take([string] $Name) {
-            $stream = Get-Variable -Name $Name -Scope Global -ValueOnly -ErrorAction Ignore
-            if ($null -eq $stream) { return $null }
-            Remove-Variable -Name $Name -Scope Global
-            [NeuralPS.Core.Serialization.DatasetBytes]::FromBytes($stream.ToArray())
-        }
-        $data = @{ Data = Take "$($DataVariable)_Data"; ValidationData = Take "$($DataVariable)_ValidationData" }
-        Set-Variable -Name $DataVariable -Scope Global -Value $data
-        """;
-
-    private const string CleanupScript = """
-        param([string] $DataVariable)
-        Get-Variable -Name "$DataVariable*" -Scope Global -ErrorAction Ignore | Remove-Variable -Scope Global -ErrorAction Ignore
-        """;
-
     public override void Prepare(SweepContext context)
     {
-        PSObject check = Invoke(CheckScript, new Hashtable { ["BuildId"] = ModulePackage.BuildId, ["Version"] = ModulePackage.Version }).Single();
+        PSObject check = Invoke(SweepScripts.Check, new Hashtable { ["BuildId"] = ModulePackage.BuildId, ["Version"] = ModulePackage.Version }).Single();
         string status = (string)check.Properties["Status"].Value;
         if (status == "copy")
         {
             Send(context.Package.ZipFor((string)check.Properties["Os"].Value, (string)check.Properties["Rid"].Value), context.DataVariable + "_Module");
-            Invoke(UnpackScript, new Hashtable { ["Name"] = context.DataVariable + "_Module", ["Folder"] = check.Properties["Folder"].Value });
+            Invoke(SweepScripts.Unpack, new Hashtable { ["Name"] = context.DataVariable + "_Module", ["Folder"] = check.Properties["Folder"].Value });
         }
         else if (status != "ready")
-            throw new NeuralPSException("SessionModuleMismatch", ErrorKind.InvalidOperation,
+            throw new NeuralPSException(ErrorIds.SessionModuleMismatch, ErrorKind.InvalidOperation,
                 $"it has {status} than this one ({ModulePackage.Version}, build {ModulePackage.BuildId}), and a loaded module cannot be replaced. " +
                 "Open a new session for the sweep, or run the sweep from the same NeuralPS.");
         Send(context.DataBytes, context.DataVariable + "_Data");
         if (context.ValidationBytes is byte[] validation) Send(validation, context.DataVariable + "_ValidationData");
-        Invoke(LoadDataScript, new Hashtable { ["DataVariable"] = context.DataVariable });
+        Invoke(SweepScripts.LoadData, new Hashtable { ["DataVariable"] = context.DataVariable });
     }
 
     public override void Cleanup(SweepContext context)
     {
         if (IsBroken) return;
-        try { Invoke(CleanupScript, new Hashtable { ["DataVariable"] = context.DataVariable }, evenIfStopped: true); }
+        try { Invoke(SweepScripts.Cleanup, new Hashtable { ["DataVariable"] = context.DataVariable }, evenIfStopped: true); }
         catch (Exception e) when (e is RuntimeException or InvalidOperationException) { } // broke or still busy: nothing to do
     }
 
@@ -249,7 +183,7 @@ internal sealed class RemoteWorker : SweepWorker
         for (int at = 0; at < bytes.Length; at += ChunkSize)
         {
             byte[] chunk = bytes.AsSpan(at, Math.Min(ChunkSize, bytes.Length - at)).ToArray();
-            Invoke(ChunkScript, new Hashtable { ["Name"] = name, ["Chunk"] = chunk, ["Total"] = bytes.Length });
+            Invoke(SweepScripts.Chunk, new Hashtable { ["Name"] = name, ["Chunk"] = chunk, ["Total"] = bytes.Length });
         }
     }
 }

@@ -61,10 +61,10 @@ public class Conv2DTests
     public void AKernelThatDoesNotFitIsANamedError()
     {
         var e = Assert.Throws<NeuralPSException>(() => new Conv2DShape(1, 4, 4, 2, 5, 5));
-        Assert.Equal("ShapeMismatch", e.ErrorId);
+        Assert.Equal(ErrorIds.ShapeMismatch, e.ErrorId);
         Assert.Contains("5x5", e.Message);
-        Assert.Equal("InvalidArgument", Assert.Throws<NeuralPSException>(() => new Conv2DShape(1, 4, 4, 0, 3, 3)).ErrorId);
-        Assert.Equal("InvalidArgument", Assert.Throws<NeuralPSException>(() => new Conv2DShape(1, 4, 4, 2, 3, 3, 0, 1)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidArgument, Assert.Throws<NeuralPSException>(() => new Conv2DShape(1, 4, 4, 0, 3, 3)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidArgument, Assert.Throws<NeuralPSException>(() => new Conv2DShape(1, 4, 4, 2, 3, 3, 0, 1)).ErrorId);
     }
 
     /// <summary>

@@ -140,8 +140,8 @@ public class PoolingTests
     public void AWindowThatDoesNotFitIsANamedError()
     {
         var e = Assert.Throws<NeuralPSException>(() => new Pool2DShape(3, 5, 5, 6, 2));
-        Assert.Equal("ShapeMismatch", e.ErrorId);
-        Assert.Equal("InvalidArgument", Assert.Throws<NeuralPSException>(() => new Pool2DShape(3, 5, 5, 2, 0)).ErrorId);
+        Assert.Equal(ErrorIds.ShapeMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidArgument, Assert.Throws<NeuralPSException>(() => new Pool2DShape(3, 5, 5, 2, 0)).ErrorId);
     }
 
     [Fact]

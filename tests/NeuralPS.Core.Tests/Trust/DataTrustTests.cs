@@ -32,7 +32,7 @@ public sealed class DataTrustTests : IDisposable
     public void ARowWithExtraFieldsIsRefused()
     {
         NeuralPSException e = Refused("x,y\n1,a\n2,b,7\n3,a\n");
-        Assert.Equal("FieldCountMismatch", e.ErrorId);
+        Assert.Equal(ErrorIds.FieldCountMismatch, e.ErrorId);
         Assert.Contains("row 2 has 3 fields but the header has 2 columns (x, y)", e.Message);
     }
 
@@ -40,7 +40,7 @@ public sealed class DataTrustTests : IDisposable
     public void AShortRowIsAShortRowNotAnEmptyColumn()
     {
         NeuralPSException e = Refused("x,y\n1,a\n2\n3,a\n");
-        Assert.Equal("FieldCountMismatch", e.ErrorId);
+        Assert.Equal(ErrorIds.FieldCountMismatch, e.ErrorId);
         Assert.Contains("row 2 has 1 field but the header has 2 columns", e.Message);
         Assert.DoesNotContain("is empty", e.Message);
         // an empty value where the field is there is still an empty value
@@ -54,7 +54,7 @@ public sealed class DataTrustTests : IDisposable
     public void AnUnterminatedQuoteIsRefusedNamingItsRow(string csv)
     {
         NeuralPSException e = Refused(csv);
-        Assert.Equal("UnterminatedQuote", e.ErrorId);
+        Assert.Equal(ErrorIds.UnterminatedQuote, e.ErrorId);
         Assert.Contains("row 2 opens a quoted field", e.Message);
     }
 
@@ -73,7 +73,7 @@ public sealed class DataTrustTests : IDisposable
     public void NumbersWithCommasAreRefusedNotTurnedIntoCategories(string csv, string value)
     {
         NeuralPSException e = Refused(csv);
-        Assert.Equal("NumberWithComma", e.ErrorId);
+        Assert.Equal(ErrorIds.NumberWithComma, e.ErrorId);
         Assert.Contains($"row 1, column 'x': {value} is a number written with a comma", e.Message);
         Assert.Contains("-Categorical x", e.Message);
     }
@@ -126,12 +126,12 @@ public sealed class DataTrustTests : IDisposable
     public void ASplitWithNoTestRowsSaysSo()
     {
         var e = Assert.Throws<NeuralPSException>(() => DatasetSplitter.Split(SampleDatasets.Iris(), 0, 0, false, 1));
-        Assert.Equal("InvalidSplit", e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidSplit, e.ErrorId);
         Assert.Contains("A test fraction of 0 leaves the test part empty", e.Message);
         Assert.DoesNotContain("no rows", e.Message);
         // too few rows for the validation part: the split's error, not the empty dataset's
         var few = Assert.Throws<NeuralPSException>(() => DatasetSplitter.Split(SampleDatasets.Xor(), 0.5, 0.1, false, 1));
-        Assert.Equal("InvalidSplit", few.ErrorId);
+        Assert.Equal(ErrorIds.InvalidSplit, few.ErrorId);
         Assert.Contains("4 rows are too few", few.Message);
     }
 
@@ -147,7 +147,7 @@ public sealed class DataTrustTests : IDisposable
         var net = new Network(1, "one", seed: 1);
         net.Add(new DenseLayer(2, Activation.Softmax));
         var e = Assert.Throws<NeuralPSException>(() => new Trainer(net, OneClass(), null, new TrainingOptions { Epochs = 1 }));
-        Assert.Equal("OneClass", e.ErrorId);
+        Assert.Equal(ErrorIds.OneClass, e.ErrorId);
         Assert.Contains("only one class ('a')", e.Message);
         Assert.Contains("label column ('y')", e.Message);
         Assert.DoesNotContain("-Activation Softmax", e.Message);
@@ -160,9 +160,9 @@ public sealed class DataTrustTests : IDisposable
         var net = new Network(2, "xor", seed: 1);
         net.Add(new DenseLayer(1, Activation.Softmax));
         var e = Assert.Throws<NeuralPSException>(() => new Trainer(net, SampleDatasets.Xor(), null, new TrainingOptions { Epochs = 1 }));
-        Assert.Equal("SoftmaxOneUnit", e.ErrorId);
+        Assert.Equal(ErrorIds.SoftmaxOneUnit, e.ErrorId);
         Assert.Contains("Add-DenseLayer 1 -Activation Sigmoid", e.Message);
-        Assert.Equal("SoftmaxOneUnit", Assert.Throws<NeuralPSException>(() => Evaluation.Compute(net, SampleDatasets.Xor())).ErrorId);
+        Assert.Equal(ErrorIds.SoftmaxOneUnit, Assert.Throws<NeuralPSException>(() => Evaluation.Compute(net, SampleDatasets.Xor())).ErrorId);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class DataTrustTests : IDisposable
         net.Add(new DenseLayer(1, Activation.Sigmoid));
         var onlyB = new Dataset(new float[] { 1, 2 }, 1, new float[] { 0, 0 }, 1, DatasetTask.Classification, classNames: new[] { "b" });
         var e = Assert.Throws<NeuralPSException>(() => Evaluation.Compute(net, onlyB));
-        Assert.Equal("ClassMismatch", e.ErrorId);
+        Assert.Equal(ErrorIds.ClassMismatch, e.ErrorId);
         Assert.Contains("-Encoding $net.FeatureEncoding", e.Message);
     }
 }

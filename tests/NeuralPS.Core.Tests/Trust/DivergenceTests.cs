@@ -28,7 +28,7 @@ public class DivergenceTests
         Network net = Iris(1e6);
         float[] initial = net.Parameters.ToArray();
         var e = Assert.Throws<TrainingDivergedException>(() => Train(net, 20));
-        Assert.Equal("Diverged", e.ErrorId);
+        Assert.Equal(ErrorIds.Diverged, e.ErrorId);
         Assert.Equal(1, e.Epoch);
         Assert.InRange(e.Batch, 2, 5); // 150 rows in batches of 32
         Assert.Contains($"at epoch 1, batch {e.Batch}", e.Message);
@@ -55,7 +55,7 @@ public class DivergenceTests
             foreach (EpochResult _ in new Trainer(net, SampleDatasets.Iris(), null, new TrainingOptions { Epochs = 10, BatchSize = 16 }).Run())
                 snapshots.Add(net.Parameters.ToArray());
         });
-        Assert.Equal("Diverged", e.ErrorId);
+        Assert.Equal(ErrorIds.Diverged, e.ErrorId);
         Assert.Equal(4, e.Epoch);
         Assert.Equal(3, net.History.Count);
         Assert.Equal(snapshots[^1], net.Parameters);
@@ -84,10 +84,10 @@ public class DivergenceTests
         Assert.False(guard.Exceeded(3.0));
         Assert.Equal(3e4, guard.Bound);
         Assert.True(guard.Exceeded(3e4 + 1));
-        Assert.Equal("NonFiniteLoss", guard.Error(1, 2, double.NaN).ErrorId);
-        Assert.Equal("Diverged", guard.Error(1, 2, 4e4).ErrorId);
+        Assert.Equal(ErrorIds.NonFiniteLoss, guard.Error(1, 2, double.NaN).ErrorId);
+        Assert.Equal(ErrorIds.Diverged, guard.Error(1, 2, 4e4).ErrorId);
         TrainingDivergedException weights = guard.Error(2, 5, 1.5, weights: true);
-        Assert.Equal("Diverged", weights.ErrorId);
+        Assert.Equal(ErrorIds.Diverged, weights.ErrorId);
         Assert.Contains("weights stopped being finite at epoch 2, batch 5", weights.Message);
     }
 

@@ -35,7 +35,7 @@ public sealed class ModelFileHeaderTests : IDisposable
     {
         Skip.IfNot(File.Exists("/dev/zero"), "no /dev/zero here");
         NeuralPSException e = Refused("/dev/zero");
-        Assert.Equal("ModelFileCorrupt", e.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
         Assert.Contains("not a NeuralPS model file", e.Message);
     }
 
@@ -48,14 +48,14 @@ public sealed class ModelFileHeaderTests : IDisposable
             file.Write(Enumerable.Range(0, 4096).Select(i => (byte)(i * 37 + 11)).ToArray());
             file.SetLength(1L << 30); // 1 GB (sparse: the test does not write it all)
         }
-        Assert.Equal("ModelFileCorrupt", Refused(path).ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Refused(path).ErrorId);
     }
 
     [Fact]
     public void AFolderIsRefusedAsAFolder()
     {
         NeuralPSException e = Refused(_folder);
-        Assert.Equal("PathIsFolder", e.ErrorId);
+        Assert.Equal(ErrorIds.PathIsFolder, e.ErrorId);
         Assert.Contains("is a folder, not a model file", e.Message);
     }
 
@@ -67,7 +67,7 @@ public sealed class ModelFileHeaderTests : IDisposable
         string path = Path.Combine(_folder, "claims.npsm");
         File.WriteAllBytes(path, bytes);
         NeuralPSException e = Refused(path);
-        Assert.Equal("ModelFileCorrupt", e.ErrorId);
+        Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
         Assert.Contains("states a length of 1099511627776 bytes", e.Message);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(12), bytes.Length); // more than the file, less than a buffer
         File.WriteAllBytes(path, bytes);
@@ -85,7 +85,7 @@ public sealed class ModelFileHeaderTests : IDisposable
         File.WriteAllBytes(path, bytes);
         foreach (NeuralPSException e in new[] { Refused(path), Assert.Throws<NeuralPSException>(() => ModelFile.FromBytes(bytes)) })
         {
-            Assert.Equal("ModelFileCorrupt", e.ErrorId);
+            Assert.Equal(ErrorIds.ModelFileCorrupt, e.ErrorId);
             Assert.Contains($"format number ({number}) is not one any NeuralPS writes", e.Message);
             Assert.DoesNotContain("Update NeuralPS", e.Message);
         }
@@ -117,7 +117,7 @@ public sealed class ModelFileHeaderTests : IDisposable
                 catch (IOException) { } // the reader stopped one byte past the length its header states, as it should
             });
             if (content.Length == good.Length) Assert.Equal(15, ModelFile.Read(fifo).ParameterCount);
-            else Assert.Equal("ModelFileCorrupt", Assert.Throws<NeuralPSException>(() => ModelFile.Read(fifo)).ErrorId);
+            else Assert.Equal(ErrorIds.ModelFileCorrupt, Assert.Throws<NeuralPSException>(() => ModelFile.Read(fifo)).ErrorId);
             writer.Wait();
         }
     }

@@ -10,7 +10,7 @@ public class NetworkLeaseTests
     private static NeuralPSException InUse(Action action)
     {
         var e = Assert.Throws<NeuralPSException>(action);
-        Assert.Equal("NetworkInUse", e.ErrorId);
+        Assert.Equal(ErrorIds.NetworkInUse, e.ErrorId);
         Assert.Equal(ErrorKind.InUse, e.Kind);
         return e;
     }

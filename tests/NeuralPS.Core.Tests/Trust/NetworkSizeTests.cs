@@ -11,7 +11,7 @@ public class NetworkSizeTests
     private static NeuralPSException TooLarge(Action action)
     {
         var e = Assert.Throws<NeuralPSException>(action);
-        Assert.Equal("NetworkTooLarge", e.ErrorId);
+        Assert.Equal(ErrorIds.NetworkTooLarge, e.ErrorId);
         Assert.Equal(ErrorKind.TooLarge, e.Kind);
         return e;
     }

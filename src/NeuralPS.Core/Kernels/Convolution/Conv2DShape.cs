@@ -29,7 +29,7 @@ public readonly struct Conv2DShape : IEquatable<Conv2DShape>
         CheckPositive(filters, nameof(filters)); CheckPositive(kernelHeight, nameof(kernelHeight)); CheckPositive(kernelWidth, nameof(kernelWidth));
         CheckPositive(strideHeight, nameof(strideHeight)); CheckPositive(strideWidth, nameof(strideWidth));
         if (padding == Padding.Valid && (kernelHeight > height || kernelWidth > width))
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"A {kernelHeight}x{kernelWidth} kernel with Valid padding does not fit a {height}x{width} image: use Same padding or a smaller kernel.");
         Channels = channels; Height = height; Width = width; Filters = filters;
         KernelHeight = kernelHeight; KernelWidth = kernelWidth; StrideHeight = strideHeight; StrideWidth = strideWidth;
@@ -38,7 +38,7 @@ public readonly struct Conv2DShape : IEquatable<Conv2DShape>
         (OutWidth, PadLeft) = Extent(width, kernelWidth, strideWidth, padding);
         if ((long)channels * height * width > int.MaxValue / 2 || (long)filters * OutHeight * OutWidth > int.MaxValue / 2
             || (long)channels * kernelHeight * kernelWidth * OutHeight * OutWidth > int.MaxValue / 2)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"A convolution of {filters} {kernelHeight}x{kernelWidth} filters over {channels}x{height}x{width} images is too large for one image row: use smaller images.");
     }
 
@@ -95,7 +95,7 @@ public readonly struct Conv2DShape : IEquatable<Conv2DShape>
     private static void CheckPositive(int value, string name)
     {
         if (value <= 0)
-            throw new NeuralPSException("InvalidArgument", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
                 $"A convolution's {name} must be at least 1 (it is {value}).");
     }
 
@@ -107,6 +107,12 @@ public readonly struct Conv2DShape : IEquatable<Conv2DShape>
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is Conv2DShape other && Equals(other);
+
+    /// <summary>The same geometry.</summary>
+    public static bool operator ==(Conv2DShape left, Conv2DShape right) => left.Equals(right);
+
+    /// <summary>Another geometry.</summary>
+    public static bool operator !=(Conv2DShape left, Conv2DShape right) => !left.Equals(right);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Channels, Height, Width, Filters),

@@ -14,10 +14,10 @@ public readonly struct Pool2DShape : IEquatable<Pool2DShape>
         CheckPositive(kernelHeight, nameof(kernelHeight)); CheckPositive(kernelWidth, nameof(kernelWidth));
         CheckPositive(strideHeight, nameof(strideHeight)); CheckPositive(strideWidth, nameof(strideWidth));
         if (kernelHeight > height || kernelWidth > width)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"A {kernelHeight}x{kernelWidth} pooling window does not fit a {height}x{width} image: use a smaller window.");
         if ((long)channels * height * width > int.MaxValue / 2)
-            throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidArgument,
                 $"A pooling over {channels}x{height}x{width} images is too large for one image row: use smaller images.");
         Channels = channels; Height = height; Width = width;
         KernelHeight = kernelHeight; KernelWidth = kernelWidth; StrideHeight = strideHeight; StrideWidth = strideWidth;
@@ -56,7 +56,7 @@ public readonly struct Pool2DShape : IEquatable<Pool2DShape>
     private static void CheckPositive(int value, string name)
     {
         if (value <= 0)
-            throw new NeuralPSException("InvalidArgument", ErrorKind.InvalidArgument,
+            throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
                 $"A pooling's {name} must be at least 1 (it is {value}).");
     }
 
@@ -67,6 +67,12 @@ public readonly struct Pool2DShape : IEquatable<Pool2DShape>
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is Pool2DShape other && Equals(other);
+
+    /// <summary>The same geometry.</summary>
+    public static bool operator ==(Pool2DShape left, Pool2DShape right) => left.Equals(right);
+
+    /// <summary>Another geometry.</summary>
+    public static bool operator !=(Pool2DShape left, Pool2DShape right) => !left.Equals(right);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Channels, Height, Width, KernelHeight, KernelWidth, StrideHeight, StrideWidth);
