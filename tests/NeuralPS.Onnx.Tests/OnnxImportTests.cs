@@ -362,6 +362,11 @@ public sealed class OnnxImportTests : IDisposable
             Dense(g);
             g.Node("BatchNormalization", new[] { null, g.Random(random, 3), g.Random(random, 3), g.Random(random, 3), g.Random(random, 3) }, Int("training_mode", 1));
         });
+        yield return Case(ErrorIds.OnnxUnsupportedModel, "epsilon above 0", g =>
+        {
+            Dense(g);
+            g.Node("BatchNormalization", new[] { null, g.Random(random, 3), g.Random(random, 3), g.Random(random, 3), g.Random(random, 3) }, Float("epsilon", 0f));
+        });
         yield return Case(ErrorIds.OnnxUnsupportedModel, "after the softmax", g => { Dense(g); g.Node("Softmax"); Dense(g, 3, 3); });
         yield return Case(ErrorIds.OnnxUnsupportedModel, "before the first layer", g => { g.Node("Relu"); g.Node("MatMul", new[] { null, g.Random(random, 4, 3) }); });
         yield return Case(ErrorIds.OnnxUnsupportedModel, "a NeuralPS layer has one activation", g => { Dense(g); g.Node("Relu"); g.Node("Sigmoid"); });
