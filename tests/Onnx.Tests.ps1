@@ -70,3 +70,29 @@ Describe 'ONNX export loaded by ONNX Runtime in pwsh' {
         for ($i = 0; $i -lt $engine.Length; $i++) { [math]::Abs($onnx[$i] - $engine[$i]) | Should -BeLessOrEqual 1e-5 }
     }
 }
+
+Describe 'ONNX import with Import-Network in pwsh' {
+    It 'reads back an exported model that answers as the original does' {
+        $path = Join-Path $TestDrive 'back.onnx'
+        $net | Export-Network -Path $path
+        $back = Import-Network -Path $path
+        $back.Name | Should -Be 'iris-onnx'
+        $back.ClassNames | Should -Be $net.ClassNames
+        $expected = $net.Predict($iris.Features, $iris.Rows)
+        $actual = $back.Predict($iris.Features, $iris.Rows)
+        for ($i = 0; $i -lt $expected.Length; $i++) { [math]::Abs($actual[$i] - $expected[$i]) | Should -BeLessOrEqual 1e-6 }
+    }
+
+    It 'imports a model exported by PyTorch and trains it further' {
+        $torch = Import-Network -Path (Join-Path -Path $PSScriptRoot -ChildPath 'onnx-import' -AdditionalChildPath 'torch-mlp.onnx')
+        $torch.Loss | Should -Be 'CategoricalCrossEntropy'
+        $before = (Test-Network -Network $torch -Data $iris).Loss
+        $null = $torch | Invoke-Training -Data $iris -Epochs 10 -Seed 1
+        (Test-Network -Network $torch -Data $iris).Loss | Should -BeLessThan $before
+    }
+
+    It 'names the operators of a model it cannot import' {
+        $conv = Join-Path -Path $PSScriptRoot -ChildPath 'onnx-import' -AdditionalChildPath 'torch-conv.onnx'
+        { Import-Network -Path $conv -ErrorAction Stop } | Should -Throw -ErrorId 'OnnxUnsupportedOperator,NeuralPS.Cmdlets.ImportNetworkCommand' -ExpectedMessage '*Conv*MaxPool*'
+    }
+}

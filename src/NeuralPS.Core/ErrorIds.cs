@@ -213,7 +213,10 @@ public static class ErrorIds
 
     // ---- Model files and ONNX ----
 
-    /// <summary>A file or bytes that are not a whole, unchanged NeuralPS model (signature, length, checksum or contents wrong).</summary>
+    /// <summary>
+    /// A file or bytes that are not a whole, unchanged NeuralPS model (signature, length, checksum or contents wrong), or
+    /// not a valid ONNX model (truncated, shapes that do not fit, a tensor nothing produces).
+    /// </summary>
     public const string ModelFileCorrupt = nameof(ModelFileCorrupt);
 
     /// <summary>A model file of a format this NeuralPS does not read (newer, or too old).</summary>
@@ -228,8 +231,20 @@ public static class ErrorIds
     /// <summary>A folder was given where a model file is expected.</summary>
     public const string PathIsFolder = nameof(PathIsFolder);
 
-    /// <summary>Import-Network was given an ONNX file: NeuralPS writes ONNX but reads only its own model files.</summary>
-    public const string OnnxImportNotSupported = nameof(OnnxImportNotSupported);
+    /// <summary>
+    /// Import-Network was given an ONNX model with operators NeuralPS has no layer for (Conv, MaxPool, LSTM): the
+    /// message lists them, the target holds their names. Run the model in an ONNX runtime, or rebuild it from NeuralPS's layers.
+    /// </summary>
+    public const string OnnxUnsupportedOperator = nameof(OnnxUnsupportedOperator);
+
+    /// <summary>An ONNX model of an IR or operator-set version Import-Network does not read: export or convert it to one it does.</summary>
+    public const string OnnxUnsupportedVersion = nameof(OnnxUnsupportedVersion);
+
+    /// <summary>
+    /// An ONNX model of known operators that is not a chain of NeuralPS layers (a branch, transA, an activation NeuralPS
+    /// does not have, more than one input): the message names the node.
+    /// </summary>
+    public const string OnnxUnsupportedModel = nameof(OnnxUnsupportedModel);
 
     /// <summary>Export-Network was given a file extension it does not write (not .npsm or .onnx) without -Format.</summary>
     public const string UnknownModelExtension = nameof(UnknownModelExtension);
@@ -246,7 +261,7 @@ public static class ErrorIds
     /// <summary>The network has something ONNX export does not support.</summary>
     public const string OnnxUnsupported = nameof(OnnxUnsupported);
 
-    /// <summary>A weight or statistic to export to ONNX is NaN or infinite.</summary>
+    /// <summary>A weight or statistic to export to ONNX, or imported from it, is NaN or infinite.</summary>
     public const string NonFiniteParameters = nameof(NonFiniteParameters);
 
     // ---- Interpretability ----

@@ -81,7 +81,7 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Export-Network, Import-Network, Export-TrainingChart
     [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempFileName()) -Format NeuralPS", ErrorIds.ModelFileExists, ErrorCategory.InvalidOperation, "Use -Force")]
     [InlineData("New-Network 2 | Add-DenseLayer 1 | Export-Network ([IO.Path]::GetTempPath() + 'model.h5')", ErrorIds.UnknownModelExtension, ErrorCategory.InvalidArgument, "Use .npsm for the NeuralPS model file")]
-    [InlineData("$p = [IO.Path]::GetTempPath() + [guid]::NewGuid() + '.onnx'; New-Network 2 | Add-DenseLayer 1 | Export-Network $p; Import-Network $p", ErrorIds.OnnxImportNotSupported, ErrorCategory.NotImplemented, "cannot import ONNX yet")]
+    [InlineData("$p = [IO.Path]::GetTempPath() + [guid]::NewGuid() + '.onnx'; 'not a model' | Set-Content $p; Import-Network $p", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData, "cannot be read as an ONNX model")]
     [InlineData("$p = [IO.Path]::GetTempFileName(); 'not a model' | Set-Content $p; Import-Network $p", ErrorIds.ModelFileCorrupt, ErrorCategory.InvalidData, "")]
     [InlineData("$n = New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid; $null = $n | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1; $n | Export-TrainingChart ([IO.Path]::GetTempPath() + 'chart.gif')", ErrorIds.UnknownChartFormat, ErrorCategory.InvalidArgument, ".png or .svg")]
     // Show-TrainingHistory, Get-FeatureImportance, Get-Attribution, Get-LayerStatistics

@@ -58,8 +58,9 @@ public class MetaTests : IClassFixture<PowerShellSession>
     /// Every example in the help runs alone, as pasted into a new session: each in a runspace of its own with only
     /// NeuralPS imported, in an empty folder, with ErrorAction Stop, so one that uses what an earlier example made fails.
     /// Skipped: examples that open PSSessions (tests/Sweep.Tests.ps1 runs sweeps over a real sshd) or start mpirun
-    /// (tests/Distributed.Tests.ps1), and Fashion-MNIST ones where it is not installed. One that says "# pictures:"
-    /// first gets a folder of pictures.
+    /// (tests/Distributed.Tests.ps1), Fashion-MNIST ones where it is not installed, and ones that pipe a script into
+    /// python3 (to export a model with PyTorch) where that python3 has no PyTorch. One that says "# pictures:" first
+    /// gets a folder of pictures.
     /// </summary>
     [Fact]
     public void EveryHelpExampleRunsAlone()
@@ -80,6 +81,7 @@ public class MetaTests : IClassFixture<PowerShellSession>
                 }
                 """);
             bool fashion = File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+            bool pyTorch = HasPyTorch();
             var failures = new List<string>();
             foreach (PSObject example in examples)
             {
@@ -87,6 +89,7 @@ public class MetaTests : IClassFixture<PowerShellSession>
                 int number = (int)example.Properties["Number"].Value;
                 if (System.Text.RegularExpressions.Regex.IsMatch(code, @"\bNew-PSSession\b|\bmpirun\b")) continue; // other computers, MPI
                 if (code.Contains("/usr/share/datasets/", StringComparison.Ordinal) && !fashion) continue;
+                if (System.Text.RegularExpressions.Regex.IsMatch(code, @"\|\s*python3\b") && !pyTorch) continue; // exports with PyTorch
                 string dir = Path.Combine(folder, $"{name}-{number}");
                 Directory.CreateDirectory(dir);
                 if (System.Text.RegularExpressions.Regex.IsMatch(code, @"^\s*# pictures:"))
@@ -118,6 +121,22 @@ public class MetaTests : IClassFixture<PowerShellSession>
         finally
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>True when python3 (on the PATH, as an example calls it) has PyTorch.</summary>
+    private static bool HasPyTorch()
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", new[] { "-c", "import torch" })
+                { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no python3
         }
     }
 

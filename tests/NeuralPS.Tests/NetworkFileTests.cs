@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using NeuralPS.Core;
 using Xunit;
@@ -123,29 +124,77 @@ public class NetworkFileTests : IDisposable
         {
             byte[] bytes = File.ReadAllBytes(PathOf(name));
             Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), a varint: not the NeuralPS signature
-            Assert.Throws<NeuralPSException>(() => Core.Serialization.ModelFile.FromBytes(bytes));
+            Assert.Empty(Core.Serialization.ModelFile.FromBytes(bytes).History); // read back by the ONNX importer: no history
         }
         Assert.Equal(ErrorIds.ModelFileExists, Id(_ps.Fail("$net | Export-Network iris.onnx")));
         _ps.Run("$net | Export-Network iris.onnx -Force");
     }
 
     [Fact]
-    public void ImportingOnnxSaysItIsNotSupportedYetWhateverTheFileIsCalled()
+    public void AnExportedOnnxModelImportsWhateverTheFileIsCalledAndPredictsTheSame()
     {
         _ps.Run("$net | Export-Network iris.onnx; $net | Export-Network iris-model.bin -Format Onnx");
-        foreach (string script in new[] { "Import-Network iris.onnx", "Import-Network iris-model.bin",
+        foreach (string import in new[] { "Import-Network iris.onnx", "Import-Network iris-model.bin",
             "Import-Network -Bytes ([IO.File]::ReadAllBytes((Resolve-Path iris-model.bin)))" })
         {
-            ErrorRecord error = _ps.Fail(script);
-            Assert.Equal(ErrorIds.OnnxImportNotSupported, Id(error));
-            Assert.Equal(ErrorCategory.NotImplemented, error.CategoryInfo.Category);
-            Assert.Contains("cannot import ONNX yet", error.Exception.Message);
-            Assert.Contains("Export-Network model.npsm", error.Exception.Message);
-            Assert.NotNull(error.TargetObject);
+            // the same records, as the user's objects, answered in the same classes with the same probabilities
+            var differences = _ps.Run($@"
+                $back = {import}
+                $records = $iris | ConvertFrom-Dataset
+                $a = $records | Invoke-Prediction -Network $net -IncludeProbabilities
+                $b = $records | Invoke-Prediction -Network $back -IncludeProbabilities
+                for ($i = 0; $i -lt $a.Count; $i++) {{
+                    foreach ($c in 'setosa', 'versicolor', 'virginica') {{ [math]::Abs($a[$i].""P($c)"" - $b[$i].""P($c)"") }}
+                    if ($a[$i].Prediction -ne $b[$i].Prediction) {{ 1 }}
+                }}");
+            Assert.Equal(450, differences.Count);
+            Assert.All(differences, d => Assert.True(Convert.ToDouble(d.BaseObject, CultureInfo.InvariantCulture) <= 1e-6, $"{import}: a probability differs by {d}"));
         }
         // a .onnx name on a NeuralPS model file is read as what it is
         _ps.Run("$net | Export-Network really-npsm.bin -Format NeuralPS; Copy-Item really-npsm.bin really-npsm.onnx");
-        Assert.IsType<Network>(Assert.Single(_ps.Run("Import-Network really-npsm.onnx")).BaseObject);
+        Assert.Equal(5, ((Network)Assert.Single(_ps.Run("Import-Network really-npsm.onnx")).BaseObject).History.Count);
+    }
+
+    [Fact]
+    public void APyTorchModelImportsPredictsTrainsFurtherAndSaves()
+    {
+        string onnx = Path.Combine(PowerShellSession.RepoRoot, "tests", "onnx-import", "torch-mlp.onnx");
+        var output = _ps.Run($@"
+            $torch = Import-Network '{onnx}'
+            $torch.Name
+            $torch.Loss
+            (Test-Network $torch (Get-SampleDataset Iris)).Loss
+            $epochs = $torch | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 20 -Seed 1
+            $epochs[0].Loss
+            $epochs[-1].Loss
+            (Test-Network $torch (Get-SampleDataset Iris)).Accuracy
+            $torch | Export-Network torch.npsm
+            (Import-Network torch.npsm).History.Count
+            (, @(5.1, 3.5, 1.4, 0.2) | Invoke-Prediction $torch).Prediction");
+        Assert.Equal("torch-mlp", output[0].ToString());
+        Assert.Equal("CategoricalCrossEntropy", output[1].ToString());
+        Assert.Equal(0.5365377068519592, Convert.ToDouble(output[2].BaseObject, CultureInfo.InvariantCulture), 1e-5); // PyTorch's loss on Iris (torch-mlp.json)
+        double first = Convert.ToDouble(output[3].BaseObject, CultureInfo.InvariantCulture), last = Convert.ToDouble(output[4].BaseObject, CultureInfo.InvariantCulture);
+        Assert.True(last < first, $"loss {first} in the first epoch, {last} in the last");
+        Assert.True(Convert.ToDouble(output[5].BaseObject, CultureInfo.InvariantCulture) > 0.9);
+        Assert.Equal(20, Convert.ToInt32(output[6].BaseObject, CultureInfo.InvariantCulture));
+        Assert.Equal("setosa", output[7].ToString()); // class names taken from the data it trained on
+    }
+
+    [Fact]
+    public void AnOnnxModelWithOperatorsNeuralPSHasNoLayerForIsRefusedNamingThem()
+    {
+        string onnx = Path.Combine(PowerShellSession.RepoRoot, "tests", "onnx-import", "torch-conv.onnx");
+        ErrorRecord error = _ps.Fail($"Import-Network '{onnx}'");
+        Assert.Equal(ErrorIds.OnnxUnsupportedOperator, Id(error));
+        Assert.Equal(ErrorCategory.NotImplemented, error.CategoryInfo.Category);
+        Assert.Contains("Conv (node '/0/Conv'), MaxPool (node '/2/MaxPool')", error.Exception.Message);
+        Assert.Equal(new[] { "Conv", "MaxPool" }, (string[])error.TargetObject);
+
+        File.WriteAllBytes(PathOf("cut.onnx"), File.ReadAllBytes(onnx)[..500]);
+        error = _ps.Fail("Import-Network cut.onnx");
+        Assert.Equal(ErrorIds.ModelFileCorrupt, Id(error));
+        Assert.Contains("cannot be read as an ONNX model", error.Exception.Message);
     }
 
     [Fact]

@@ -135,11 +135,10 @@ public static class ModelFile
         ModelFileHeader.Check(bytes.AsSpan(0, Math.Min(bytes.Length, HeaderLength)), bytes.Length, source);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
-            if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
-                throw new NeuralPSException(ErrorIds.OnnxImportNotSupported, ErrorKind.NotSupported,
-                    $"'{source}' is an ONNX model, and NeuralPS cannot import ONNX yet: it writes ONNX for other runtimes and reads back " +
-                    "only its own model files. Import the .npsm file the network was saved to (Export-Network model.npsm), " +
-                    "or run the ONNX file in an ONNX runtime such as onnxruntime.", source);
+            // An ONNX model, whatever its name, is imported; a .onnx file that is not one is damaged.
+            if (Onnx.OnnxImporter.TryParse(bytes) is { } onnx) return Onnx.OnnxImporter.FromModel(onnx, source);
+            if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                throw Onnx.OnnxImporter.Corrupt(source, "its bytes are not an ONNX model (a ModelProto with an IR version and a graph)");
             throw Corrupt(source, "it is not a NeuralPS model file (its first bytes are not the model file's signature)");
         }
         if (bytes.Length < HeaderLength + ChecksumLength)
@@ -244,20 +243,6 @@ public static class ModelFile
         else if (buffers.Length != 0) throw Corrupt(source, $"it holds {buffers.Length} optimizer buffers but no optimizer state");
         training.TrainingRandom = new RandomSource(saved.TrainingRandom);
         training.DropoutRandom = new RandomSource(saved.DropoutRandom);
-    }
-
-    /// <summary>True when the bytes parse as an ONNX ModelProto with a version, a graph and an opset.</summary>
-    private static bool LooksLikeOnnx(byte[] bytes)
-    {
-        try
-        {
-            var model = Onnx.Proto.ModelProto.Parser.ParseFrom(bytes);
-            return model.IrVersion > 0 && model.Graph is not null && model.OpsetImport.Count > 0;
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException)
-        {
-            return false;
-        }
     }
 
     internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>

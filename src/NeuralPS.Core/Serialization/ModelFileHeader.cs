@@ -51,7 +51,7 @@ internal static class ModelFileHeader
     /// <summary>
     /// Checks a model file's header (its first bytes, up to <see cref="ModelFile.HeaderLength"/>) against the file's
     /// length when known; returns the file's whole length as the header states it, or -1 for a file without the
-    /// signature that may be an ONNX model (which <see cref="ModelFile.FromBytes"/> recognizes, to say so).
+    /// signature that may be an ONNX model (which <see cref="ModelFile.FromBytes"/> imports).
     /// </summary>
     public static long Check(ReadOnlySpan<byte> header, long? fileLength, string source)
     {
@@ -87,7 +87,7 @@ internal static class ModelFileHeader
 
     /// <summary>
     /// A file without the signature that may be an ONNX model: read whole when it has a length one buffer holds, for
-    /// <see cref="ModelFile.FromBytes"/> to tell an ONNX model (OnnxImportNotSupported) from anything else.
+    /// <see cref="ModelFile.FromBytes"/> to import an ONNX model or refuse anything else.
     /// </summary>
     private static byte[] ReadForeign(Stream stream, byte[] header, int read, long? length, string path)
     {

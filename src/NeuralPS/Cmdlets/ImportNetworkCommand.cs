@@ -6,9 +6,12 @@ namespace NeuralPS.Cmdlets;
 
 /// <summary>
 /// Loads a network saved by Export-Network: it predicts exactly as the saved one did and goes on training where it
-/// stopped. A truncated, damaged or foreign file is refused with the error ModelFileCorrupt (ModelFileVersion for a
-/// file from a newer NeuralPS). -Bytes takes the same contents from memory: the Model of an Invoke-Sweep result, which
-/// binds by property name, so a sweep's best result pipes straight in.
+/// stopped. An ONNX model of a feed-forward network (PyTorch's, Keras's, Export-Network's) is imported too
+/// (<see cref="Core.Onnx.OnnxImporter"/>), whatever the file is called. A truncated, damaged or foreign file is refused
+/// with the error ModelFileCorrupt (ModelFileVersion for a file from a newer NeuralPS; OnnxUnsupportedOperator,
+/// OnnxUnsupportedVersion or OnnxUnsupportedModel for an ONNX model NeuralPS cannot represent). -Bytes takes the same
+/// contents from memory: the Model of an Invoke-Sweep result, which binds by property name, so a sweep's best result
+/// pipes straight in.
 /// </summary>
 [Cmdlet(VerbsData.Import, "Network", DefaultParameterSetName = "Path")]
 [OutputType(typeof(Network))]
