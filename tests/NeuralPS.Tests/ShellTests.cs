@@ -126,11 +126,14 @@ public class ShellTests : IDisposable
         // A host that takes 300 ms to draw each progress record, as a terminal that does not answer cursor-position
         // queries makes PowerShell's console host do (script -qec, CI runners): before, training waited on every
         // redraw, and since each took longer than the throttle's interval, it redrew after every batch.
+        // Epochs of 12,500 steps: at an epoch's end training rightly waits for the pipeline to take the epoch's result,
+        // so the four redraws watched here must all fall inside the first epoch (with 625-step epochs one sometimes
+        // overlapped that hand-over and saw no step).
         var host = new RecordingHost { ProgressDelay = TimeSpan.FromMilliseconds(300) };
         using var session = new PowerShellSession(PowerShellSession.ManifestPath, host);
         var network = (Network)session.Run("""
             $global:net = New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid
-            $global:moons = Get-SampleDataset Moons -Samples 20000 -Seed 1
+            $global:moons = Get-SampleDataset Moons -Samples 400000 -Seed 1
             $net
             """)[0].BaseObject;
         host.Steps = () => network.Optimizer?.StepCount ?? 0;
