@@ -32,9 +32,8 @@ internal static class VectorExp
         tail[..(values.Length - i)].CopyTo(values[i..]);
     }
 
-    /// <summary>e^x lane by lane (the recurrent gates' sigmoid and tanh build on it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Exp(Vector<float> x)
+    private static Vector<float> Exp(Vector<float> x)
     {
         Vector<float> clamped = Vector.Min(Vector.Max(x, new Vector<float>(Lowest)), new Vector<float>(Highest));
         Vector<float> n = Vector.Floor(clamped * new Vector<float>(Log2E) + new Vector<float>(0.5f));
