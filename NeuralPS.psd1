@@ -11,6 +11,7 @@
     HelpInfoUri          = 'https://github.com/neuralps/NeuralPS/blob/main/module/help'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('module/NeuralPS.Format.ps1xml')
+    TypesToProcess       = @('module/NeuralPS.Types.ps1xml')
     CmdletsToExport      = @(
         'New-Network'
         'Add-DenseLayer'

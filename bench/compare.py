@@ -2,7 +2,7 @@
 """NeuralPS against its peers, side by side, on this machine, in one run.
 
   /usr/bin/python3 bench/compare.py [--peers torchsharp] [--reps 3] [--threads 1,2]
-      [--only w1b32,w1b128,w1b512,w1acc,w2,w3,w5,w6] [--json results.jsonl] [--summary summary.json]
+      [--only w1b32,w1b128,w1b512,w1acc,w2,w3,w5,w5k,w6] [--json results.jsonl] [--summary summary.json]
 
 It builds the repository's tests/NeuralPS.Benchmarks in Release once, makes sure the peers are
 built (bench/peers/setup.sh), then runs every workload for NeuralPS and each peer back to back,
@@ -35,6 +35,8 @@ WORKS = {  # key: (work, batch, epochs)
     # W5: the CNN of the images issue on the first 10,000 Fashion-MNIST images, batch 64;
     # W6: LSTM(64) -> Dense 1 on 8,192 windows of 48 steps x 8 features, batch 64.
     "w5": ("w5", 64, 3), "w6": ("w6", 64, 3),
+    # W5k: W5's convolution and pooling kernels one pass at a time, batch 64 (ms a call).
+    "w5k": ("w5k", 64, 1),
 }
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -115,7 +117,8 @@ METRICS = [
     ("W4 predictions/s, batch 1", "w4", {"batch": 1}, "predictions_per_s", True),
     ("W5 CNN epoch s, 10k images b64", "w5_summary", {}, "median_epoch_s", False),
     ("W6 LSTM epoch s, 8,192 windows b64", "w6_summary", {}, "median_epoch_s", False),
-] + [(f"W3 GEMM GFLOP/s {m}x{k}x{n}", "w3", {"m": m, "k": k, "n": n}, "gflops_median", True)
+] + [(f"W5k {layer} {what} ms b64", "w5k", {"layer": layer, "pass": what}, "ms_median", False)
+     for layer in ("conv1", "conv2", "pool1", "pool2") for what in ("forward", "train_step")] + [(f"W3 GEMM GFLOP/s {m}x{k}x{n}", "w3", {"m": m, "k": k, "n": n}, "gflops_median", True)
      for (m, k, n) in [(1024, 1024, 1024), (128, 784, 128), (784, 128, 128), (128, 128, 64),
                        (128, 64, 10), (32, 784, 128), (512, 784, 128)]]
 

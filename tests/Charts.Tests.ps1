@@ -124,3 +124,76 @@ Describe 'Export-TrainingChart in a real pwsh session' {
         }
     }
 }
+
+Describe 'Charts that stay readable' {
+    BeforeAll {
+        function Get-SvgTitle([string] $Path) {
+            ([xml] (Get-Content -Raw $Path)).GetElementsByTagName('text') | Where-Object { $_.GetAttribute('class') -eq 'title' } |
+                ForEach-Object InnerText
+        }
+    }
+
+    It 'draws the 20 most important of 784 features, saying how many it leaves out, in PNG and SVG alike' {
+        $rows = foreach ($r in 1..40) {
+            $record = [ordered]@{}
+            foreach ($j in 1..784) { $record["px$j"] = (($r * 7 + $j * 13) % 17) / 17 }
+            $record.Label = if ($record.px1 -gt 0.5) { 'bright' } else { 'dark' }
+            [pscustomobject] $record
+        }
+        $pixels = $rows | ConvertTo-Dataset -Label Label
+        $net = New-Network 784 -Seed 1 | Add-DenseLayer 4 -Activation Relu | Add-DenseLayer 2 -Activation Softmax
+        $null = $net | Invoke-Training -Data $pixels -Epochs 3
+        $importance = Get-FeatureImportance $net $pixels -Repeats 1
+        $importance | Should -HaveCount 784
+
+        $svg = $importance | Export-TrainingChart (Join-Path $TestDrive 'pixels.svg') -PassThru
+        $png = $importance | Export-TrainingChart (Join-Path $TestDrive 'pixels.png') -PassThru
+        $png.Height | Should -BeLessOrEqual 700 # a bar a feature was 22,042 pixels
+        $bars = @(([xml] (Get-Content -Raw $svg.Path)).GetElementsByTagName('rect') | Where-Object { $_.GetAttribute('class') -eq 'bar' })
+        $bars | Should -HaveCount 20
+        $bars.GetAttribute('data-name') | Should -Be ($importance | Select-Object -First 20).Feature
+        $expected = @('Permutation feature importance', 'Top 20 of 784 features (764 not shown)')
+        Get-SvgTitle $svg.Path | Should -Be $expected
+        $svg.Titles | Should -Be $expected
+        $png.Titles | Should -Be $expected
+
+        $top5 = Get-FeatureImportance $net $pixels -Repeats 1 -Top 5
+        $top5 | Should -HaveCount 5
+        $top5.FeatureCount | Should -Be @(784, 784, 784, 784, 784)
+        ($top5 | Export-TrainingChart (Join-Path $TestDrive 'top5.svg') -PassThru).Titles[1] | Should -Be 'Top 5 of 784 features (779 not shown)'
+        ($importance | Export-TrainingChart (Join-Path $TestDrive 'top8.svg') -Top 8 -PassThru).Titles[1] | Should -Be 'Top 8 of 784 features (776 not shown)'
+        { $net | Export-TrainingChart (Join-Path $TestDrive 'curves.svg') -Top 3 -ErrorAction Stop } | Should -Throw -ErrorId 'TopNotApplicable*'
+    }
+
+    It 'gives a chart the same titles in PNG and SVG, a custom title once' {
+        $net = New-IrisNetwork
+        $null = $net | Invoke-Training -Data $iris -Epochs 5
+        $importance = Get-FeatureImportance $net $iris -Repeats 1
+        foreach ($case in @(
+                @{ Object = $net; Titles = @("Training of 'iris-chart'", 'Loss', 'Accuracy') },
+                @{ Object = (Test-Network $net $iris); Titles = @('Test results') },
+                @{ Object = $importance; Titles = @('Iris') })) {
+            $extra = if ($case.Object -is [array]) { @{ Title = 'Iris' } } else { @{} }
+            $svg = $case.Object | Export-TrainingChart (Join-Path $TestDrive 'same.svg') @extra -PassThru
+            $png = $case.Object | Export-TrainingChart (Join-Path $TestDrive 'same.png') @extra -PassThru
+            $png.Titles | Should -Be $svg.Titles
+            Get-SvgTitle $svg.Path | Should -Be $svg.Titles
+            $svg.Titles[0..($case.Titles.Count - 1)] | Should -Be $case.Titles
+        }
+        ($importance | Export-TrainingChart (Join-Path $TestDrive 'same.png') -Title 'Iris' -PassThru).Titles | Should -Be @('Iris')
+    }
+
+    It 'writes ten long class names of a confusion matrix in full, slanted' {
+        $names = 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'
+        $data = foreach ($i in 0..199) { [pscustomobject]@{ X = $i % 10 + ($i % 3) / 10; Y = ($i * 7 % 5) / 5; Label = $names[$i % 10] } }
+        $data = $data | ConvertTo-Dataset -Label Label
+        $net = New-Network 2 -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu | Add-DenseLayer 10 -Activation Softmax
+        $null = $net | Invoke-Training -Data $data -Epochs 5
+        $path = Join-Path $TestDrive 'fashion.svg'
+        Test-Network $net $data | Export-TrainingChart $path
+        $columnLabels = @(([xml] (Get-Content -Raw $path)).GetElementsByTagName('text') | Where-Object { $_.GetAttribute('transform') -like 'rotate(-45*' })
+        $columnLabels.InnerText | Sort-Object | Should -Be ($names | Sort-Object)
+        Test-Network $net $data | Export-TrainingChart (Join-Path $TestDrive 'fashion.png')
+        (Get-Item (Join-Path $TestDrive 'fashion.png')).Length | Should -BeGreaterThan 1000
+    }
+}

@@ -129,7 +129,7 @@ Describe 'Invoke-Training' {
         $net = New-Network 4 -Seed 1 | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
         $epochs = $net | Invoke-Training -Data $iris -Epochs 5 -ValidationSplit 0.2
         $epochs.Count | Should -Be 5
-        $epochs[0] | Should -BeOfType ([NeuralPS.Core.Training.EpochResult])
+        $epochs[0] | Should -BeOfType ([NeuralPS.Core.EpochResult])
         $epochs.Epoch | Should -Be (1..5)
         $epochs[-1].ValidationAccuracy | Should -Not -BeNullOrEmpty
         $net.History.Count | Should -Be 5
@@ -156,7 +156,7 @@ Describe 'Invoke-Training' {
         $out = $net | Invoke-Training -Data $iris -Epochs 100 -EarlyStopping -Patience 2 -MinDelta 10 -Verbose 4>&1
         $messages = ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         $messages -like 'Early stopping: no improvement for 2 epochs*' | Should -Not -BeNullOrEmpty
-        @($out | Where-Object { $_ -is [NeuralPS.Core.Training.EpochResult] }).Count | Should -BeLessThan 100
+        @($out | Where-Object { $_ -is [NeuralPS.Core.EpochResult] }).Count | Should -BeLessThan 100
     }
 
     It 'shows the epochs as a table that fits 80 columns' {

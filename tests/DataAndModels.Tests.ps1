@@ -17,7 +17,7 @@ Describe 'ConvertTo-Dataset and ConvertFrom-Dataset' {
         $first = $data | ConvertFrom-Dataset -First 2
         $first.Count | Should -Be 2
         $first[0].Species | Should -Be 'setosa'
-        $first[0].PetalLength | Should -Be ([float] 1.4)
+        $first[0].PetalLength | Should -Be 1.4 # as written, not the float nearest it
     }
 
     It 'one-hot encode text and encode test data as the training data was' {

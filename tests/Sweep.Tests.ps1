@@ -76,9 +76,12 @@ Describe 'Invoke-Sweep in local runspaces' {
             $r.ProcessId | Should -Be $PID
             $r.Session | Should -BeIn 'Local 1', 'Local 2'
             $r.Attempts | Should -Be 1
-            $net = $r | Import-Network
-            $net.History.Count | Should -Be 5
-            $net.History[-1].ValidationLoss | Should -Be $r.ValidationLoss
+            $net = $r | Import-Network # the best epoch's network
+            $net.History.Count | Should -Be $r.BestEpoch
+            $net.History[-1].ValidationLoss | Should -Be $r.BestValidationLoss
+            $last = Import-Network -Bytes $r.LastModel
+            $last.History.Count | Should -Be 5
+            $last.History[-1].ValidationLoss | Should -Be $r.ValidationLoss
         }
         # The table view fits 80 columns even where the console is wider.
         ($results | Out-String -Width 200) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }

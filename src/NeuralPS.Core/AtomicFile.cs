@@ -2,7 +2,8 @@ namespace NeuralPS.Core;
 
 /// <summary>
 /// Writes a file through a temporary file beside it and a rename, so a failure leaves neither a partial file nor a
-/// damaged previous one. Every failure is a <see cref="NeuralPSException"/> that names the path.
+/// damaged previous one, and a save killed half-way leaves a hidden temporary file that the next save to the folder
+/// removes (<see cref="StaleTemporaryFiles"/>). Every failure is a <see cref="NeuralPSException"/> that names the path.
 /// </summary>
 public static class AtomicFile
 {
@@ -31,7 +32,7 @@ public static class AtomicFile
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, string what)
     {
         string full = CheckWritable(path, what);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temporary = StaleTemporaryFiles.NameFor(full);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -46,5 +47,7 @@ public static class AtomicFile
             try { File.Delete(temporary); } catch (Exception) { /* nothing more to clean up */ }
             throw new NeuralPSException("CannotWriteFile", ErrorKind.InvalidOperation, $"Cannot write the {what} to '{path}': {e.Message}", path, e);
         }
+        // Saves killed between writing and renaming leave their temporary files; the next save here removes them.
+        StaleTemporaryFiles.RemoveIn(Path.GetDirectoryName(full)!);
     }
 }

@@ -1,20 +1,19 @@
 using System.Runtime.CompilerServices;
 using NeuralPS.Core.Layers;
-using NeuralPS.Core.Optimizers;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Core;
 
 /// <summary>
-/// A sequential network. All trainable parameters live in one flat buffer (<see cref="Parameters"/>), in layer
-/// order, and their gradients in another of the same length, so that an optimizer update is one pass.
-/// Training changes the network in place and appends to its <see cref="History"/>.
+/// A sequential network: the model. All trainable parameters live in one flat buffer (<see cref="Parameters"/>), in
+/// layer order, and their gradients in another of the same length, so that an optimizer update is one pass.
+/// Training changes the network in place and appends to its <see cref="History"/>; what training keeps beside the
+/// model (optimizer, random streams, workspace) belongs to the training side, which attaches it to the network.
 /// </summary>
 public sealed class Network
 {
     private readonly List<Layer> _layers = new();
     private float[] _parameters = Array.Empty<float>();
-    private Workspace? _workspace;
+    private ForwardPass? _prediction; // the buffers predictions run in
 
     /// <summary>An empty network for <paramref name="inputSize"/> features.</summary>
     public Network(int inputSize, string? name = null, long? seed = null)
@@ -25,8 +24,6 @@ public sealed class Network
         InputSize = inputSize;
         Name = string.IsNullOrWhiteSpace(name) ? "network" : name!;
         Seed = seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        TrainingRandom = new RandomSource(RandomSource.Derive(Seed, 1_000));
-        DropoutRandom = new RandomSource(RandomSource.Derive(Seed, 2_000));
     }
 
     /// <summary>The network's name.</summary>
@@ -50,7 +47,7 @@ public sealed class Network
         get
         {
             for (int i = _layers.Count - 1; i >= 0; i--)
-                if (_layers[i] is not DropoutLayer) return _layers[i].Activation;
+                if (!_layers[i].IsIdentityAtInference) return _layers[i].Activation;
             return Activation.Linear;
         }
     }
@@ -67,23 +64,6 @@ public sealed class Network
     /// <summary>The loss used for training.</summary>
     public LossKind Loss => LossOverride ?? LossFunctions.InferFrom(OutputActivation, OutputSize);
 
-    /// <summary>The optimizer's settings. Changing them resets the optimizer's state.</summary>
-    public OptimizerSettings OptimizerSettings
-    {
-        get => _optimizerSettings;
-        set { _optimizerSettings = value; Optimizer = null; Schedule = null; ScheduleStart = History.Count; }
-    }
-    private OptimizerSettings _optimizerSettings = new();
-
-    /// <summary>The learning-rate schedule's progress (null until training starts or after the settings change).</summary>
-    internal LearningRateSchedule? Schedule { get; set; }
-
-    /// <summary>How many epochs the network had trained when its optimizer was set: where the schedule starts.</summary>
-    internal int ScheduleStart { get; private set; }
-
-    /// <summary>The live optimizer (null until training starts or after the settings change).</summary>
-    public Optimizer? Optimizer { get; internal set; }
-
     /// <summary>Names of the input features, in order (null if unknown).</summary>
     public string[]? FeatureNames { get; set; }
 
@@ -92,6 +72,12 @@ public sealed class Network
 
     /// <summary>How raw input records map to features (null when the inputs are plain numbers).</summary>
     public Data.FeatureEncoding? FeatureEncoding { get; set; }
+
+    /// <summary>
+    /// The mean of each input feature over the data the network first trained on: the average input, from which
+    /// Get-Attribution measures by default (null before training, and in model files older than this field).
+    /// </summary>
+    public float[]? InputMean { get; set; }
 
     /// <summary>
     /// How a picture file becomes this network's inputs (size and color mode), taken from a training dataset shaped
@@ -111,43 +97,31 @@ public sealed class Network
             int count = Math.Max(1, value);
             if (count == _threadCount) return;
             _threadCount = count;
-            _workspace?.Dispose();
-            _workspace = null;
+            _prediction?.Dispose();
+            _prediction = null;
         }
     }
     private int _threadCount = 1;
 
-    /// <summary>The stream that shuffles mini-batches.</summary>
-    public RandomSource TrainingRandom { get; internal set; }
-
-    /// <summary>The stream that draws dropout masks.</summary>
-    public RandomSource DropoutRandom { get; internal set; }
-
-    /// <summary>Gradient norms of the last step, per layer (for statistics).</summary>
-    public double[] LastGradientNorms { get; internal set; } = Array.Empty<double>();
+    /// <summary>
+    /// Moves on whenever the layers change (a layer added or inserted), so that buffers made for the old layers
+    /// (workspaces, an optimizer's slots) are known to be stale.
+    /// </summary>
+    public int Version { get; private set; }
 
     /// <summary>Adds a layer, initializing its parameters from the network's seed.</summary>
     public void Add(Layer layer)
     {
-        if (_layers.Count > 0 && _layers[^1].Activation == Activation.Softmax && layer is not DropoutLayer)
+        if (_layers.Count > 0 && _layers[^1].Activation == Activation.Softmax && !layer.IsIdentityAtInference)
             throw new NeuralPSException("LayerAfterSoftmax", ErrorKind.InvalidOperation,
                 $"Layer {_layers.Count} has a softmax activation, which only the output layer may have. " +
                 "Give the earlier layer another activation (Relu, Tanh) and put the softmax on the last layer.", layer);
-        if (layer is NormalizationLayer && _layers.Count > 0)
+        if (layer.MustBeFirst && _layers.Count > 0)
             throw new NeuralPSException("NormalizationNotFirst", ErrorKind.InvalidOperation,
-                "A normalization layer standardizes the raw inputs, so it must be the first layer.", layer);
-        int width = OutputSize;
-        layer.InputSize = width;
-        switch (layer)
-        {
-            case DropoutLayer d: d.SetWidth(width); break;
-            case BatchNormLayer b: b.SetWidth(width); break;
-            case NormalizationLayer n: n.SetWidth(width); break;
-        }
-        if (layer.OutputSize < 1)
-            throw new NeuralPSException("InvalidUnits", ErrorKind.InvalidArgument,
-                $"A layer needs at least one unit; {layer.OutputSize} was given.", layer);
+                $"A {layer.Kind.ToLowerInvariant()} layer works on the raw inputs, so it must be the first layer.", layer);
+        layer.Build(new Shape(OutputSize));
 
+        NetworkSize.EnsureCanAdd(this, layer); // in 64 bits, before allocating: NetworkTooLarge with the bytes needed
         int offset = _parameters.Length;
         var grown = new float[offset + layer.ParameterCount];
         _parameters.AsSpan().CopyTo(grown);
@@ -155,23 +129,30 @@ public sealed class Network
         layer.Initialize(grown.AsSpan(offset, layer.ParameterCount), new RandomSource(RandomSource.Derive(Seed, _layers.Count)));
         _parameters = grown;
         _layers.Add(layer);
-        Optimizer = null;
-        _workspace?.Dispose();
-        _workspace = null;
+        LayersChanged();
+    }
+
+    private void LayersChanged()
+    {
+        Version++;
+        _prediction?.Dispose();
+        _prediction = null;
     }
 
     /// <summary>
-    /// Puts an input normalization layer in front of the others (Invoke-Training -Normalize). It has no trainable
-    /// parameters, so the flat buffer, the layers' offsets and the optimizer's state stay as they are.
+    /// Puts a layer that has no trainable parameters in front of the others (Invoke-Training -Normalize puts a
+    /// normalization layer there), so the flat buffer, the layers' offsets and the optimizer's state stay as they are.
+    /// A first layer of the same kind is kept instead; returns the layer that is first.
     /// </summary>
-    public NormalizationLayer InsertNormalizationLayer()
+    public Layer InsertFirst(Layer layer)
     {
-        if (_layers.Count > 0 && _layers[0] is NormalizationLayer existing) return existing;
-        var layer = new NormalizationLayer { InputSize = InputSize };
-        layer.SetWidth(InputSize);
+        if (_layers.Count > 0 && _layers[0].Kind == layer.Kind) return _layers[0];
+        layer.Build(new Shape(InputSize));
+        if (layer.ParameterCount != 0)
+            throw new NeuralPSException("InvalidInsert", ErrorKind.InvalidOperation,
+                $"Only a layer without trainable parameters can be put in front of the others; a {layer.Kind} layer has {layer.ParameterCount}.", layer);
         _layers.Insert(0, layer);
-        _workspace?.Dispose();
-        _workspace = null;
+        LayersChanged();
         return layer;
     }
 
@@ -187,15 +168,15 @@ public sealed class Network
         values.CopyTo(_parameters);
     }
 
-    /// <summary>The workspace for this batch size, made once and reused.</summary>
-    internal Workspace GetWorkspace(int batchSize)
+    /// <summary>The buffers predictions run in, for batches of up to this size, made once and reused.</summary>
+    private ForwardPass PredictionPass(int batchSize)
     {
-        if (_workspace is null || _workspace.BatchSize < batchSize)
+        if (_prediction is null || _prediction.BatchSize < batchSize)
         {
-            _workspace?.Dispose();
-            _workspace = new Workspace(this, batchSize);
+            _prediction?.Dispose();
+            _prediction = new ForwardPass(_layers, batchSize, ThreadCount);
         }
-        return _workspace;
+        return _prediction;
     }
 
     /// <summary>Checks that the network can run: it has layers.</summary>
@@ -231,8 +212,8 @@ public sealed class Network
         for (int start = 0; start < rows; start += chunk)
         {
             int count = Math.Min(chunk, rows - start);
-            Workspace ws = GetWorkspace(Math.Min(chunk, rows));
-            ReadOnlySpan<float> y = ws.Forward(inputs.Slice(start * InputSize, count * InputSize), count, training: false);
+            ForwardPass pass = PredictionPass(Math.Min(chunk, rows));
+            ReadOnlySpan<float> y = pass.Forward(_parameters, inputs.Slice(start * InputSize, count * InputSize), count, training: false);
             y[..(count * OutputSize)].CopyTo(outputs.Slice(start * OutputSize, count * OutputSize));
         }
     }
@@ -241,42 +222,35 @@ public sealed class Network
     public double Penalty()
     {
         double total = 0;
-        foreach (Layer layer in _layers)
-            if (layer is DenseLayer d) total += d.Penalty(ParametersOf(layer));
+        foreach (Layer layer in _layers) total += layer.Penalty(ParametersOf(layer));
         return total;
     }
 
-    /// <summary>A copy with the same architecture, parameters, state and settings, but no shared buffers.</summary>
+    /// <summary>A copy of the model (architecture, parameters, layer state, names, history), with no shared buffers and no training state.</summary>
     public Network Clone()
     {
         var copy = new Network(InputSize, Name, Seed)
         {
             LossOverride = LossOverride,
-            OptimizerSettings = OptimizerSettings,
+            ThreadCount = ThreadCount,
             FeatureNames = FeatureNames,
             ClassNames = ClassNames,
             FeatureEncoding = FeatureEncoding,
+            InputMean = InputMean,
             ImageFormat = ImageFormat,
         };
-        foreach (Layer layer in _layers) copy.Add(LayerCopy(layer));
+        foreach (Layer layer in _layers) copy.Add(LayerRegistry.Copy(layer));
         copy.SetParameters(_parameters);
         for (int i = 0; i < _layers.Count; i++) _layers[i].State.AsSpan().CopyTo(copy._layers[i].State);
         copy.History.AddRange(History);
-        copy.ScheduleStart = ScheduleStart;
         return copy;
     }
 
-    private static Layer LayerCopy(Layer layer) => layer switch
-    {
-        DenseLayer d => new DenseLayer(d.Units, d.Activation, d.Initializer, d.L1, d.L2),
-        DropoutLayer d => new DropoutLayer(d.Rate),
-        BatchNormLayer b => new BatchNormLayer(b.Activation, b.Momentum, b.Epsilon),
-        NormalizationLayer n => new NormalizationLayer { IsAdapted = n.IsAdapted },
-        _ => throw new NotSupportedException(layer.Kind),
-    };
-
     /// <summary>A Keras-style summary: one line per layer with its output shape and parameter count, then totals.</summary>
-    public string ToSummary()
+    public string ToSummary() => ToSummary(null);
+
+    /// <summary>The summary, with a line for the optimizer (its one-line description) when one is given.</summary>
+    public string ToSummary(string? optimizer)
     {
         var text = new System.Text.StringBuilder();
         const int layerWidth = 36, shapeWidth = 16, countWidth = 12;
@@ -287,17 +261,17 @@ public sealed class Network
         text.AppendLine(rule);
         for (int i = 0; i < _layers.Count; i++)
         {
-            Layer layer = _layers[i];
-            string name = $"{i + 1}  {layer.Describe()}";
+            (string description, string shape, int parameters) = _layers[i].SummaryLine();
+            string name = $"{i + 1}  {description}";
             if (name.Length > layerWidth - 1) name = name[..(layerWidth - 2)] + "…";
-            text.AppendLine(name.PadRight(layerWidth) + $"(None, {layer.OutputSize})".PadRight(shapeWidth) +
-                layer.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture).PadLeft(countWidth));
+            text.AppendLine(name.PadRight(layerWidth) + shape.PadRight(shapeWidth) +
+                parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture).PadLeft(countWidth));
         }
         if (_layers.Count == 0) text.AppendLine("(no layers yet: add some with Add-DenseLayer)");
         text.AppendLine(rule);
         text.AppendLine($"Total parameters : {ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
         text.AppendLine($"Loss             : {Loss}{(LossOverride is null ? " (inferred)" : "")}");
-        text.AppendLine($"Optimizer        : {OptimizerSettings}");
+        if (optimizer is not null) text.AppendLine($"Optimizer        : {optimizer}");
         text.Append($"Trained epochs   : {History.Count}");
         if (History.Count > 0)
         {
@@ -329,6 +303,9 @@ public sealed class Network
             column += word.Length;
         }
     }
+
+    /// <summary>Who uses the network now (see <see cref="NetworkLease"/>).</summary>
+    internal NetworkLease.Holders LeaseHolders { get; } = new();
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {InputSize} → {OutputSize}, {ParameterCount} parameters";

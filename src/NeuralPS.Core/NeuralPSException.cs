@@ -13,6 +13,10 @@ public enum ErrorKind
     InvalidFile,
     /// <summary>A file or resource is missing.</summary>
     NotFound,
+    /// <summary>The object is in use by another command (a network another pipeline holds).</summary>
+    InUse,
+    /// <summary>The request needs more memory than a buffer can index or the machine holds.</summary>
+    TooLarge,
     /// <summary>A thing NeuralPS does not do (yet), such as reading an ONNX model.</summary>
     NotSupported,
 }
@@ -42,7 +46,10 @@ public class NeuralPSException : Exception
     public object? Target { get; }
 }
 
-/// <summary>The loss became NaN or infinite; the network was put back to the last good epoch.</summary>
+/// <summary>
+/// The training stopped at a loss that became NaN or infinite (<c>NonFiniteLoss</c>), or that diverged while finite
+/// (<c>Diverged</c>); the network was put back to the last good epoch.
+/// </summary>
 public sealed class TrainingDivergedException : NeuralPSException
 {
     /// <summary>Creates the error for a given epoch and batch (both 1-based).</summary>
@@ -50,6 +57,14 @@ public sealed class TrainingDivergedException : NeuralPSException
         : base("NonFiniteLoss", ErrorKind.InvalidOperation,
             $"The loss became {loss} at epoch {epoch}, batch {batch}. The network keeps the weights of the last good epoch. " +
             "Lower the learning rate, normalize the inputs (Add-NormalizationLayer) or clip gradients (Set-Optimizer -ClipNorm).")
+    {
+        Epoch = epoch;
+        Batch = batch;
+    }
+
+    /// <summary>Creates the error with another identifier and message (Diverged).</summary>
+    public TrainingDivergedException(string errorId, int epoch, int batch, string message)
+        : base(errorId, ErrorKind.InvalidOperation, message)
     {
         Epoch = epoch;
         Batch = batch;

@@ -20,14 +20,39 @@ internal static class Errors
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.InvalidFile => ErrorCategory.InvalidData,
         ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        ErrorKind.InUse => ErrorCategory.ResourceBusy,
+        ErrorKind.TooLarge => ErrorCategory.LimitsExceeded,
         ErrorKind.NotSupported => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 }
 
-/// <summary>The base of every NeuralPS cmdlet: engine errors become terminating ErrorRecords, not stack traces.</summary>
-public abstract class NeuralPSCmdlet : PSCmdlet
+/// <summary>
+/// The base of every NeuralPS cmdlet: engine errors become terminating ErrorRecords, not stack traces; a network held
+/// for the whole pipeline (<see cref="Hold"/>) is given back when PowerShell disposes the command, however it ended.
+/// </summary>
+public abstract class NeuralPSCmdlet : PSCmdlet, IDisposable
 {
+    private NetworkLease? _held;
+
+    /// <summary>Takes <paramref name="network"/> for this command (NetworkInUse if another pipeline holds it); dispose to give it back.</summary>
+    protected NetworkLease Use(Network network, NetworkUse use) => NetworkLease.Acquire(network, MyInvocation.MyCommand.Name, use);
+
+    /// <summary>Takes several networks for this command, all or none (see <see cref="Use"/>).</summary>
+    protected IDisposable UseAll(IEnumerable<Network> networks, NetworkUse use) =>
+        NetworkLease.AcquireAll(networks, MyInvocation.MyCommand.Name, use);
+
+    /// <summary>Takes <paramref name="network"/> until the pipeline ends (commands that use it in every ProcessRecord).</summary>
+    protected void Hold(Network network, NetworkUse use) => _held ??= Use(network, use);
+
+    /// <summary>Gives back the network taken by <see cref="Hold"/>.</summary>
+    public void Dispose()
+    {
+        _held?.Dispose();
+        _held = null;
+        GC.SuppressFinalize(this);
+    }
+
     /// <summary>
     /// Runs <paramref name="action"/>, reporting engine errors as terminating errors whose target is the engine's, else
     /// <paramref name="target"/> (the cmdlet's main input).

@@ -1,6 +1,6 @@
 // The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
-//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps [--batch B] [--epochs E] [--seed S] [--rep R]
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k [--batch B] [--epochs E] [--seed S] [--rep R]
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
 using NeuralPS.Benchmarks;
 
@@ -14,7 +14,7 @@ for (int i = 0; i < args.Length; i += 2)
     {
         case "--threads": options.Threads = int.Parse(value); break;
         case "--work": options.Work = value; break;
-        case "--batch": options.Batch = int.Parse(value); break;
+        case "--batch": options.Batch = int.Parse(value); options.BatchGiven = true; break;
         case "--epochs": options.Epochs = int.Parse(value); break;
         case "--seed": options.Seed = long.Parse(value); break;
         case "--rep": options.Rep = int.Parse(value); break;
@@ -29,7 +29,8 @@ switch (options.Work)
     case "w2": TinyWorkloads.Run(options); break;
     case "w3": GemmWorkload.Run(options); break;
     case "w1ps": PowerShellWorkload.Run(options); break;
-    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps"); return 2;
+    case "w5k": ConvWorkload.Run(options); break;
+    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w5k"); return 2;
 }
 return 0;
 
@@ -41,6 +42,6 @@ namespace NeuralPS.Benchmarks
         public int Threads = 1, Batch = 128, Epochs = 4, Rep;
         public long Seed;
         public string Work = "w1";
-        public bool Distributed;
+        public bool Distributed, BatchGiven;
     }
 }

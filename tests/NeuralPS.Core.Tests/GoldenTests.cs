@@ -16,10 +16,8 @@ public class GoldenTests
 {
     private const double Relative = 1e-4, Absolute = 1e-6;
 
-    // rnn_*.json are single passes of the recurrent kernels, not trajectories: RecurrentGoldenTests reads them.
     public static IEnumerable<object[]> Cases() =>
-        Directory.GetFiles(GoldenDirectory(), "*.json").Where(f => !Path.GetFileName(f).StartsWith("rnn_", StringComparison.Ordinal))
-            .OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
+        Directory.GetFiles(GoldenDirectory(), "*.json").OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
 
     internal static string GoldenDirectory()
     {

@@ -335,14 +335,14 @@ public class DataTests : IDisposable
         var first = _ps.Run("Import-Csv iris.csv | ConvertTo-Dataset -Label Species | ConvertFrom-Dataset -First 3");
         Assert.Equal(3, first.Count);
         Assert.Equal(new[] { "SepalLength", "SepalWidth", "PetalLength", "PetalWidth", "Species" }, first[0].Properties.Select(p => p.Name));
-        Assert.Equal(5.1f, first[0].Properties["SepalLength"].Value);
+        Assert.Equal(5.1, first[0].Properties["SepalLength"].Value); // as written, not the float 5.0999999
         Assert.Equal("setosa", first[0].Properties["Species"].Value);
 
         var decoded = _ps.Run("@(@{ Color = 'red'; Ok = $true; L = 1.5 }, @{ Color = 'blue'; Ok = $false; L = 2 }) | ConvertTo-Dataset -Label L | ConvertFrom-Dataset -Skip 1");
         PSObject row = Assert.Single(decoded);
         Assert.Equal("blue", row.Properties["Color"].Value);
         Assert.Equal(false, row.Properties["Ok"].Value);
-        Assert.Equal(2f, row.Properties["L"].Value);
+        Assert.Equal(2, row.Properties["L"].Value);
     }
 
     [Fact]

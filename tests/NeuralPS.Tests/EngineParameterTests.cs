@@ -491,7 +491,8 @@ public class EngineParameterTests : IDisposable
     [Fact]
     public void ANonFiniteLossIsATerminatingErrorNamingEpochAndBatch()
     {
-        _ps.Run($@"$global:dnet = {Builder} | Set-Optimizer Sgd 1e12; $global:initial = $dnet.Parameters.Clone()");
+        // 1e20: one step takes the loss past float's range (1e12 takes it to a finite 1e24: Diverged, not this error)
+        _ps.Run($@"$global:dnet = {Builder} | Set-Optimizer Sgd 1e20; $global:initial = $dnet.Parameters.Clone()");
         ErrorRecord error = _ps.Fail("$dnet | Invoke-Training -Data (Get-SampleDataset Regression -Samples 64 -Seed 1) -Epochs 5 -BatchSize 8");
         Assert.StartsWith("NonFiniteLoss", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);

@@ -106,6 +106,51 @@ public sealed class InsightTests : IDisposable
     }
 
     [Fact]
+    public void WithoutABaselineASetosaIsExplainedFromTheTrainingMeanByItsPetals()
+    {
+        // The README's first network: raw Iris features, no normalization layer. From an all-zeros baseline (0 cm sepal
+        // width) SepalWidth led a setosa's explanation; from the average training flower the petals do.
+        _ps.Run("""
+            $global:raw = New-Network 4 -Seed 1 | Add-DenseLayer 16 -Activation Relu | Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam 0.01
+            $null = $raw | Invoke-Training -Data $iris -Epochs 100 -BatchSize 16 -Seed 1
+            $global:setosa = [pscustomobject]@{ SepalLength = 5.1; SepalWidth = 3.5; PetalLength = 1.4; PetalWidth = 0.2 }
+            """);
+        float[] mean = ((NeuralPS.Core.Network)_ps.Run("$raw")[0].BaseObject).InputMean!;
+        var dataset = (NeuralPS.Core.Data.Dataset)_ps.Run("$iris")[0].BaseObject;
+        for (int j = 0; j < 4; j++)
+            Assert.Equal(Enumerable.Range(0, dataset.Rows).Average(r => dataset.Features[r * 4 + j]), mean[j], 4);
+
+        var attributions = _ps.Run("$setosa | Get-Attribution -Network $raw").Select(a => (FeatureAttribution)a.BaseObject).ToList();
+        Assert.Equal("setosa", attributions[0].Target);
+        Assert.Equal(mean.Select(m => (double)m), attributions.Select(a => (double)a.Baseline));
+        FeatureAttribution lead = attributions.MaxBy(a => Math.Abs(a.Attribution))!;
+        Assert.StartsWith("Petal", lead.Feature);
+        Assert.True(Math.Abs(attributions.Sum(a => a.Attribution) - (lead.Output - lead.BaselineOutput)) <= 1e-3);
+
+        // The mean travels in the model file, and a model without it but with a normalization layer uses that layer's.
+        string path = Path.Combine(_folder, "raw.npsm");
+        var reloaded = (NeuralPS.Core.Network)_ps.Run($"$raw | Export-Network '{path}'; Import-Network '{path}'")[0].BaseObject;
+        Assert.Equal(mean, reloaded.InputMean);
+        var normalized = (NeuralPS.Core.Network)_ps.Run("$net")[0].BaseObject;
+        normalized.InputMean = null;
+        var fromLayer = _ps.Run("$setosa | Get-Attribution -Network $net", out var errors).Select(a => (FeatureAttribution)a.BaseObject).ToList();
+        Assert.Empty(errors);
+        Assert.Equal(((NeuralPS.Core.Layers.NormalizationLayer)normalized.Layers[0]).Mean.ToArray().Select(m => (double)m), fromLayer.Select(a => (double)a.Baseline));
+    }
+
+    [Fact]
+    public void AnUntrainedNetworkIsExplainedFromZerosWithAWarning()
+    {
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = _ps.Runspace;
+        ps.AddScript("Get-Attribution (New-Network 2 -Seed 1 | Add-DenseLayer 2 -Activation Softmax) -InputObject @(1, 2)");
+        var attributions = ps.Invoke().Select(a => (FeatureAttribution)a.BaseObject).ToList();
+        Assert.Equal(2, attributions.Count);
+        Assert.All(attributions, a => Assert.Equal(0.0, (double)a.Baseline));
+        Assert.Contains("keeps no mean of its training data", Assert.Single(ps.Streams.Warning).Message);
+    }
+
+    [Fact]
     public void BadInputIsAClearErrorWithAStableId()
     {
         Assert.Equal("UnknownChartFormat,NeuralPS.Cmdlets.ExportTrainingChartCommand",

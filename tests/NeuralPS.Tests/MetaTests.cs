@@ -48,57 +48,63 @@ public class MetaTests : IClassFixture<PowerShellSession>
     }
 
     /// <summary>
-    /// Every example in the help runs (as tests/HelpExamples.Tests.ps1 checks in pwsh): a cmdlet's examples in order, in
-    /// one scope, in a folder holding what their text assumes (iris.csv, iris.npsm, models/, pictures/ with one folder of
-    /// PNG files per class, a trained $net and its $train/$test split).
+    /// Every example in the help runs alone, as pasted into a new session (as tests/HelpExamples.Tests.ps1 checks in
+    /// pwsh): each in a runspace of its own with only NeuralPS imported, in an empty folder, with ErrorAction Stop, so
+    /// one that uses what an earlier example made fails. Skipped: examples that open PSSessions or start mpirun, and
+    /// Fashion-MNIST ones where it is not installed. One that says "# pictures:" first gets a folder of pictures.
     /// </summary>
     [Fact]
-    public void EveryHelpExampleRuns()
+    public void EveryHelpExampleRunsAlone()
     {
         string folder = Path.Combine(Path.GetTempPath(), "neuralps-help-" + Guid.NewGuid().ToString("N"));
+        string pictures = Path.Combine(folder, "pictures");
         Directory.CreateDirectory(folder);
         try
         {
-            var failures = _ps.Run($$"""
-                $ErrorActionPreference = 'Stop'
-                $ProgressPreference = 'SilentlyContinue'
-                $seed = Join-Path '{{folder}}' 'seed'
-                $null = New-Item $seed -ItemType Directory
-                Push-Location $seed
-                Get-SampleDataset Iris | ConvertFrom-Dataset | Export-Csv iris.csv
-                $model = New-Network 4 -Seed 42 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu | Add-DenseLayer 3 -Activation Softmax
-                $null = $model | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 20
-                $model | Export-Network iris.npsm
-                $null = New-Item models -ItemType Directory
-                $model | Export-Network models/first.npsm
-                $model | Export-Network models/second.npsm
-                . '{{Path.Combine(PowerShellSession.RepoRoot, "tests", "TestPictures.ps1")}}'
-                $null = Export-TestPicture -Path pictures -PerClass 4
-                Pop-Location
-                $fashion = Test-Path '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+            _ps.Run($". '{Path.Combine(PowerShellSession.RepoRoot, "tests", "TestPictures.ps1")}'; $null = Export-TestPicture -Path '{pictures}' -PerClass 4");
+            var examples = _ps.Run("""
                 foreach ($command in Get-Command -Module NeuralPS -CommandType Cmdlet | Sort-Object Name) {
-                    $dir = Join-Path '{{folder}}' $command.Name
-                    Copy-Item $seed $dir -Recurse
-                    if ($command.Name -eq 'Export-Network') { Remove-Item (Join-Path $dir 'iris.npsm') }
-                    Push-Location $dir
-                    try {
-                        & {
-                            $train, $test = Get-SampleDataset Iris | Split-Dataset -TestFraction 0.2 -Stratify -Seed 42
-                            $net = New-Network 4 -Seed 42 | Add-NormalizationLayer | Add-DenseLayer 16 -Activation Relu |
-                                Add-DenseLayer 3 -Activation Softmax | Set-Optimizer Adam 0.01
-                            $null = $net | Invoke-Training -Data $train -Epochs 30 -BatchSize 16
-                            foreach ($example in (Get-Help $command.Name).examples.example) {
-                                $code = "$($example.code)"
-                                if ($code -match '/usr/share/datasets/' -and -not $fashion) { continue }
-                                if ($code -match '\bNew-PSSession\b') { continue } # needs other computers
-                                try { $null = . ([scriptblock]::Create($code)) 3>&1 4>&1 5>&1 6>&1 | Out-String }
-                                catch { '{0}, {1}: {2}' -f $command.Name, $example.title.Trim('- '), $_.Exception.Message }
-                            }
-                        }
+                    $number = 0
+                    foreach ($example in (Get-Help $command.Name).examples.example) {
+                        $number++
+                        [pscustomobject]@{ Name = $command.Name; Number = $number; Code = "$($example.code)" }
                     }
-                    finally { Pop-Location }
                 }
-                """).Select(f => f.ToString()).ToList();
+                """);
+            bool fashion = File.Exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+            var failures = new List<string>();
+            foreach (PSObject example in examples)
+            {
+                string name = (string)example.Properties["Name"].Value, code = (string)example.Properties["Code"].Value;
+                int number = (int)example.Properties["Number"].Value;
+                if (System.Text.RegularExpressions.Regex.IsMatch(code, @"\bNew-PSSession\b|\bmpirun\b")) continue; // other computers, MPI
+                if (code.Contains("/usr/share/datasets/", StringComparison.Ordinal) && !fashion) continue;
+                string dir = Path.Combine(folder, $"{name}-{number}");
+                Directory.CreateDirectory(dir);
+                if (System.Text.RegularExpressions.Regex.IsMatch(code, @"^\s*# pictures:"))
+                    foreach (string file in Directory.GetFiles(pictures, "*", SearchOption.AllDirectories))
+                    {
+                        string target = Path.Combine(dir, "pictures", Path.GetRelativePath(pictures, file));
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        File.Copy(file, target);
+                    }
+                using var session = new PowerShellSession();
+                using var ps = PowerShell.Create();
+                ps.Runspace = session.Runspace;
+                ps.AddScript($"Set-Location -LiteralPath '{dir}'; $ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'").Invoke();
+                ps.Commands.Clear();
+                ps.AddScript(code).AddCommand("Out-String");
+                try
+                {
+                    ps.Invoke();
+                    if (ps.Streams.Error.Count > 0) failures.Add($"{name}, example {number}: {ps.Streams.Error[0]}");
+                }
+                catch (RuntimeException e)
+                {
+                    failures.Add($"{name}, example {number}: {e.Message}");
+                }
+            }
+            Assert.True(examples.Count >= 60, $"only {examples.Count} examples found");
             Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
         }
         finally

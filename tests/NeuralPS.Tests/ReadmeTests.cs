@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using NeuralPS.Core;
 using NeuralPS.Core.Training;
 using Xunit;
 

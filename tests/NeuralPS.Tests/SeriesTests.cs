@@ -146,6 +146,6 @@ public class SeriesTests : IDisposable
         Assert.Equal(new float[] { 112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118 }, data.Features[..12]);
         Assert.Equal(115, data.Targets[0]);   // January 1950
         var records = _ps.Run("Get-SampleDataset AirPassengers | ConvertFrom-Dataset | Select-Object -First 1");
-        Assert.Equal(new object[] { 1949f, 1f, 112f }, new[] { "Year", "Month", "Passengers" }.Select(p => records[0].Properties[p].Value));
+        Assert.Equal(new[] { 1949.0, 1, 112 }, new[] { "Year", "Month", "Passengers" }.Select(p => Convert.ToDouble(records[0].Properties[p].Value)));
     }
 }

@@ -96,23 +96,88 @@ public class ShellTests : IDisposable
         session.Run("""
             $ProgressPreference = 'Continue'
             New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid |
-                Invoke-Training -Data (Get-SampleDataset Moons -Samples 50000 -Seed 1) -Epochs 8 -BatchSize 16 | Out-Null
+                Invoke-Training -Data (Get-SampleDataset Moons -Samples 5000 -Seed 1) -Epochs 20 -BatchSize 16 |
+                ForEach-Object { Start-Sleep -Milliseconds 100 } # at least two seconds, whatever the machine's speed
             """);
         clock.Stop();
         var updates = host.Progress.Where(p => p.RecordType == ProgressRecordType.Processing).ToList();
         Assert.NotEmpty(updates);
-        Assert.Matches(@"^Epoch \d+/8, batch \d+/3125, loss \d", updates[0].StatusDescription);
+        Assert.Matches(@"^Epoch \d+/20, batch \d+/313, loss \d", updates[0].StatusDescription);
         Assert.All(updates, u => Assert.True(u.SecondsRemaining >= 0 && u.PercentComplete is >= 0 and <= 100));
-        Assert.True(updates.Count <= clock.Elapsed.TotalSeconds * 4 + 2, $"{updates.Count} updates in {clock.Elapsed.TotalSeconds:F1} s");
+        // At most five redraws a second, and the final state (the last batch of the last epoch) before Completed.
+        Assert.True(updates.Count <= clock.Elapsed.TotalSeconds * 5 + 2, $"{updates.Count} updates in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.StartsWith("Epoch 20/20, batch 313/313, loss ", updates[^1].StatusDescription);
+        Assert.Equal(100, updates[^1].PercentComplete);
         Assert.Equal(ProgressRecordType.Completed, host.Progress[^1].RecordType);
 
         host.Progress.Clear();
         session.Run("""
             $ProgressPreference = 'SilentlyContinue'
             New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid |
-                Invoke-Training -Data (Get-SampleDataset Moons -Samples 20000 -Seed 1) -Epochs 2 -BatchSize 16 | Out-Null
+                Invoke-Training -Data (Get-SampleDataset Moons -Samples 5000 -Seed 1) -Epochs 20 -BatchSize 16 |
+                ForEach-Object { Start-Sleep -Milliseconds 100 }
             """);
         Assert.Empty(host.Progress);
+    }
+
+    [Fact]
+    public void ASlowProgressBarNeverHoldsTrainingUp()
+    {
+        // A host that takes 300 ms to draw each progress record, as a terminal that does not answer cursor-position
+        // queries makes PowerShell's console host do (script -qec, CI runners): before, training waited on every
+        // redraw, and since each took longer than the throttle's interval, it redrew after every batch.
+        var host = new RecordingHost { ProgressDelay = TimeSpan.FromMilliseconds(300) };
+        using var session = new PowerShellSession(PowerShellSession.ManifestPath, host);
+        var network = (Network)session.Run("""
+            $global:net = New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid
+            $global:moons = Get-SampleDataset Moons -Samples 20000 -Seed 1
+            $net
+            """)[0].BaseObject;
+        host.Steps = () => network.Optimizer?.StepCount ?? 0;
+        using var ps = PowerShell.Create();
+        ps.Runspace = session.Runspace;
+        ps.AddScript("$ProgressPreference = 'Continue'; $net | Invoke-Training -Data $moons -Epochs 100000 -BatchSize 32 | Out-Null");
+        var clock = Stopwatch.StartNew();
+        IAsyncResult running = ps.BeginInvoke();
+        Assert.True(SpinWait.SpinUntil(() => host.StepsDuringProgress.Count >= 4, TimeSpan.FromMinutes(2)), "fewer than 4 progress records in two minutes");
+        ps.Stop();
+        Assert.True(running.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), "the pipeline did not stop");
+        clock.Stop();
+
+        // Training went on while every one of those redraws was being drawn.
+        long[] during = host.StepsDuringProgress.Take(4).ToArray();
+        Assert.All(during, steps => Assert.True(steps > 0, $"steps taken while the host drew progress: {string.Join(", ", during)}"));
+        int updates = host.Progress.Count(p => p.RecordType == ProgressRecordType.Processing);
+        Assert.True(updates <= clock.Elapsed.TotalSeconds * 5 + 2, $"{updates} updates in {clock.Elapsed.TotalSeconds:F1} s");
+        // And the host is not asked to redraw more than a fifth of the time: 300 ms redraws come at most every 1.2 s.
+        Assert.True(updates <= clock.Elapsed.TotalSeconds / 1.2 + 2, $"{updates} updates of 300 ms in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public void AHostThatStallsOnTheProgressBarHasItClearedAndNotRedrawn()
+    {
+        // Under a terminal that never answers, one redraw takes seconds, and every line of output written while the bar
+        // shows redraws it again: after one such redraw the bar goes away for the rest of the run.
+        var host = new RecordingHost { ProgressDelay = TimeSpan.FromMilliseconds(1500) };
+        using var session = new PowerShellSession(PowerShellSession.ManifestPath, host);
+        var results = session.Run("""
+            $ProgressPreference = 'Continue'
+            $net = New-Network 2 -Seed 1 | Add-DenseLayer 32 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid
+            $net | Invoke-Training -Data (Get-SampleDataset Moons -Samples 5000 -Seed 1) -Epochs 30 -BatchSize 8 |
+                ForEach-Object { Start-Sleep -Milliseconds 100; $_ } # at least three seconds
+            """);
+        Assert.Equal(30, results.Count);
+        Assert.Equal(new[] { ProgressRecordType.Processing, ProgressRecordType.Completed }, host.Progress.Select(p => p.RecordType));
+    }
+
+    [Fact]
+    public void TrainingShorterThanASecondShowsNoProgressBar()
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _ps.Runspace;
+        ps.AddScript("$ProgressPreference = 'Continue'; New-Network 4 -Seed 1 | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 3");
+        Assert.Equal(3, ps.Invoke().Count);
+        Assert.Empty(ps.Streams.Progress);
     }
 
     [Fact]
@@ -173,6 +238,11 @@ public class ShellTests : IDisposable
         private readonly RecordingUI _ui;
         public RecordingHost() => _ui = new RecordingUI(this);
         public Func<int> Probe { get; set; } = () => -1;
+        /// <summary>How long drawing a progress record takes (the terminal's wait).</summary>
+        public TimeSpan ProgressDelay { get; set; }
+        /// <summary>Training steps taken while each Processing record was being drawn.</summary>
+        public List<long> StepsDuringProgress { get; } = new();
+        public Func<long> Steps { get; set; } = () => 0;
         public List<(string Text, int EpochsTrained)> Lines => _ui.Lines;
         public List<ProgressRecord> Progress => _ui.Progress;
         public override string Name => "RecordingHost";
@@ -208,7 +278,13 @@ public class ShellTests : IDisposable
         public override void WriteDebugLine(string message) { }
         public override void WriteVerboseLine(string message) { }
         public override void WriteWarningLine(string message) { }
-        public override void WriteProgress(long sourceId, ProgressRecord record) => Progress.Add(record);
+        public override void WriteProgress(long sourceId, ProgressRecord record)
+        {
+            long before = _host.Steps();
+            if (record.RecordType == ProgressRecordType.Processing) Thread.Sleep(_host.ProgressDelay);
+            Progress.Add(record);
+            if (record.RecordType == ProgressRecordType.Processing) _host.StepsDuringProgress.Add(_host.Steps() - before);
+        }
         public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) => throw new NotSupportedException();
         public override int PromptForChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice) => defaultChoice;
         public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw new NotSupportedException();

@@ -49,6 +49,28 @@ public class SweepTests : IClassFixture<PowerShellSession>
     }
 
     [Fact]
+    public void ProgressIsRedrawnAtMostFiveTimesASecondAndEndsOnTheFinalCount()
+    {
+        // Many quick runs: before, every run that ended redrew the bar.
+        using var ps = PowerShell.Create();
+        ps.Runspace = _ps.Runspace;
+        ps.AddScript("""
+            $ProgressPreference = 'Continue'
+            1..48 | ForEach-Object { @{ Seed = $_ } } | Invoke-Sweep -Network {
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 2 -Activation Tanh | Add-DenseLayer 1 -Activation Sigmoid
+            } -Data (Get-SampleDataset Xor) -Epochs 1 -ThrottleLimit 2
+            """);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(48, ps.Invoke().Count);
+        clock.Stop();
+        var updates = ps.Streams.Progress.Where(p => p.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.True(updates.Count <= clock.Elapsed.TotalSeconds * 5 + 2, $"{updates.Count} updates in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal("48 of 48 runs done", updates[^1].StatusDescription);
+        Assert.Equal(100, updates[^1].PercentComplete);
+        Assert.Equal(ProgressRecordType.Completed, ps.Streams.Progress[^1].RecordType);
+    }
+
+    [Fact]
     public void ASettingNamedLikeATrainingOptionSetsItForItsRunAndResultsCarryTheBestEpoch()
     {
         var results = _ps.Run("""
@@ -63,6 +85,42 @@ public class SweepTests : IClassFixture<PowerShellSession>
         Network net = ModelFile.FromBytes((byte[])results[1].Properties["Model"].Value);
         Assert.Equal((double)results[1].Properties["BestValidationLoss"].Value, net.History[best - 1].ValidationLoss);
         Assert.Equal(net.History.Min(e => e.ValidationLoss), (double)results[1].Properties["BestValidationLoss"].Value);
+    }
+
+    [Fact]
+    public void TheReadmeRecipeImportsTheBestEpochsModelAndLastModelKeepsTheLastOne()
+    {
+        // A network that overfits 60 rows: its validation loss is lowest long before its last epoch.
+        var output = _ps.Run("""
+            $train = Get-SampleDataset Moons -Samples 60 -Noise 0.3 -Seed 1
+            $valid = Get-SampleDataset Moons -Samples 400 -Noise 0.3 -Seed 2
+            $results = Invoke-Sweep -Grid @{ Seed = 1, 2 } -Network {
+                New-Network 2 -Seed $Settings.Seed | Add-DenseLayer 64 -Activation Relu | Add-DenseLayer 64 -Activation Relu |
+                    Add-DenseLayer 1 -Activation Sigmoid | Set-Optimizer Adam 0.03
+            } -Data $train -ValidationData $valid -Epochs 80 -BatchSize 8
+            $best = $results | Sort-Object BestValidationLoss | Select-Object -First 1
+            $net = $best | Import-Network
+            $best
+            (Test-Network $net $valid).Loss
+            $net.History.Count
+            (Test-Network (Import-Network -Bytes $best.LastModel) $valid).Loss
+            (Import-Network -Bytes $best.LastModel).History.Count
+            ($best | Out-String -Width 200)
+            """);
+        PSObject best = output[0];
+        T Get<T>(string name) => (T)best.Properties[name].Value;
+        int bestEpoch = Get<int>("BestEpoch"), epochs = Get<int>("Epochs");
+        double bestLoss = Get<double>("BestValidationLoss"), lastLoss = Get<double>("ValidationLoss");
+        Assert.True(bestEpoch < epochs, $"best epoch {bestEpoch} of {epochs}: the test needs one before the last");
+        Assert.True(bestLoss < lastLoss);
+        Assert.Equal(bestLoss, (double)output[1].BaseObject, 6);
+        Assert.Equal(bestEpoch, (int)output[2].BaseObject);
+        Assert.Equal(lastLoss, (double)output[3].BaseObject, 6);
+        Assert.Equal(epochs, (int)output[4].BaseObject);
+        // The row says which epoch the model is from, and shows that epoch's metrics.
+        string row = ((string)output[5].BaseObject).Split('\n').Single(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*\d+ "));
+        Assert.Contains($" {bestEpoch}/{epochs} ", row);
+        Assert.Contains(bestLoss.ToString("N4", System.Globalization.CultureInfo.CurrentCulture), row);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes PyTorch references for the recurrent kernels into tests/golden/rnn_*.json.
+"""Writes PyTorch references for the recurrent kernels into tests/golden/kernels/rnn_*.json.
 
 Each file is one forward and backward pass of torch.nn.LSTM, torch.nn.GRU (batch_first, one layer, zero initial
 state) or torch.nn.Embedding in float64, at the parameters PyTorch's own default initialization draws (U(-1/sqrt(H),
@@ -124,8 +124,8 @@ def first_difference(reference, trial, path=""):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
-    ap.add_argument("out", nargs="?", default=golden, help="folder to write the JSON files into (default: tests/golden)")
+    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "kernels"))
+    ap.add_argument("out", nargs="?", default=golden, help="folder to write the JSON files into (default: tests/golden/kernels)")
     ap.add_argument("--seed", type=int, default=20261204, help="seed for the parameters and data of every case")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -23,6 +23,19 @@ public sealed record BarPanel(string Title, string XLabel, string YLabel, string
 /// <summary>What a chart file shows: a title and panels laid side by side.</summary>
 public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
 {
+    /// <summary>Pixel size of the chart's title, and of a panel's heading (both renderers).</summary>
+    public const float TitleSize = 16, HeadingSize = 14;
+
+    /// <summary>
+    /// The heading drawn above panel <paramref name="index"/>: its title, or none when that only repeats the chart's
+    /// title. Both renderers ask this, so a PNG and an SVG of the same chart carry the same titles.
+    /// </summary>
+    public string? PanelHeading(int index) => Panels[index].Title == Title ? null : Panels[index].Title;
+
+    /// <summary>Every title the chart shows, top first: the chart's, then each panel's heading.</summary>
+    public IReadOnlyList<string> Titles =>
+        new[] { Title }.Concat(Enumerable.Range(0, Panels.Count).Select(PanelHeading).OfType<string>()).ToArray();
+
     /// <summary>Loss curves, and accuracy curves when the task has them, training against validation.</summary>
     public static Chart FromHistory(IReadOnlyList<EpochResult> history, string title)
     {
@@ -61,18 +74,39 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         });
     }
 
-    /// <summary>Bars of importance per feature, largest at the top.</summary>
-    public static Chart FromBars(string title, string valueLabel, IReadOnlyList<(string Name, double Value, double Error)> bars)
+    /// <summary>
+    /// Bars of importance per feature, largest at the top: the <paramref name="top"/> largest of them, out of
+    /// <paramref name="total"/> features (at least the bars given); a chart that leaves features out says how many.
+    /// </summary>
+    public static Chart FromBars(string title, string valueLabel, IReadOnlyList<(string Name, double Value, double Error)> bars,
+        int top = int.MaxValue, int total = 0)
     {
         if (bars.Count == 0)
             throw new NeuralPSException("NothingToChart", ErrorKind.InvalidArgument, "There are no values to chart.");
-        var ordered = bars.OrderByDescending(b => b.Value).ToArray();
+        var ordered = bars.OrderByDescending(b => b.Value).Take(Math.Max(1, top)).ToArray();
+        total = Math.Max(total, bars.Count);
+        string heading = ordered.Length < total ? $"Top {ordered.Length} of {total} features ({total - ordered.Length} not shown)" : title;
         return new Chart(title, new ChartPanel[]
         {
-            new BarPanel(title, valueLabel, "Feature", ordered.Select(b => b.Name).ToArray(), ordered.Select(b => b.Value).ToArray(),
+            new BarPanel(heading, valueLabel, "Feature", ordered.Select(b => b.Name).ToArray(), ordered.Select(b => b.Value).ToArray(),
                 ordered.Select(b => b.Error).ToArray()),
         });
     }
+
+    /// <summary>
+    /// How to write a heatmap's column names under cells <paramref name="cellWidth"/> pixels wide, with text about
+    /// <paramref name="charWidth"/> pixels a character: level when the longest fits a cell, else slanted at 45° (the
+    /// names then need <c>Depth</c> pixels below the cells). Names over 40 characters are shortened either way.
+    /// </summary>
+    public static (bool Slanted, double Depth, string[] Labels) ColumnLabels(IReadOnlyList<string> names, double cellWidth, double charWidth)
+    {
+        string[] labels = names.Select(n => Shorten(n, 40)).ToArray();
+        double longest = charWidth * labels.Max(l => l.Length);
+        return longest <= cellWidth - 4 ? (false, 0, labels) : (true, longest * Math.Sqrt(0.5) + 8, labels);
+    }
+
+    /// <summary>The text cut to <paramref name="chars"/> characters, the last one an ellipsis.</summary>
+    public static string Shorten(string text, int chars) => text.Length <= chars ? text : text[..Math.Max(1, chars - 1)] + "…";
 }
 
 /// <summary>Round tick positions for an axis (1, 2, 2.5 or 5 times a power of ten).</summary>

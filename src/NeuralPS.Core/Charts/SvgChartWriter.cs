@@ -18,6 +18,9 @@ public static class SvgChartWriter
     public const string FontFamily = "DejaVu Sans, Verdana, Arial, sans-serif";
 
     private const double TitleHeight = 34, PanelTitleHeight = 24;
+
+    /// <summary>The width of a character of 12-pixel text, about, for fitting names.</summary>
+    private const double CharWidth = 7.2;
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>The SVG text of <paramref name="chart"/> at <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
@@ -28,18 +31,19 @@ public static class SvgChartWriter
         svg.Append(Invariant, $"font-family=\"{FontFamily}\" font-size=\"12\">\n");
         svg.Append("<title>").Append(Escape(chart.Title)).Append("</title>\n");
         svg.Append(Invariant, $"<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
-        Text(svg, width / 2.0, 23, chart.Title, "middle", size: 16, bold: true);
+        Title(svg, width / 2.0, 23, chart.Title, Chart.TitleSize);
         int count = chart.Panels.Count;
         double panelWidth = (double)width / count;
         for (int i = 0; i < count; i++)
         {
             var area = new Box(i * panelWidth, TitleHeight, panelWidth, height - TitleHeight);
+            string? heading = chart.PanelHeading(i);
             svg.Append(Invariant, $"<g class=\"panel\" id=\"panel{i + 1}\">\n");
             switch (chart.Panels[i])
             {
-                case LinePanel line: RenderLines(svg, line, area); break;
-                case HeatmapPanel heatmap: RenderHeatmap(svg, heatmap, area); break;
-                case BarPanel bars: RenderBars(svg, bars, area); break;
+                case LinePanel line: RenderLines(svg, line, area, heading); break;
+                case HeatmapPanel heatmap: RenderHeatmap(svg, heatmap, area, heading); break;
+                case BarPanel bars: RenderBars(svg, bars, area, heading); break;
             }
             svg.Append("</g>\n");
         }
@@ -53,10 +57,14 @@ public static class SvgChartWriter
         public double Bottom => Y + Height;
     }
 
-    private static void RenderLines(StringBuilder svg, LinePanel panel, Box area)
+    /// <summary>Room above a panel for its heading (a little without one).</summary>
+    private static double HeadingRoom(string? heading) => heading is null ? 6 : PanelTitleHeight;
+
+    private static void RenderLines(StringBuilder svg, LinePanel panel, Box area, string? heading)
     {
-        var plot = new Box(area.X + 68, area.Y + PanelTitleHeight, Math.Max(10, area.Width - 68 - 18), Math.Max(10, area.Height - PanelTitleHeight - 48));
-        Text(svg, plot.X + plot.Width / 2, area.Y + 16, panel.Title, "middle", size: 14, bold: true);
+        double room = HeadingRoom(heading);
+        var plot = new Box(area.X + 68, area.Y + room, Math.Max(10, area.Width - 68 - 18), Math.Max(10, area.Height - room - 48));
+        if (heading is not null) Title(svg, plot.X + plot.Width / 2, area.Y + 16, heading, Chart.HeadingSize);
 
         double xMin = panel.Series.Min(s => s.X.Min()), xMax = panel.Series.Max(s => s.X.Max());
         double yMin = panel.YMinimum ?? panel.Series.Min(s => s.Y.Min()), yMax = panel.YMaximum ?? panel.Series.Max(s => s.Y.Max());
@@ -117,15 +125,18 @@ public static class SvgChartWriter
         svg.Append("</g>\n");
     }
 
-    private static void RenderHeatmap(StringBuilder svg, HeatmapPanel panel, Box area)
+    private static void RenderHeatmap(StringBuilder svg, HeatmapPanel panel, Box area, string? heading)
     {
         int rows = panel.RowNames.Length, columns = panel.ColumnNames.Length;
-        double nameWidth = Math.Clamp(7.2 * panel.RowNames.Max(n => n.Length) + 12, 30, area.Width * 0.3);
-        double left = area.X + 28 + nameWidth, top = area.Y + PanelTitleHeight + 6;
-        double available = Math.Min(area.Right - 16 - left, area.Bottom - 52 - top);
-        double cell = Math.Max(4, available / Math.Max(rows, columns));
+        double nameWidth = Math.Clamp(CharWidth * panel.RowNames.Max(n => n.Length) + 12, 30, area.Width * 0.3);
+        double left = area.X + 28 + nameWidth, top = area.Y + HeadingRoom(heading) + 6;
+        double Cell(double below) => Math.Max(4, Math.Min(area.Right - 16 - left, area.Bottom - 52 - below - top) / Math.Max(rows, columns));
+        // Column names too long for their cells are slanted, and the cells shrink to leave them room below.
+        double cell = Cell(0);
+        (bool slanted, double depth, string[] columnLabels) = Chart.ColumnLabels(panel.ColumnNames, cell, CharWidth);
+        if (slanted) cell = Cell(depth);
         var plot = new Box(left + (area.Right - 16 - left - cell * columns) / 2, top, cell * columns, cell * rows);
-        Text(svg, area.X + area.Width / 2, area.Y + 16, panel.Title, "middle", size: 14, bold: true);
+        if (heading is not null) Title(svg, area.X + area.Width / 2, area.Y + 16, heading, Chart.HeadingSize);
 
         int max = Math.Max(1, panel.Counts.Cast<int>().Max());
         double fontSize = Math.Clamp(cell / 3.2, 7, 16);
@@ -139,19 +150,26 @@ public static class SvgChartWriter
                 svg.Append(Invariant, $"<text x=\"{x + cell / 2:0.##}\" y=\"{y + cell / 2 + fontSize / 3:0.##}\" text-anchor=\"middle\" font-size=\"{fontSize:0.#}\" fill=\"{(t > 0.5 ? "white" : "#222")}\">{count.ToString(Invariant)}</text>\n");
             }
         svg.Append(Invariant, $"<rect x=\"{plot.X:0.##}\" y=\"{plot.Y:0.##}\" width=\"{plot.Width:0.##}\" height=\"{plot.Height:0.##}\" fill=\"none\" stroke=\"#999\"/>\n");
-        int maxChars = Math.Max(3, (int)(cell / 7));
-        for (int r = 0; r < rows; r++) Text(svg, plot.X - 6, plot.Y + r * cell + cell / 2 + 4, Shorten(panel.RowNames[r], 40), "end");
-        for (int c = 0; c < columns; c++) Text(svg, plot.X + c * cell + cell / 2, plot.Bottom + 16, Shorten(panel.ColumnNames[c], maxChars), "middle");
-        Text(svg, plot.X + plot.Width / 2, plot.Bottom + 38, panel.XLabel, "middle", size: 13);
+        int rowChars = Math.Max(3, (int)Math.Round((nameWidth - 12) / CharWidth));
+        for (int r = 0; r < rows; r++) Text(svg, plot.X - 6, plot.Y + r * cell + cell / 2 + 4, Chart.Shorten(panel.RowNames[r], rowChars), "end");
+        for (int c = 0; c < columns; c++)
+        {
+            double x = plot.X + c * cell + cell / 2;
+            if (!slanted) Text(svg, x, plot.Bottom + 16, columnLabels[c], "middle");
+            else svg.Append(Invariant, $"<text x=\"{x + 4:0.##}\" y=\"{plot.Bottom + 10:0.##}\" text-anchor=\"end\" transform=\"rotate(-45 {x + 4:0.##} {plot.Bottom + 10:0.##})\">{Escape(columnLabels[c])}</text>\n");
+        }
+        Text(svg, plot.X + plot.Width / 2, plot.Bottom + 38 + depth, panel.XLabel, "middle", size: 13);
         double cx = area.X + 14, cy = plot.Y + plot.Height / 2;
         svg.Append(Invariant, $"<text x=\"{cx:0.##}\" y=\"{cy:0.##}\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 {cx:0.##} {cy:0.##})\">{Escape(panel.YLabel)}</text>\n");
     }
 
-    private static void RenderBars(StringBuilder svg, BarPanel panel, Box area)
+    private static void RenderBars(StringBuilder svg, BarPanel panel, Box area, string? heading)
     {
         int n = panel.Names.Length;
-        double nameWidth = Math.Clamp(7.2 * panel.Names.Max(s => s.Length) + 12, 30, area.Width * 0.35);
-        var plot = new Box(area.X + nameWidth + 10, area.Y + PanelTitleHeight, Math.Max(10, area.Width - nameWidth - 30), Math.Max(10, area.Height - PanelTitleHeight - 48));
+        double nameWidth = Math.Clamp(CharWidth * panel.Names.Max(s => s.Length) + 12, 30, area.Width * 0.35);
+        double room = HeadingRoom(heading);
+        var plot = new Box(area.X + nameWidth + 10, area.Y + room, Math.Max(10, area.Width - nameWidth - 30), Math.Max(10, area.Height - room - 48));
+        if (heading is not null) Title(svg, plot.X + plot.Width / 2, area.Y + 16, heading, Chart.HeadingSize);
         double[] errors = panel.Errors ?? new double[n];
         double low = Math.Min(0, panel.Values.Zip(errors, (v, e) => v - e).Min()), high = Math.Max(0, panel.Values.Zip(errors, (v, e) => v + e).Max());
         var (x0, x1, ticks) = AxisTicks.Nice(low, high, 5);
@@ -173,7 +191,7 @@ public static class SvgChartWriter
                 Line(svg, e0, mid, e1, mid); Line(svg, e0, mid - bar / 4, e0, mid + bar / 4); Line(svg, e1, mid - bar / 4, e1, mid + bar / 4);
                 svg.Append("</g>\n");
             }
-            Text(svg, plot.X - 6, y + bar / 2 + 4, Shorten(panel.Names[i], 40), "end");
+            Text(svg, plot.X - 6, y + bar / 2 + 4, Chart.Shorten(panel.Names[i], Math.Max(3, (int)Math.Round((nameWidth - 12) / CharWidth))), "end");
         }
         svg.Append(Invariant, $"<line x1=\"{Px(0):0.##}\" y1=\"{plot.Y:0.##}\" x2=\"{Px(0):0.##}\" y2=\"{plot.Bottom:0.##}\" stroke=\"#333\"/>\n");
         foreach (double t in ticks) Text(svg, Px(t), plot.Bottom + 16, AxisTicks.Format(t, step), "middle");
@@ -190,10 +208,12 @@ public static class SvgChartWriter
     private static void Line(StringBuilder svg, double x1, double y1, double x2, double y2) =>
         svg.Append(Invariant, $"<line x1=\"{x1:0.##}\" y1=\"{y1:0.##}\" x2=\"{x2:0.##}\" y2=\"{y2:0.##}\"/>\n");
 
-    private static void Text(StringBuilder svg, double x, double y, string text, string anchor, double size = 12, bool bold = false) =>
-        svg.Append(Invariant, $"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\"{(size != 12 ? $" font-size=\"{size}\"" : "")}{(bold ? " font-weight=\"bold\"" : "")}>{Escape(text)}</text>\n");
+    private static void Text(StringBuilder svg, double x, double y, string text, string anchor, double size = 12) =>
+        svg.Append(Invariant, $"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\"{(size != 12 ? $" font-size=\"{size}\"" : "")}>{Escape(text)}</text>\n");
 
-    private static string Shorten(string text, int chars) => text.Length <= chars ? text : text[..Math.Max(1, chars - 1)] + "…";
+    /// <summary>A title (the chart's, or a panel's heading), marked as one.</summary>
+    private static void Title(StringBuilder svg, double x, double y, string text, double size) =>
+        svg.Append(Invariant, $"<text class=\"title\" x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"middle\" font-size=\"{size}\">{Escape(text)}</text>\n");
 
     private static string Escape(string text)
     {

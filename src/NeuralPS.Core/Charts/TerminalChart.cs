@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Core.Charts;
 

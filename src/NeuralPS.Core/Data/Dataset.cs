@@ -118,6 +118,15 @@ public sealed class Dataset
         return counts;
     }
 
+    /// <summary>The mean of each feature over the rows (summed in double precision).</summary>
+    public float[] FeatureMeans()
+    {
+        var sums = new double[FeatureCount];
+        for (int r = 0; r < Rows; r++)
+            for (int j = 0; j < FeatureCount; j++) sums[j] += Features[r * FeatureCount + j];
+        return sums.Select(s => (float)(s / Math.Max(Rows, 1))).ToArray();
+    }
+
     /// <summary>A dataset of the given rows, in the given order.</summary>
     public Dataset Subset(IReadOnlyList<int> rows, string? name = null)
     {

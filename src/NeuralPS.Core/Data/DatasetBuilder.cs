@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace NeuralPS.Core.Data;
 
@@ -41,7 +42,7 @@ public sealed class DatasetBuildOptions
 /// numbers (and numeric text) are numeric, true/false is boolean, other text is categorical; a column mixing
 /// numbers and text is an error that names the row and the column.
 /// </summary>
-public sealed class DatasetBuilder
+public sealed partial class DatasetBuilder
 {
     private readonly string[] _features;
     private readonly string _label;
@@ -262,8 +263,11 @@ public sealed class DatasetBuilder
     /// One column's values as they arrive: numbers (and booleans as 0/1) in a float list, text where a value is not
     /// a number. Text columns keep every value as text, so categories keep their exact spelling.
     /// </summary>
-    private sealed class ColumnStore
+    private sealed partial class ColumnStore
     {
+        [GeneratedRegex(@"^[+-]?[0-9][0-9,]*,[0-9]+(\.[0-9]+)?$")]
+        private static partial Regex NumberWithComma();
+
         private readonly List<float> _numbers = new();
         private List<string>? _texts;          // text columns: every row; otherwise the rows that were not numbers
         private List<int>? _textRows;           // for non-text columns: which rows _texts holds
@@ -327,6 +331,7 @@ public sealed class DatasetBuilder
         {
             if (ForceText) return ColumnKind.Categorical;
             bool sawText = FirstTextRow >= 0;
+            if (sawText) RefuseNumbersWithCommas(options);
             if (sawText && (_sawNumber || _sawBool))
             {
                 // The minority spelling is the likely mistake: name the row where the second kind first appears.
@@ -339,6 +344,24 @@ public sealed class DatasetBuilder
             }
             if (sawText) return ColumnKind.Categorical;
             return _sawBool && !_sawNumber ? ColumnKind.Boolean : ColumnKind.Numeric;
+        }
+
+        /// <summary>
+        /// "1,000" or "2,5" (a thousands separator, a decimal comma) is not a number in the invariant culture, so the
+        /// column would silently become categories, one per value: refuse it, naming the first such row.
+        /// </summary>
+        private void RefuseNumbersWithCommas(DatasetBuildOptions options)
+        {
+            for (int i = 0; i < _texts!.Count; i++)
+            {
+                string text = _texts[i];
+                if (!NumberWithComma().IsMatch(text)) continue;
+                int row = _textRows![i];
+                throw new NeuralPSException("NumberWithComma", ErrorKind.InvalidData,
+                    $"{options.Source}{options.RowNoun} {row + 1}, column '{Name}': '{text}' is a number written with a comma, which does not read as a " +
+                    "number (NeuralPS reads numbers written as 1000.5). Remove the thousands separators " +
+                    $"(or write the decimal comma as a point), or pass {Fix} if the values are categories.", Name);
+            }
         }
     }
 }

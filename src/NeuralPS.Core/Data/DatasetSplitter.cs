@@ -20,6 +20,10 @@ public static class DatasetSplitter
                 $"-Stratify keeps the proportion of each class in every part, but '{data.Name}' is a {data.Task.ToString().ToLowerInvariant()} dataset" +
                 $"{(data.LabelName is null ? "" : $" (its label '{data.LabelName}' holds values, not classes)")}. Leave out -Stratify, " +
                 "or, if the label holds class ids, make the dataset with -Classification (ConvertTo-Dataset or Import-Dataset).", data);
+        if (testFraction == 0)
+            throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
+                "A test fraction of 0 leaves the test part empty. Give a fraction of the rows to hold out (-TestFraction 0.2 " +
+                "holds out a fifth), or train on the whole dataset without splitting it.", data);
         var random = new RandomSource(seed);
         var train = new List<int>();
         var test = new List<int>();
@@ -36,7 +40,7 @@ public static class DatasetSplitter
             validation.AddRange(group.Skip(testCount).Take(validationCount));
             train.AddRange(group.Skip(testCount + validationCount));
         }
-        if (train.Count == 0 || (testFraction > 0 && test.Count == 0))
+        if (train.Count == 0 || test.Count == 0 || (validationFraction > 0 && validation.Count == 0))
             throw new NeuralPSException("InvalidSplit", ErrorKind.InvalidArgument,
                 $"{data.Rows} rows are too few to split with these fractions.", data);
         // Shuffle inside each part: a stratified part is its classes one after another, and a part in file order is

@@ -21,6 +21,9 @@ public sealed class FeatureImportance
     /// <summary>The feature's rank, 1 for the most important.</summary>
     public int Rank { get; init; }
 
+    /// <summary>How many features were ranked (Rank runs from 1 to this), also when fewer were written (-Top).</summary>
+    public int FeatureCount { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Feature}: {Importance:G4} ± {StdDev:G2}";
 }

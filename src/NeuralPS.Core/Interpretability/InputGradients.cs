@@ -91,25 +91,8 @@ internal sealed class InputGradients : IDisposable
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
             Span<float> dx = i == 0 ? gradients[..inputSize] : next.AsSpan(0, inputSize);
             ReadOnlySpan<float> layerInput = i == 0 ? inputs[..inputSize] : _y[i - 1].AsSpan(0, inputSize);
-            switch (layer)
-            {
-                case BatchNormLayer batchNorm:
-                    // Inference form: an affine map per feature, dx = dz · γ/√(running variance + ε).
-                    ReadOnlySpan<float> gamma = _network.ParametersOf(layer)[..layer.OutputSize];
-                    for (int j = 0; j < layer.OutputSize; j++)
-                    {
-                        float scale = gamma[j] / MathF.Sqrt(batchNorm.RunningVariance[j] + batchNorm.Epsilon);
-                        for (int r = 0; r < rows; r++) dx[r * layer.OutputSize + j] = dz[r * layer.OutputSize + j] * scale;
-                    }
-                    break;
-                case DropoutLayer:
-                    dz.CopyTo(dx); // identity at inference
-                    break;
-                default:
-                    layer.Backward(_network.ParametersOf(layer), layerInput, dz, _parameterGradients.AsSpan(0, layer.ParameterCount),
-                        dx, rows, _scratch[i], _context);
-                    break;
-            }
+            layer.BackwardAtInference(_network.ParametersOf(layer), layerInput, dz, _parameterGradients.AsSpan(0, layer.ParameterCount),
+                dx, rows, _scratch[i], _context);
             (current, next) = (next, current);
         }
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
+using NeuralPS.Core.Training;
 
 namespace NeuralPS.Core.Interpretability;
 
@@ -87,16 +88,10 @@ public sealed class LayerStatistics
             Layer layer = layers[i];
             ReadOnlySpan<float> p = network.ParametersOf(layer);
             double? weightNorm = null, biasNorm = null;
-            switch (layer)
+            if (layer.WeightCountForStatistics is int weights)
             {
-                case DenseLayer dense:
-                    weightNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[..dense.WeightCount]));
-                    biasNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[dense.WeightCount..]));
-                    break;
-                case BatchNormLayer:
-                    weightNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[..layer.OutputSize]));
-                    biasNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[layer.OutputSize..]));
-                    break;
+                weightNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[..weights]));
+                biasNorm = Math.Sqrt(TensorPrimitives.SumOfSquares(p[weights..]));
             }
             double values = (double)rows * layer.OutputSize;
             double? mean = rows > 0 ? sums[i] / values : null;
@@ -113,49 +108,5 @@ public sealed class LayerStatistics
             };
         }
         return result;
-    }
-}
-
-/// <summary>Per-layer norms of a flat gradient buffer, kept on the network as its LastGradientNorms.</summary>
-internal static class GradientNorms
-{
-    /// <summary>Stores the L2 norm of each layer's slice of <paramref name="gradients"/> (one pass over the buffer).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Record(Network network, ReadOnlySpan<float> gradients)
-    {
-        IReadOnlyList<Layer> layers = network.Layers;
-        double[] norms = network.LastGradientNorms.Length == layers.Count ? network.LastGradientNorms : new double[layers.Count];
-        for (int i = 0; i < layers.Count; i++)
-        {
-            Layer layer = layers[i];
-            norms[i] = layer.ParameterCount == 0 ? 0 : Math.Sqrt(SumOfSquares(gradients.Slice(layer.ParameterOffset, layer.ParameterCount)));
-        }
-        network.LastGradientNorms = norms;
-    }
-
-    /// <summary>
-    /// Σ x², accumulated in double. A loop of its own rather than TensorPrimitives.SumOfSquares: it runs once an epoch,
-    /// which for a tiny network (XOR: one step an epoch) is every step, and a generic library method runs unoptimized
-    /// for the first second or so of a process.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double SumOfSquares(ReadOnlySpan<float> x)
-    {
-        int i = 0;
-        double sum = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && x.Length >= System.Numerics.Vector<float>.Count)
-        {
-            var low = System.Numerics.Vector<double>.Zero;
-            var high = System.Numerics.Vector<double>.Zero;
-            for (; i <= x.Length - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
-            {
-                System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(x[i..]), out var a, out var b);
-                low += a * a;
-                high += b * b;
-            }
-            sum = System.Numerics.Vector.Sum(low + high);
-        }
-        for (; i < x.Length; i++) sum += (double)x[i] * x[i];
-        return sum;
     }
 }

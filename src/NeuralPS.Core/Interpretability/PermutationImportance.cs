@@ -64,7 +64,7 @@ public static class PermutationImportance
         return Enumerable.Range(0, n).Select(j => new FeatureImportance
         {
             Feature = data.FeatureNames[j], Importance = results[j].Mean, StdDev = results[j].StdDev,
-            Metric = metric, Baseline = baseline, Rank = rank[j],
+            Metric = metric, Baseline = baseline, Rank = rank[j], FeatureCount = n,
         }).ToArray();
     }
 

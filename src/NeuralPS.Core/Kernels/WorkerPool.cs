@@ -71,6 +71,12 @@ public sealed class WorkerPool : IDisposable
     internal ColumnSumsJob ColumnSumsJob => _columnSumsJob ??= new ColumnSumsJob();
     private ColumnSumsJob? _columnSumsJob;
 
+    /// <summary>The work items convolutions and poolings reuse.</summary>
+    internal Conv2DJob Conv2DJob => _conv2DJob ??= new Conv2DJob();
+    private Conv2DJob? _conv2DJob;
+    internal Pool2DJob Pool2DJob => _pool2DJob ??= new Pool2DJob();
+    private Pool2DJob? _pool2DJob;
+
     /// <summary>
     /// Scratch memory for one part, pinned and kept between calls (it grows only when a larger product first
     /// needs it). Only the thread running that part touches it during a call.

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using NeuralPS.Core.Onnx;
 
 namespace NeuralPS.Core.Layers;
 
@@ -7,8 +9,9 @@ namespace NeuralPS.Core.Layers;
 /// Batch normalization over the features: in training z = γ·(x − μ_B)/√(σ²_B + ε) + β with the batch's
 /// biased variance, and running = (1 − momentum)·running + momentum·batch (unbiased variance);
 /// at inference the running statistics are used. Parameters: γ [units] then β [units].
-/// State: running mean [units] then running variance [units].
+/// State: running mean [units] then running variance [units]. Shapes: x [rows, n] → z [rows, n].
 /// </summary>
+[LayerKind("BatchNorm")]
 public sealed class BatchNormLayer : Layer
 {
     /// <summary>A batch normalization layer with the given momentum and epsilon (PyTorch's defaults).</summary>
@@ -19,9 +22,6 @@ public sealed class BatchNormLayer : Layer
         Epsilon = epsilon;
     }
 
-    /// <inheritdoc />
-    public override string Kind => "BatchNorm";
-
     /// <summary>Weight of the newest batch in the running statistics.</summary>
     public float Momentum { get; }
 
@@ -31,11 +31,47 @@ public sealed class BatchNormLayer : Layer
     /// <inheritdoc />
     public override int ParameterCount => 2 * OutputSize;
 
-    internal void SetWidth(int width)
+    protected override int StateLength => 2 * OutputSize;
+
+    /// <summary>Running mean 0, running variance 1.</summary>
+    protected override void InitializeState(Span<float> state) => state[OutputSize..].Fill(1f);
+
+    internal override void SaveSettings(JsonObject settings)
     {
-        OutputSize = width;
-        State = new float[2 * width];
-        State.AsSpan(width).Fill(1f);
+        settings["Activation"] = Activation.ToString();
+        settings["Momentum"] = Momentum;
+        settings["Epsilon"] = Epsilon;
+    }
+
+    internal static Layer Load(JsonObject s) => new BatchNormLayer(LayerRegistry.Enum(s, "Activation", Activation.Linear),
+        LayerRegistry.Number(s, "Momentum", 0.1f), LayerRegistry.Number(s, "Epsilon", 1e-5f));
+
+    /// <summary>γ are the weights, β the biases.</summary>
+    internal override int? WeightCountForStatistics => OutputSize;
+
+    /// <summary>Inference form (training_mode = 0): y = γ·(x − running mean)/√(running var + ε) + β.</summary>
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input)
+    {
+        int n = OutputSize;
+        string scale = graph.Initializer($"{prefix}_gamma", parameters[..n], n);
+        string shift = graph.Initializer($"{prefix}_beta", parameters.Slice(n, n), n);
+        string mean = graph.Initializer($"{prefix}_running_mean", RunningMean, n);
+        string variance = graph.Initializer($"{prefix}_running_var", RunningVariance, n);
+        return graph.Node("BatchNormalization", prefix, new[] { input, scale, shift, mean, variance },
+            OnnxGraph.FloatAttribute("epsilon", Epsilon), OnnxGraph.FloatAttribute("momentum", 1f - Momentum), OnnxGraph.IntAttribute("training_mode", 0));
+    }
+
+    /// <summary>Inference form: an affine map per feature, dx = dz · γ/√(running variance + ε).</summary>
+    internal override void BackwardAtInference(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
+        Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
+    {
+        int n = OutputSize;
+        ReadOnlySpan<float> gamma = parameters[..n];
+        for (int j = 0; j < n; j++)
+        {
+            float scale = gamma[j] / MathF.Sqrt(RunningVariance[j] + Epsilon);
+            for (int r = 0; r < rows; r++) inputGradient[r * n + j] = dz[r * n + j] * scale;
+        }
     }
 
     /// <summary>The running mean.</summary>

@@ -1,30 +1,56 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
 using NeuralPS.Core.Kernels;
+using NeuralPS.Core.Onnx;
 
 namespace NeuralPS.Core.Layers;
 
 /// <summary>
 /// Fully connected: z = x·W + b, with W stored [inputs, units] row-major, then b [units].
-/// L1 and L2 penalties apply to W only.
+/// L1 and L2 penalties apply to W only. Shapes: x [rows, inputs] → z [rows, units].
 /// </summary>
+[LayerKind("Dense")]
 public sealed class DenseLayer : Layer
 {
     /// <summary>A dense layer of <paramref name="units"/> outputs.</summary>
     public DenseLayer(int units, Activation activation, Initializer initializer = Initializer.Auto, float l1 = 0, float l2 = 0)
     {
-        OutputSize = units;
+        Units = units;
         Activation = activation;
         Initializer = initializer;
         L1 = l1;
         L2 = l2;
     }
 
-    /// <inheritdoc />
-    public override string Kind => "Dense";
-
     /// <summary>Number of units (outputs).</summary>
-    public int Units => OutputSize;
+    public int Units { get; }
+
+    /// <summary>Every input row maps to <see cref="Units"/> outputs.</summary>
+    protected override Shape OutputShapeFor(Shape input) => new(Units);
+
+    internal override void SaveSettings(JsonObject settings)
+    {
+        settings["Units"] = Units;
+        settings["Activation"] = Activation.ToString();
+        settings["Initializer"] = Initializer.ToString();
+        settings["L1"] = L1;
+        settings["L2"] = L2;
+    }
+
+    internal static Layer Load(JsonObject s) => new DenseLayer(LayerRegistry.Number(s, "Units", 0), LayerRegistry.Enum(s, "Activation", Activation.Linear),
+        LayerRegistry.Enum(s, "Initializer", Initializer.Auto), LayerRegistry.Number(s, "L1", 0f), LayerRegistry.Number(s, "L2", 0f));
+
+    internal override int? WeightCountForStatistics => WeightCount;
+
+    /// <summary>Gemm: W is stored [inputs, units] row-major, exactly Gemm's B with transB = 0; then the bias [units] as C.</summary>
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input)
+    {
+        string weights = graph.Initializer($"{prefix}_W", parameters[..WeightCount], InputSize, Units);
+        string bias = graph.Initializer($"{prefix}_b", parameters.Slice(WeightCount, Units), Units);
+        return graph.Node("Gemm", prefix, new[] { input, weights, bias }, OnnxGraph.FloatAttribute("alpha", 1f),
+            OnnxGraph.FloatAttribute("beta", 1f), OnnxGraph.IntAttribute("transA", 0), OnnxGraph.IntAttribute("transB", 0));
+    }
 
     /// <summary>How the weights were initialized.</summary>
     public Initializer Initializer { get; }
@@ -39,7 +65,7 @@ public sealed class DenseLayer : Layer
     public int WeightCount => InputSize * OutputSize;
 
     /// <inheritdoc />
-    public override int ParameterCount => InputSize * OutputSize + OutputSize;
+    public override int ParameterCount => NetworkSize.ParameterCount((long)InputSize * OutputSize + OutputSize, this);
 
     internal override void Initialize(Span<float> parameters, RandomSource random)
     {
@@ -51,6 +77,20 @@ public sealed class DenseLayer : Layer
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
         => Forward(parameters, input, z, rows, context, relu: false);
+
+    /// <summary>A dense ReLU layer applies the ReLU in its product's epilogue: z and y are one buffer, and ReLU' reads y.</summary>
+    internal override bool FusesActivation => Activation == Activation.Relu;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal override void ForwardActivated(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z, Span<float> y,
+        int rows, bool training, Span<float> scratch, ExecutionContext context)
+    {
+        if (FusesActivation)
+            // Bias and ReLU in the product's epilogue, in the tiles each thread computes: no pass of its own.
+            Forward(parameters, input, y, rows, context, relu: true);
+        else
+            base.ForwardActivated(parameters, input, z, y, rows, training, scratch, context);
+    }
 
     /// <summary>
     /// z = x·W + b, then max(z, 0) when <paramref name="relu"/>: the bias (and ReLU) are applied in the product's
@@ -77,7 +117,7 @@ public sealed class DenseLayer : Layer
 
     /// <summary>Adds the penalty gradients to <paramref name="gradients"/> (this layer's slice) and returns the penalty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal double AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients)
+    internal override double AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients)
     {
         if (L1 == 0 && L2 == 0) return 0;
         double penalty = 0;
@@ -93,7 +133,7 @@ public sealed class DenseLayer : Layer
     }
 
     /// <summary>The penalty alone, for evaluation.</summary>
-    internal double Penalty(ReadOnlySpan<float> parameters)
+    internal override double Penalty(ReadOnlySpan<float> parameters)
     {
         if (L1 == 0 && L2 == 0) return 0;
         ReadOnlySpan<float> w = parameters[..WeightCount];

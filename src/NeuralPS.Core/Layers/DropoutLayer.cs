@@ -1,9 +1,14 @@
+using System.Text.Json.Nodes;
+using NeuralPS.Core.Onnx;
+
 namespace NeuralPS.Core.Layers;
 
 /// <summary>
 /// Inverted dropout: in training each input is zeroed with probability <see cref="Rate"/> and the rest scaled
 /// by 1/(1−rate); at inference it passes its input through. Masks come from the network's seeded stream.
+/// Shapes: x [rows, n] → z [rows, n]; scratch: the mask [rows, n].
 /// </summary>
+[LayerKind("Dropout")]
 public sealed class DropoutLayer : Layer
 {
     /// <summary>A dropout layer that drops a fraction <paramref name="rate"/> of its inputs.</summary>
@@ -15,13 +20,22 @@ public sealed class DropoutLayer : Layer
         Rate = rate;
     }
 
-    /// <inheritdoc />
-    public override string Kind => "Dropout";
-
     /// <summary>The fraction of inputs dropped in training.</summary>
     public float Rate { get; }
 
-    internal void SetWidth(int width) => OutputSize = width;
+    internal override void SaveSettings(JsonObject settings) => settings["Rate"] = Rate;
+
+    internal static Layer Load(JsonObject settings) => new DropoutLayer(LayerRegistry.Number(settings, "Rate", 0f));
+
+    internal override bool IsIdentityAtInference => true;
+
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input) =>
+        graph.Node("Identity", prefix, new[] { input });
+
+    /// <summary>The identity at inference: dx = dz.</summary>
+    internal override void BackwardAtInference(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
+        Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context) =>
+        dz[..(rows * OutputSize)].CopyTo(inputGradient);
 
     internal override int ScratchLength(int rows) => rows * OutputSize;
 

@@ -1,23 +1,42 @@
+using System.Text.Json.Nodes;
+using NeuralPS.Core.Onnx;
+
 namespace NeuralPS.Core.Layers;
 
 /// <summary>
 /// Standardizes each input feature with a mean and standard deviation learned from the training data the
 /// first time the network trains (or set explicitly). The statistics travel with the model, so a trained
-/// network takes raw inputs. State: mean [features] then standard deviation [features].
+/// network takes raw inputs. State: mean [features] then standard deviation [features]. It reads the raw inputs, so
+/// it is the first layer. Shapes: x [rows, n] → z [rows, n].
 /// </summary>
+[LayerKind("Normalization")]
 public sealed class NormalizationLayer : Layer
 {
-    /// <inheritdoc />
-    public override string Kind => "Normalization";
-
     /// <summary>True once the statistics have been learned or set.</summary>
     public bool IsAdapted { get; internal set; }
 
-    internal void SetWidth(int width)
+    protected override int StateLength => 2 * OutputSize;
+
+    /// <summary>Mean 0, standard deviation 1: the identity until adapted.</summary>
+    protected override void InitializeState(Span<float> state) => state[OutputSize..].Fill(1f);
+
+    internal override void SaveSettings(JsonObject settings) => settings["IsAdapted"] = IsAdapted;
+
+    internal static Layer Load(JsonObject settings) =>
+        new NormalizationLayer { IsAdapted = settings["IsAdapted"] is JsonNode adapted && adapted.GetValue<bool>() };
+
+    internal override bool MustBeFirst => true;
+
+    /// <inheritdoc />
+    public override bool NeedsAdapting => !IsAdapted;
+
+    /// <summary>Sub and Div by the learned statistics.</summary>
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input)
     {
-        OutputSize = width;
-        State = new float[2 * width];
-        State.AsSpan(width).Fill(1f);
+        string mean = graph.Initializer($"{prefix}_mean", Mean, OutputSize);
+        string std = graph.Initializer($"{prefix}_std", StandardDeviation, OutputSize);
+        string centered = graph.Node("Sub", $"{prefix}_sub", new[] { input, mean });
+        return graph.Node("Div", $"{prefix}_div", new[] { centered, std });
     }
 
     /// <summary>The learned mean of each feature.</summary>
@@ -27,7 +46,7 @@ public sealed class NormalizationLayer : Layer
     public ReadOnlySpan<float> StandardDeviation => State.AsSpan(OutputSize, OutputSize);
 
     /// <summary>Learns mean and standard deviation from [rows, width] data, in double precision.</summary>
-    public void Adapt(ReadOnlySpan<float> data, int rows)
+    public override void Adapt(ReadOnlySpan<float> data, int rows)
     {
         int n = OutputSize;
         for (int j = 0; j < n; j++)

@@ -7,9 +7,9 @@ using NeuralPS.Core.Onnx.Proto;
 namespace NeuralPS.Core.Onnx;
 
 /// <summary>
-/// Writes a network as an ONNX model (IR version 8, opset 17) in its inference form: dense layers as Gemm, the
-/// normalization layer as Sub and Div, batch normalization as BatchNormalization with the running statistics,
-/// dropout as Identity, and every activation either as its ONNX operator or composed from operators (GELU through
+/// Writes a network as an ONNX model (IR version 8, opset 17) in its inference form: each layer writes its own nodes
+/// (<see cref="Layer.ToOnnx"/>: dense layers as Gemm, the normalization layer as Sub and Div, batch normalization as
+/// BatchNormalization with the running statistics, dropout as Identity), and every activation either as its ONNX operator or composed from operators (GELU through
 /// Erf, swish as x·Sigmoid(x)). The input is named <c>input</c>, shaped [N, features] with a dynamic batch
 /// dimension; the output is <c>output</c>, [N, outputs]. The model's name, class names and feature names travel in
 /// metadata_props.
@@ -54,7 +54,7 @@ public static class OnnxExporter
         Check(network);
         var graph = new GraphProto { Name = string.IsNullOrWhiteSpace(network.Name) ? "network" : network.Name };
         graph.Input.Add(TensorValue(InputName, network.InputSize));
-        var builder = new GraphBuilder(graph);
+        var builder = new OnnxGraph(graph);
 
         string current = InputName;
         for (int i = 0; i < network.Layers.Count; i++)
@@ -62,14 +62,7 @@ public static class OnnxExporter
             Layer layer = network.Layers[i];
             string prefix = $"layer{i + 1}_{layer.Kind.ToLowerInvariant()}";
             ReadOnlySpan<float> parameters = network.ParametersOf(layer);
-            current = layer switch
-            {
-                DenseLayer dense => Dense(builder, prefix, dense, parameters, current),
-                NormalizationLayer normalization => Normalization(builder, prefix, normalization, current),
-                BatchNormLayer batchNorm => BatchNorm(builder, prefix, batchNorm, parameters, current),
-                DropoutLayer => builder.Node("Identity", prefix, new[] { current }),
-                _ => throw Unsupported($"layer {i + 1} is a {layer.Kind} layer, which the ONNX exporter does not know."),
-            };
+            current = layer.ToOnnx(builder, prefix, parameters, current);
             current = ActivationNodes(builder, $"{prefix}_{layer.Activation.ToString().ToLowerInvariant()}", layer.Activation, current);
         }
         // The last node writes the graph's output under its public name.
@@ -108,12 +101,10 @@ public static class OnnxExporter
         for (int i = 0; i < network.Layers.Count; i++)
         {
             Layer layer = network.Layers[i];
-            if (layer is not (DenseLayer or NormalizationLayer or BatchNormLayer or DropoutLayer))
-                throw Unsupported($"layer {i + 1} is a {layer.Kind} layer, which the ONNX exporter does not know.");
             if (!Enum.IsDefined(layer.Activation))
                 throw Unsupported($"layer {i + 1} has the activation {layer.Activation}, which the ONNX exporter does not know.");
             if (layer.Activation == Activation.Softmax && i < network.Layers.Count - 1 &&
-                network.Layers.Skip(i + 1).Any(l => l is not DropoutLayer))
+                network.Layers.Skip(i + 1).Any(l => !l.IsIdentityAtInference))
                 throw Unsupported($"layer {i + 1} has a softmax activation, which only the output layer may have.");
             foreach (float value in network.ParametersOf(layer))
                 if (!float.IsFinite(value))
@@ -127,40 +118,10 @@ public static class OnnxExporter
         }
     }
 
-    private static NeuralPSException Unsupported(string why) =>
-        new("OnnxUnsupported", ErrorKind.InvalidOperation, $"Cannot export to ONNX: {why}");
-
-    private static string Dense(GraphBuilder builder, string prefix, DenseLayer layer, ReadOnlySpan<float> parameters, string input)
-    {
-        // W is stored [inputs, units] row-major, exactly Gemm's B with transB = 0; then the bias [units] as C.
-        string weights = builder.Initializer($"{prefix}_W", parameters[..layer.WeightCount], layer.InputSize, layer.Units);
-        string bias = builder.Initializer($"{prefix}_b", parameters.Slice(layer.WeightCount, layer.Units), layer.Units);
-        return builder.Node("Gemm", prefix, new[] { input, weights, bias },
-            FloatAttribute("alpha", 1f), FloatAttribute("beta", 1f), IntAttribute("transA", 0), IntAttribute("transB", 0));
-    }
-
-    private static string Normalization(GraphBuilder builder, string prefix, NormalizationLayer layer, string input)
-    {
-        string mean = builder.Initializer($"{prefix}_mean", layer.Mean, layer.OutputSize);
-        string std = builder.Initializer($"{prefix}_std", layer.StandardDeviation, layer.OutputSize);
-        string centered = builder.Node("Sub", $"{prefix}_sub", new[] { input, mean });
-        return builder.Node("Div", $"{prefix}_div", new[] { centered, std });
-    }
-
-    private static string BatchNorm(GraphBuilder builder, string prefix, BatchNormLayer layer, ReadOnlySpan<float> parameters, string input)
-    {
-        int n = layer.OutputSize;
-        string scale = builder.Initializer($"{prefix}_gamma", parameters[..n], n);
-        string shift = builder.Initializer($"{prefix}_beta", parameters.Slice(n, n), n);
-        string mean = builder.Initializer($"{prefix}_running_mean", layer.RunningMean, n);
-        string variance = builder.Initializer($"{prefix}_running_var", layer.RunningVariance, n);
-        // Inference form (training_mode = 0): y = γ·(x − running mean)/√(running var + ε) + β.
-        return builder.Node("BatchNormalization", prefix, new[] { input, scale, shift, mean, variance },
-            FloatAttribute("epsilon", layer.Epsilon), FloatAttribute("momentum", 1f - layer.Momentum), IntAttribute("training_mode", 0));
-    }
+    private static NeuralPSException Unsupported(string why) => OnnxGraph.Unsupported(why);
 
     /// <summary>The activation's nodes after <paramref name="input"/>; returns the name of their output.</summary>
-    private static string ActivationNodes(GraphBuilder builder, string prefix, Activation activation, string input)
+    private static string ActivationNodes(OnnxGraph builder, string prefix, Activation activation, string input)
     {
         switch (activation)
         {
@@ -169,10 +130,10 @@ public static class OnnxExporter
             case Activation.Tanh: return builder.Node("Tanh", prefix, new[] { input });
             case Activation.Relu: return builder.Node("Relu", prefix, new[] { input });
             case Activation.LeakyRelu:
-                return builder.Node("LeakyRelu", prefix, new[] { input }, FloatAttribute("alpha", ActivationFunctions.LeakySlope));
-            case Activation.Elu: return builder.Node("Elu", prefix, new[] { input }, FloatAttribute("alpha", 1f));
+                return builder.Node("LeakyRelu", prefix, new[] { input }, OnnxGraph.FloatAttribute("alpha", ActivationFunctions.LeakySlope));
+            case Activation.Elu: return builder.Node("Elu", prefix, new[] { input }, OnnxGraph.FloatAttribute("alpha", 1f));
             case Activation.Softplus: return builder.Node("Softplus", prefix, new[] { input });
-            case Activation.Softmax: return builder.Node("Softmax", prefix, new[] { input }, IntAttribute("axis", 1));
+            case Activation.Softmax: return builder.Node("Softmax", prefix, new[] { input }, OnnxGraph.IntAttribute("axis", 1));
             case Activation.Swish:
             {
                 // x·σ(x)
@@ -208,45 +169,6 @@ public static class OnnxExporter
         };
     }
 
-    private static AttributeProto FloatAttribute(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    private static AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
     private static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-
-    /// <summary>Appends nodes and initializers to a graph, naming each node's single output after the node.</summary>
-    private sealed class GraphBuilder
-    {
-        private readonly GraphProto _graph;
-
-        public GraphBuilder(GraphProto graph) => _graph = graph;
-
-        public string Node(string opType, string name, string[] inputs, params AttributeProto[] attributes)
-        {
-            var node = new NodeProto { OpType = opType, Name = name };
-            node.Input.AddRange(inputs);
-            node.Output.Add(name);
-            node.Attribute.AddRange(attributes);
-            _graph.Node.Add(node);
-            return name;
-        }
-
-        public string Initializer(string name, ReadOnlySpan<float> values, params long[] dims)
-        {
-            var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-            tensor.Dims.AddRange(dims);
-            // raw_data is little-endian IEEE 754, as the ONNX specification requires.
-            var bytes = new byte[values.Length * sizeof(float)];
-            for (int i = 0; i < values.Length; i++)
-                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-            tensor.RawData = ByteString.CopyFrom(bytes);
-            _graph.Initializer.Add(tensor);
-            return name;
-        }
-
-        public string Scalar(string name, float value) => Initializer(name, new[] { value });
-    }
 }

@@ -15,19 +15,21 @@ public enum OptimizerKind
     AdamW,
     /// <summary>Adam with Nesterov momentum (PyTorch's NAdam, with momentum decay).</summary>
     Nadam,
-    /// <summary>Limited-memory BFGS on the full batch (Math.NET's minimizer).</summary>
+    /// <summary>Limited-memory BFGS on the full batch (PyTorch's algorithm, with a strong-Wolfe line search that starts at the learning rate).</summary>
     Lbfgs,
 }
 
 /// <summary>
-/// Everything that defines an optimizer, with PyTorch's defaults. This is exactly what a model file saves.
+/// Everything that defines an optimizer, with every default (PyTorch's): the one place a default lives. The C# API
+/// and Set-Optimizer both start from <c>new OptimizerSettings()</c> (the cmdlet only maps the parameters it is given
+/// onto it). This and the optimizer's state are exactly what a model file saves of the optimizer.
 /// </summary>
 public sealed record OptimizerSettings
 {
     /// <summary>Which optimizer.</summary>
     public OptimizerKind Kind { get; init; } = OptimizerKind.Adam;
 
-    /// <summary>Step size (before any schedule). NaN means the optimizer's default.</summary>
+    /// <summary>Step size before any schedule (the schedule's base rate). NaN means the optimizer's default.</summary>
     public double LearningRate { get; init; } = double.NaN;
 
     /// <summary>SGD and RMSprop momentum.</summary>
@@ -63,7 +65,7 @@ public sealed record OptimizerSettings
     /// <summary>NAdam: momentum decay.</summary>
     public double MomentumDecay { get; init; } = 0.004;
 
-    /// <summary>L-BFGS: iterations per epoch.</summary>
+    /// <summary>L-BFGS: iterations per epoch (PyTorch's max_iter).</summary>
     public int MaxIterations { get; init; } = 20;
 
     /// <summary>Clip gradients whose global L2 norm exceeds this (0: off).</summary>
@@ -127,8 +129,11 @@ public sealed record ScheduleSettings
     /// <summary>Step: epochs between decays.</summary>
     public int StepSize { get; init; } = 10;
 
-    /// <summary>Step and Exponential: the decay factor.</summary>
-    public double Gamma { get; init; } = 0.1;
+    /// <summary>Step and Exponential: the decay factor. NaN means the schedule's default (Step 0.1, Exponential 0.95).</summary>
+    public double Gamma { get; init; } = double.NaN;
+
+    /// <summary>Gamma with the default filled in.</summary>
+    public double EffectiveGamma => !double.IsNaN(Gamma) ? Gamma : Kind == ScheduleKind.Exponential ? 0.95 : 0.1;
 
     /// <summary>Cosine: the period in epochs (0: the number of epochs trained).</summary>
     public int TMax { get; init; }
@@ -141,4 +146,18 @@ public sealed record ScheduleSettings
 
     /// <summary>ReduceOnPlateau: epochs without improvement before reducing.</summary>
     public int Patience { get; init; } = 10;
+
+    /// <summary>The schedule in a few words, with the settings it uses: "Step(every 10, x0.5)".</summary>
+    public override string ToString()
+    {
+        string Number(double value) => value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return Kind switch
+        {
+            ScheduleKind.Step => $"Step(every {StepSize}, x{Number(EffectiveGamma)})",
+            ScheduleKind.Exponential => $"Exponential(x{Number(EffectiveGamma)})",
+            ScheduleKind.Cosine => $"Cosine(over {(TMax > 0 ? TMax.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the run")}, down to {Number(MinLearningRate)})",
+            ScheduleKind.ReduceOnPlateau => $"ReduceOnPlateau(x{Number(Factor)} after {Patience} without improvement, down to {Number(MinLearningRate)})",
+            _ => "Constant",
+        };
+    }
 }

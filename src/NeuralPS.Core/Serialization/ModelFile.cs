@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
@@ -12,14 +13,17 @@ namespace NeuralPS.Core.Serialization;
 
 /// <summary>
 /// The NeuralPS model file: everything needed to predict with a network and to go on training it exactly where it
-/// stopped (architecture, weights, layer state, optimizer settings and state, random streams, encoding, class and
-/// feature names, history).
+/// stopped: the model (architecture, weights, layer state, encoding, class and feature names, history) and, as one
+/// section, its training state (the optimizer's configuration and state, schedule position included, and the random
+/// streams).
 /// <code>
 /// offset 0   8 bytes   magic 89 'N' 'P' 'S' 'M' 0D 0A 1A (PNG-style: catches text-mode transfers)
 ///        8   uint32    format number (little-endian), <see cref="FormatVersion"/>
 ///       12   int64     payload length P
 ///       20   P bytes   payload: int32 length + UTF-8 JSON metadata, then int32 count of float blocks,
 ///                      each int32 length + little-endian float32 values (parameters, layer states, optimizer buffers)
+///                      Format 2 keeps the training state in the metadata's "Training" section; format 1 (read, never
+///                      written) had the optimizer and random streams at the top level and no schedule position.
 ///   20 + P   32 bytes  SHA-256 of the payload
 /// </code>
 /// Any file that is not exactly this is refused with <c>ModelFileCorrupt</c> (or <c>ModelFileVersion</c> for a
@@ -27,14 +31,17 @@ namespace NeuralPS.Core.Serialization;
 /// </summary>
 public static class ModelFile
 {
-    /// <summary>The format this version writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format this version writes.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The oldest format this version reads.</summary>
+    public const int OldestFormatVersion = 1;
 
     /// <summary>The usual file extension.</summary>
     public const string Extension = ".npsm";
 
-    private static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'M', 0x0D, 0x0A, 0x1A };
-    private const int HeaderLength = 20, ChecksumLength = 32;
+    internal static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'M', 0x0D, 0x0A, 0x1A };
+    internal const int HeaderLength = 20, ChecksumLength = 32;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -61,21 +68,14 @@ public static class ModelFile
     public static Network Read(string path)
     {
         path = Path.GetFullPath(path);
-        if (!File.Exists(path))
-            throw new NeuralPSException("FileNotFound", ErrorKind.NotFound, $"Cannot find the model file '{path}'.", path);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new NeuralPSException("ModelFileReadFailed", ErrorKind.InvalidOperation, $"Cannot read '{path}': {e.Message}", path, e);
-        }
-        return FromBytes(bytes, path);
+        return FromBytes(ModelFileHeader.ReadFile(path), path); // the header is checked before the rest is read
     }
 
     /// <summary>The file's bytes for a network.</summary>
     public static byte[] ToBytes(Network network)
     {
-        Optimizer? optimizer = network.Optimizer;
+        TrainingState training = TrainingState.Of(network);
+        Optimizer? optimizer = training.Optimizer;
         float[][] optimizerBuffers = optimizer?.StateBuffers ?? Array.Empty<float[]>();
         var meta = new ModelMetadata
         {
@@ -84,16 +84,23 @@ public static class ModelFile
             InputSize = network.InputSize,
             Seed = network.Seed,
             LossOverride = network.LossOverride,
-            Optimizer = network.OptimizerSettings,
-            OptimizerState = optimizer is null ? null : new OptimizerState { StepCount = optimizer.StepCount, Buffers = optimizerBuffers.Length },
-            Layers = network.Layers.Select(LayerSpec.From).ToArray(),
+            Layers = network.Layers.Select(LayerRegistry.Save).ToArray(),
             FeatureNames = network.FeatureNames,
             ClassNames = network.ClassNames,
             Encoding = network.FeatureEncoding,
+            InputMean = network.InputMean,
             ImageFormat = network.ImageFormat,
             History = network.History.ToArray(),
-            TrainingRandom = network.TrainingRandom.GetState(),
-            DropoutRandom = network.DropoutRandom.GetState(),
+            Training = new TrainingSection
+            {
+                Optimizer = training.OptimizerSettings,
+                OptimizerState = optimizer is null ? null : new OptimizerState
+                {
+                    StepCount = optimizer.StepCount, Schedule = optimizer.Schedule.Position, Buffers = optimizerBuffers.Length,
+                },
+                TrainingRandom = training.TrainingRandom.GetState(),
+                DropoutRandom = training.DropoutRandom.GetState(),
+            },
         };
         var blocks = new List<float[]> { network.Parameters };
         blocks.AddRange(network.Layers.Select(l => l.State));
@@ -124,6 +131,7 @@ public static class ModelFile
     /// <summary>A network from a file's bytes; <paramref name="source"/> names the file in messages.</summary>
     public static Network FromBytes(byte[] bytes, string source = "the model file")
     {
+        ModelFileHeader.Check(bytes.AsSpan(0, Math.Min(bytes.Length, HeaderLength)), bytes.Length, source);
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
             if (source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(bytes))
@@ -136,11 +144,11 @@ public static class ModelFile
         if (bytes.Length < HeaderLength + ChecksumLength)
             throw Corrupt(source, $"it is truncated ({bytes.Length} bytes, not even a whole header)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        if (version != FormatVersion)
+        if (version < OldestFormatVersion || version > FormatVersion)
             throw new NeuralPSException("ModelFileVersion", ErrorKind.InvalidFile,
                 version > FormatVersion
-                    ? $"'{source}' has model format {version}, newer than this NeuralPS reads (format {FormatVersion}). Update NeuralPS to read it."
-                    : $"'{source}' has model format {version}, which no NeuralPS ever wrote (this one reads format {FormatVersion}). The file is damaged.",
+                    ? $"'{source}' has model format {version}, newer than this NeuralPS reads (formats {OldestFormatVersion} to {FormatVersion}). Update NeuralPS to read it."
+                    : $"'{source}' has model format {version}, which no NeuralPS ever wrote (this one reads formats {OldestFormatVersion} to {FormatVersion}). The file is damaged.",
                 source);
         long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(12));
         long expected = HeaderLength + payloadLength + ChecksumLength;
@@ -155,7 +163,7 @@ public static class ModelFile
             throw Corrupt(source, "its checksum does not match its contents (the file was changed or damaged after it was written)");
         try
         {
-            return Restore(payload, source);
+            return Restore(payload, (int)version, source);
         }
         catch (Exception e) when (e is not NeuralPSException { ErrorId: "ModelFileCorrupt" })
         {
@@ -164,14 +172,17 @@ public static class ModelFile
         }
     }
 
-    private static Network Restore(ReadOnlySpan<byte> payload, string source)
+    private static Network Restore(ReadOnlySpan<byte> payload, int version, string source)
     {
         var reader = new PayloadReader(payload, source);
         int jsonLength = reader.Int32();
         ModelMetadata meta = JsonSerializer.Deserialize<ModelMetadata>(reader.Bytes(jsonLength), Json)
             ?? throw Corrupt(source, "its metadata is empty");
+        TrainingSection training = version >= 2
+            ? meta.Training ?? throw Corrupt(source, "its training section is missing")
+            : meta.TrainingOfFormat1();
         int blockCount = reader.Int32();
-        if (blockCount < 1 || blockCount > 1 + meta.Layers.Length + (meta.OptimizerState?.Buffers ?? 0))
+        if (blockCount < 1 || blockCount > 1 + meta.Layers.Length + (training.OptimizerState?.Buffers ?? 0))
             throw Corrupt(source, $"it holds {blockCount} blocks of numbers, which does not fit its {meta.Layers.Length} layers");
         var blocks = new float[blockCount][];
         for (int i = 0; i < blockCount; i++) blocks[i] = reader.Floats(reader.Int32());
@@ -183,9 +194,10 @@ public static class ModelFile
             FeatureNames = meta.FeatureNames,
             ClassNames = meta.ClassNames,
             FeatureEncoding = meta.Encoding,
+            InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
         };
-        foreach (LayerSpec layer in meta.Layers) network.Add(layer.Create());
+        foreach (JsonObject layer in meta.Layers) network.Add(LayerRegistry.Load(layer));
         network.SetParameters(blocks[0]);
         for (int i = 0; i < meta.Layers.Length; i++)
         {
@@ -194,33 +206,41 @@ public static class ModelFile
             if (state.Length != layer.State.Length)
                 throw Corrupt(source, $"layer {i + 1} ({layer.Kind}) has {state.Length} state values instead of {layer.State.Length}");
             state.CopyTo(layer.State, 0);
-            if (layer is NormalizationLayer normalization) normalization.IsAdapted = meta.Layers[i].IsAdapted;
         }
-        network.OptimizerSettings = meta.Optimizer ?? new OptimizerSettings();
-        if (meta.OptimizerState is OptimizerState saved)
-        {
-            Optimizer optimizer = Optimizer.Create(network.OptimizerSettings, network.ParameterCount);
-            float[][] buffers = optimizer.StateBuffers;
-            if (saved.Buffers != buffers.Length || blocks.Length != 1 + meta.Layers.Length + buffers.Length)
-                throw Corrupt(source, $"its optimizer state has {saved.Buffers} buffers where {network.OptimizerSettings.Kind} keeps {buffers.Length}");
-            for (int b = 0; b < buffers.Length; b++)
-            {
-                float[] values = blocks[1 + meta.Layers.Length + b];
-                if (values.Length != buffers[b].Length)
-                    throw Corrupt(source, $"optimizer buffer {b + 1} has {values.Length} values instead of {buffers[b].Length}");
-                values.CopyTo(buffers[b], 0);
-            }
-            optimizer.RestoreStepCount(saved.StepCount);
-            network.Optimizer = optimizer;
-        }
-        network.TrainingRandom = new RandomSource(meta.TrainingRandom);
-        network.DropoutRandom = new RandomSource(meta.DropoutRandom);
         network.History.AddRange(meta.History);
+        RestoreTraining(network, training, blocks.AsSpan(1 + meta.Layers.Length), source);
         if (network.FeatureEncoding is FeatureEncoding encoding && encoding.FeatureCount != network.InputSize)
             throw Corrupt(source, $"its encoding makes {encoding.FeatureCount} features for a network of {network.InputSize} inputs");
+        if (network.InputMean is float[] mean && mean.Length != network.InputSize)
+            throw Corrupt(source, $"its input mean has {mean.Length} values for a network of {network.InputSize} inputs");
         if (network.ImageFormat is ImageFormat image && (image.Height < 1 || image.Width < 1 || image.FeatureCount != network.InputSize))
             throw Corrupt(source, $"its pictures of {image} make {image.FeatureCount} inputs for a network of {network.InputSize}");
         return network;
+    }
+
+    /// <summary>Puts the training section back: the optimizer (configuration, schedule position, step count, slots) and the random streams.</summary>
+    private static void RestoreTraining(Network network, TrainingSection saved, ReadOnlySpan<float[]> buffers, string source)
+    {
+        TrainingState training = TrainingState.Of(network);
+        training.OptimizerSettings = saved.Optimizer ?? new OptimizerSettings();
+        if (saved.OptimizerState is OptimizerState state)
+        {
+            if (buffers.Length != state.Buffers)
+                throw Corrupt(source, $"its optimizer state claims {state.Buffers} buffers but {buffers.Length} follow the layers");
+            Optimizer optimizer = training.EnsureOptimizer();
+            if (optimizer.RestoreBuffers(buffers.ToArray()) is string why)
+                throw Corrupt(source, $"its optimizer state does not fit {training.OptimizerSettings.Kind}: {why}");
+            optimizer.RestoreStepCount(state.StepCount);
+            optimizer.RestoreSchedule(state.Schedule ?? new SchedulePosition
+            {
+                // Format 1 kept no position: its schedules counted the epochs of the history (the optimizer set before training).
+                Epoch = network.History.Count,
+                PlateauRate = training.OptimizerSettings.EffectiveLearningRate,
+            });
+        }
+        else if (buffers.Length != 0) throw Corrupt(source, $"it holds {buffers.Length} optimizer buffers but no optimizer state");
+        training.TrainingRandom = new RandomSource(saved.TrainingRandom);
+        training.DropoutRandom = new RandomSource(saved.DropoutRandom);
     }
 
     /// <summary>True when the bytes parse as an ONNX ModelProto with a version, a graph and an opset.</summary>
@@ -237,7 +257,7 @@ public static class ModelFile
         }
     }
 
-    private static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
+    internal static NeuralPSException Corrupt(string source, string why, Exception? inner = null) =>
         new("ModelFileCorrupt", ErrorKind.InvalidFile,
             $"'{source}' cannot be read as a NeuralPS model: {why}. Export the network again, or restore the file from a copy.", source, inner);
 
@@ -298,55 +318,45 @@ internal sealed class ModelMetadata
     public int InputSize { get; set; }
     public long Seed { get; set; }
     public LossKind? LossOverride { get; set; }
-    public OptimizerSettings? Optimizer { get; set; }
-    public OptimizerState? OptimizerState { get; set; }
-    public LayerSpec[] Layers { get; set; } = Array.Empty<LayerSpec>();
+    public JsonObject[] Layers { get; set; } = Array.Empty<JsonObject>(); // each layer's kind and settings (LayerRegistry)
     public string[]? FeatureNames { get; set; }
     public string[]? ClassNames { get; set; }
     public FeatureEncoding? Encoding { get; set; }
+    /// <summary>Optional (older files have none): the mean of each input over the first training data.</summary>
+    public float[]? InputMean { get; set; }
     /// <summary>Optional (older files have none): how picture files become inputs.</summary>
     public ImageFormat? ImageFormat { get; set; }
     public EpochResult[] History { get; set; } = Array.Empty<EpochResult>();
+    public TrainingSection? Training { get; set; }
+
+    // Format 1 kept the training state at the top level; read, never written.
+    public OptimizerSettings? Optimizer { get; set; }
+    public OptimizerState? OptimizerState { get; set; }
+    public ulong[]? TrainingRandom { get; set; }
+    public ulong[]? DropoutRandom { get; set; }
+
+    public TrainingSection TrainingOfFormat1() => new()
+    {
+        Optimizer = Optimizer,
+        OptimizerState = OptimizerState,
+        TrainingRandom = TrainingRandom ?? Array.Empty<ulong>(),
+        DropoutRandom = DropoutRandom ?? Array.Empty<ulong>(),
+    };
+}
+
+/// <summary>The training state: the optimizer's configuration and where it stands, and the random streams.</summary>
+internal sealed class TrainingSection
+{
+    public OptimizerSettings? Optimizer { get; set; }
+    public OptimizerState? OptimizerState { get; set; }
     public ulong[] TrainingRandom { get; set; } = Array.Empty<ulong>();
     public ulong[] DropoutRandom { get; set; } = Array.Empty<ulong>();
 }
 
-/// <summary>Where the optimizer was: its step count and how many state buffers follow the layer states.</summary>
+/// <summary>Where the optimizer was: its step count, its schedule's position and how many state buffers follow the layer states.</summary>
 internal sealed class OptimizerState
 {
     public long StepCount { get; set; }
+    public SchedulePosition? Schedule { get; set; }
     public int Buffers { get; set; }
-}
-
-/// <summary>A layer's kind and settings: enough to rebuild it (its numbers are in the float blocks).</summary>
-internal sealed class LayerSpec
-{
-    public string Kind { get; set; } = "";
-    public int Units { get; set; }
-    public Activation Activation { get; set; }
-    public Initializer Initializer { get; set; }
-    public float L1 { get; set; }
-    public float L2 { get; set; }
-    public float Rate { get; set; }
-    public float Momentum { get; set; }
-    public float Epsilon { get; set; }
-    public bool IsAdapted { get; set; }
-
-    public static LayerSpec From(Layer layer) => layer switch
-    {
-        DenseLayer d => new LayerSpec { Kind = d.Kind, Units = d.Units, Activation = d.Activation, Initializer = d.Initializer, L1 = d.L1, L2 = d.L2 },
-        DropoutLayer d => new LayerSpec { Kind = d.Kind, Units = d.OutputSize, Rate = d.Rate },
-        BatchNormLayer b => new LayerSpec { Kind = b.Kind, Units = b.OutputSize, Activation = b.Activation, Momentum = b.Momentum, Epsilon = b.Epsilon },
-        NormalizationLayer n => new LayerSpec { Kind = n.Kind, Units = n.OutputSize, IsAdapted = n.IsAdapted },
-        _ => throw new NeuralPSException("UnsupportedLayer", ErrorKind.InvalidOperation, $"A {layer.Kind} layer cannot be saved in a model file yet.", layer),
-    };
-
-    public Layer Create() => Kind switch
-    {
-        "Dense" => new DenseLayer(Units, Activation, Initializer, L1, L2),
-        "Dropout" => new DropoutLayer(Rate),
-        "BatchNorm" => new BatchNormLayer(Activation, Momentum, Epsilon),
-        "Normalization" => new NormalizationLayer(),
-        _ => throw new InvalidDataException($"unknown layer kind '{Kind}'"),
-    };
 }

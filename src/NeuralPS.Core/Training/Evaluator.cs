@@ -28,8 +28,8 @@ public static class Evaluator
                 $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);
         // Data made apart from the training data (another CSV, columns in another order) can fit by shape and still
         // mean something else: catch the two silent cases, classes in another order and features in another order.
-        if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses &&
-            classes.Length == dataClasses.Length && !classes.SequenceEqual(dataClasses))
+        // (Classes that differ in number too: a binary network's [a, b] against data made with only b would read b as a.)
+        if (network.ClassNames is string[] classes && data.ClassNames is string[] dataClasses && !classes.SequenceEqual(dataClasses))
             throw new NeuralPSException("ClassMismatch", ErrorKind.InvalidData,
                 $"The network's classes are {string.Join(", ", classes.Take(10))} but the {what}'s are {string.Join(", ", dataClasses.Take(10))}. " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding.", data);
@@ -39,8 +39,13 @@ public static class Evaluator
                 $"The {what} has the network's features in another order ({string.Join(", ", data.FeatureNames.Take(8))} instead of {string.Join(", ", names.Take(8))}). " +
                 "Make the data with the network's encoding: ConvertTo-Dataset (or Import-Dataset) -Encoding $net.FeatureEncoding, or -Feature in the network's order.", data);
         int outputs = network.OutputSize;
+        if (network.OutputActivation == Activation.Softmax && outputs == 1) throw SoftmaxOverOneUnit(network);
         if (data.Task == DatasetTask.Classification)
         {
+            if (data.ClassCount < 2)
+                throw new NeuralPSException("OneClass", ErrorKind.InvalidData,
+                    $"The {what} has only one class ('{data.ClassNames![0]}'): there is nothing to tell apart, so no classifier " +
+                    $"learns from it. Check {(data.LabelName is string label ? $"the label column ('{label}')" : "the labels")}, or add rows of the other classes.", data);
             bool binary = outputs == 1 && data.ClassCount <= 2;
             if (!binary && outputs != data.ClassCount)
                 throw new NeuralPSException("ShapeMismatch", ErrorKind.InvalidData,
@@ -91,6 +96,13 @@ public static class Evaluator
                 $"Make the last layer {fix}, or choose the loss on purpose: Set-Loss MeanSquaredError.", network);
         }
     }
+
+    /// <summary>The error for a softmax output of one unit, whose one probability is always 1.</summary>
+    public static NeuralPSException SoftmaxOverOneUnit(object? target) =>
+        new("SoftmaxOneUnit", ErrorKind.InvalidArgument,
+            "A softmax over one unit always outputs 1, so it can neither learn nor tell classes apart. For two classes " +
+            "use Add-DenseLayer 1 -Activation Sigmoid; for more, one softmax unit per class (Add-DenseLayer 3 -Activation " +
+            "Softmax for three); for a number, a linear output (Add-DenseLayer 1).", target);
 
     /// <summary>Whether accuracy means something for this network and data.</summary>
     public static bool HasAccuracy(Network network, Dataset data) =>

@@ -14,6 +14,7 @@ namespace NeuralPS.Core.Training;
 public sealed class Trainer
 {
     private readonly Network _network;
+    private readonly TrainingState _state;
     private readonly Dataset _train;
     private readonly Dataset? _validation;
     private readonly TrainingOptions _options;
@@ -27,6 +28,7 @@ public sealed class Trainer
     public Trainer(Network network, Dataset train, Dataset? validation, TrainingOptions options, CancellationToken cancellation = default)
     {
         _network = network;
+        _state = TrainingState.Of(network);
         _options = options;
         if (options.Epochs < 1)
             throw new NeuralPSException("InvalidEpochs", ErrorKind.InvalidArgument, $"Epochs must be at least 1; {options.Epochs} was given.");
@@ -35,7 +37,7 @@ public sealed class Trainer
         Evaluator.EnsureTrainable(network, train);
         if (options.Communicator is { } communicator)
         {
-            if (network.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
+            if (_state.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
                 throw new NeuralPSException("DistributedNotSupported", ErrorKind.InvalidOperation,
                     "L-BFGS cannot train with -Distributed: it runs full-batch line searches that NeuralPS does not split across ranks. " +
                     "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train L-BFGS in one process without -Distributed.");
@@ -79,26 +81,102 @@ public sealed class Trainer
         if (_options.ThreadCount is int threads) net.ThreadCount = threads;
         if (_options.Seed is long seed)
         {
-            net.TrainingRandom = new RandomSource(RandomSource.Derive(seed, 1_000));
-            net.DropoutRandom = new RandomSource(RandomSource.Derive(seed, 2_000));
+            _state.TrainingRandom = new RandomSource(RandomSource.Derive(seed, 1_000));
+            _state.DropoutRandom = new RandomSource(RandomSource.Derive(seed, 2_000));
         }
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
         net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
-        if (_options.Normalize) net.InsertNormalizationLayer();
-        if (net.Layers[0] is NormalizationLayer { IsAdapted: false } normalization)
-            normalization.Adapt(_train.Features, _train.Rows);
+        net.InputMean ??= _train.FeatureMeans();
+        if (_options.Normalize) net.InsertFirst(new NormalizationLayer());
+        if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows);
 
-        return net.OptimizerSettings.Kind == OptimizerKind.Lbfgs ? RunLbfgs(cancellation) : RunMiniBatches(cancellation);
+        Optimizer optimizer = _state.EnsureOptimizer();
+        return optimizer is LbfgsOptimizer lbfgs ? RunFullBatch(lbfgs, cancellation) : RunMiniBatches(cancellation);
     }
 
-    private IEnumerable<EpochResult> RunLbfgs(CancellationToken cancellation)
+    /// <summary>
+    /// The workspace for this run: large enough for the validation passes too, which take up to Evaluator.Chunk rows
+    /// at a time from the training state's workspace; a larger request would replace (and dispose, with its worker
+    /// pool) the workspace the run goes on using (2 threads, validation rows > batch size: ObjectDisposedException).
+    /// </summary>
+    private Workspace WorkspaceFor(int batchSize) =>
+        _state.GetWorkspace(_validation is null ? batchSize : Math.Max(batchSize, Math.Min(Evaluator.Chunk, _validation.Rows)));
+
+    /// <summary>
+    /// L-BFGS: each epoch is one call of the optimizer's minimizer on the whole training set, at the epoch's rate.
+    /// </summary>
+    private IEnumerable<EpochResult> RunFullBatch(LbfgsOptimizer optimizer, CancellationToken cancellation)
     {
-        var runner = new LbfgsRunner(_network, _train, _validation, _options, this);
+        Network net = _network;
+        Dataset data = _train;
+        (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
+        Workspace ws = WorkspaceFor(data.Rows);
+        double Objective(Span<float> gradient)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            ws.Forward(data.Features, data.Rows, training: true);
+            double loss = ws.Backward(data.Features, targets, targetWidth, data.Rows);
+            ws.Gradients.AsSpan(0, gradient.Length).CopyTo(gradient);
+            return loss;
+        }
+        var epochStart = new Snapshot(net);
+        var stopping = new EarlyStopping(net, _options, _validation is not null);
         StopReason = null;
-        foreach (EpochResult result in runner.Run(cancellation)) yield return result;
-        StopReason = runner.StopReason;
+        optimizer.BeginRun(_options.Epochs);
+        try
+        {
+            for (int e = 0; e < _options.Epochs; e++)
+            {
+                if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
+                int epoch = net.History.Count + 1;
+                double rate = optimizer.BeginEpoch();
+                var clock = Stopwatch.StartNew();
+                epochStart.Take();
+                bool stopped = false;
+                try { optimizer.Minimize(net.Parameters, Objective, rate); }
+                catch (OperationCanceledException) { stopped = true; }
+                if (stopped)
+                {
+                    // Stopped inside the epoch: back to its start, with an optimizer whose curvature pairs were not touched by it.
+                    epochStart.Restore();
+                    _state.Optimizer = Restarted(optimizer);
+                    StopReason = "Stopped";
+                    yield break;
+                }
+                // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
+                GradientNorms.Record(net, ws.Gradients);
+                var (loss, accuracy) = Evaluator.Evaluate(net, data);
+                if (!double.IsFinite(loss))
+                {
+                    epochStart.Restore();
+                    _state.Optimizer = Restarted(optimizer);
+                    stopping.KeepCurrentWeights();
+                    throw new TrainingDivergedException(epoch, 1, loss);
+                }
+                EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows);
+                optimizer.EndEpoch(stopping.Monitored(result));
+                bool stop = stopping.ShouldStop(result);
+                yield return result;
+                if (stop) { StopReason = stopping.Reason; yield break; }
+            }
+        }
+        finally
+        {
+            stopping.RestoreBestIfAsked();
+        }
+    }
+
+    /// <summary>
+    /// A fresh optimizer of the same configuration whose schedule stands where <paramref name="old"/>'s stood: its
+    /// slots belong to steps just undone (and may not be finite), the epochs it has counted do not.
+    /// </summary>
+    private static Optimizer Restarted(Optimizer old)
+    {
+        Optimizer fresh = Optimizer.Create(old.Settings, old.ParameterCount);
+        fresh.RestoreSchedule(old.Schedule.Position);
+        return fresh;
     }
 
     private IEnumerable<EpochResult> RunMiniBatches(CancellationToken cancellation)
@@ -107,14 +185,11 @@ public sealed class Trainer
         Dataset data = _train;
         int rows = data.Rows;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
-        // Large enough for the validation passes too: they take up to Evaluator.Chunk rows at a time from the
-        // network's workspace, and a larger request would replace (and dispose, with its worker pool) the workspace
-        // this loop goes on using (2 threads, validation rows > batch size: ObjectDisposedException in epoch 2).
-        Workspace ws = net.GetWorkspace(_validation is null ? batchSize : Math.Max(batchSize, Math.Min(Evaluator.Chunk, _validation.Rows)));
-        OptimizerSettings settings = net.OptimizerSettings;
-        net.Optimizer ??= Optimizer.Create(settings, net.ParameterCount);
-        Optimizer optimizer = net.Optimizer;
+        NetworkSize.EnsureBatchFits(net, batchSize); // NetworkTooLarge before the workspace allocates [batch, width] buffers
+        Workspace ws = WorkspaceFor(batchSize);
         _parallel?.Synchronize(net, data, _validation, _options, cancellation); // every rank starts from rank 0's network
+        Optimizer optimizer = _state.EnsureOptimizer();
+        OptimizerSettings settings = optimizer.Settings;
         optimizer.Pool = ws.Pool; // a large update splits across the same threads as the products
         (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
         bool hasAccuracy = Evaluator.HasAccuracy(net, data);
@@ -122,8 +197,7 @@ public sealed class Trainer
         int batches = (rows + batchSize - 1) / batchSize;
         int[] order = Enumerable.Range(0, rows).ToArray();
         var lastGood = new Snapshot(net);
-        LearningRateSchedule schedule = net.Schedule ??= new LearningRateSchedule(settings);
-        schedule.StartRun(net.History.Count - net.ScheduleStart, _options.Epochs);
+        optimizer.BeginRun(_options.Epochs);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
         StopReason = null;
         int lastEpoch = net.History.Count + _options.Epochs;
@@ -132,6 +206,7 @@ public sealed class Trainer
             Data = data, Ws = ws, Optimizer = optimizer, Settings = settings, Targets = targets, TargetWidth = targetWidth,
             HasAccuracy = hasAccuracy, Rows = rows, BatchSize = batchSize, Batches = batches, Inputs = inputs, Width = width,
             LastEpoch = lastEpoch, Order = order, LastGood = lastGood, Stopping = stopping,
+            Divergence = new DivergenceGuard(net),
         };
 
         try
@@ -139,26 +214,26 @@ public sealed class Trainer
             for (int e = 0; e < _options.Epochs; e++)
             {
                 int epoch = net.History.Count + 1;
-                double rate = schedule.Rate;
+                double rate = optimizer.BeginEpoch();
                 float lr = (float)rate;
                 lastGood.Take();
                 if (_options.Shuffle)
                 {
                     // Shuffle the identity every epoch, not last epoch's order: an epoch's order then depends only on the
                     // random stream's state, so training resumed from a saved model goes on exactly as if never stopped.
-                    ShuffleIdentity(order, net.TrainingRandom);
+                    ShuffleIdentity(order, _state.TrainingRandom);
                 }
                 var clock = Stopwatch.StartNew();
                 (double lossSum, long correct, long counted, bool stopped) = RunBatches(loop, epoch, lr, clock, cancellation);
                 if (stopped) { StopReason = "Stopped"; yield break; }
                 _parallel?.AverageLayerState(net, cancellation);
                 // The last step's gradients, per layer, for Get-LayerStatistics: one pass an epoch, no allocation.
-                Interpretability.GradientNorms.Record(net, ws.Gradients);
+                GradientNorms.Record(net, ws.Gradients);
 
                 EpochResult result = Finish(epoch, lossSum / rows, hasAccuracy ? (double)correct / counted : null, rate, clock, rows, cancellation);
                 // Weigh the epoch before handing it out: a consumer that stops here (Select-Object -First, Ctrl+C)
                 // must still have this epoch counted as a candidate for the best weights.
-                schedule.Advance(stopping.Monitored(result));
+                optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
@@ -183,6 +258,7 @@ public sealed class Trainer
         public required int[] Order;
         public required Snapshot LastGood;
         public required EarlyStopping Stopping;
+        public required DivergenceGuard Divergence;
     }
 
     /// <summary>
@@ -204,8 +280,6 @@ public sealed class Trainer
         int inputs = loop.Inputs, width = loop.Width, lastEpoch = loop.LastEpoch;
         bool hasAccuracy = loop.HasAccuracy;
         int[] order = loop.Order;
-        Snapshot lastGood = loop.LastGood;
-        EarlyStopping stopping = loop.Stopping;
         double lossSum = 0;
         long correct = 0, counted = 0;
         for (int b = 0; b < batches; b++)
@@ -230,25 +304,32 @@ public sealed class Trainer
             }
             if (_parallel is not null)
                 loss = _parallel.Reduce(ws.Gradients, shard, count, loss, ref batchCorrect, ref batchCounted, cancellation);
-            if (!double.IsFinite(loss))
-            {
-                lastGood.Restore();
-                net.Optimizer = null; // its moments belong to the steps just undone, and may not be finite
-                stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
-                throw new TrainingDivergedException(epoch, b + 1, loss);
-            }
+            if (!double.IsFinite(loss) || loop.Divergence.Exceeded(loss))
+                throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss));
             lossSum += loss * count;
             correct += batchCorrect;
             counted += batchCounted;
             ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
             optimizer.Step(net.Parameters, ws.Gradients, lr);
+            // Non-finite weights show in the next batch's loss; after an epoch's last step, no batch may follow.
+            if (b == batches - 1 && !DivergenceGuard.AreFinite(net.Parameters))
+                throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss, weights: true));
             BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
         }
         return (lossSum, correct, counted, false);
     }
 
+    /// <summary>Puts the network back to the last good epoch after a divergence; returns the error to throw.</summary>
+    private TrainingDivergedException Diverged(BatchLoop loop, TrainingDivergedException error)
+    {
+        loop.LastGood.Restore();
+        _state.Optimizer = Restarted(loop.Optimizer); // its moments belong to the steps just undone, and may not be finite
+        loop.Stopping.KeepCurrentWeights(); // the error says: the weights of the last good epoch
+        return error;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows,
+    private EpochResult Finish(int epoch, double loss, double? accuracy, double lr, Stopwatch clock, int rows,
         CancellationToken cancellation = default)
     {
         double? validationLoss = null, validationAccuracy = null;

@@ -6,43 +6,44 @@ using NeuralPS.Core.Layers;
 namespace NeuralPS.Core.Training;
 
 /// <summary>
-/// Every buffer a forward and backward pass needs, for batches of up to <see cref="BatchSize"/> rows, allocated
-/// once per network and batch size: a training step allocates nothing.
+/// Every buffer a training step needs, for batches of up to <see cref="BatchSize"/> rows, allocated once per network
+/// and batch size: a training step allocates nothing. The forward buffers are a <see cref="ForwardPass"/>; this adds
+/// the batch's inputs and targets, the gradients and the backward pass. Part of a network's training state.
 /// </summary>
 internal sealed class Workspace : IDisposable
 {
     private readonly Network _network;
+    private readonly ForwardPass _pass;
     private readonly float[][] _z, _y, _gradient, _scratch;
-    private readonly bool[] _fusedRelu;   // dense ReLU layers: y = max(x·W + b, 0) in the product's epilogue, z and y one buffer
     private readonly GatherJob _gather = new();
 
     public Workspace(Network network, int batchSize)
     {
         _network = network;
-        BatchSize = Math.Max(1, batchSize);
+        Version = network.Version;
+        _pass = new ForwardPass(network.Layers, batchSize, network.ThreadCount);
+        BatchSize = _pass.BatchSize;
+        (_z, _y, _scratch) = (_pass.Z, _pass.Y, _pass.Scratch);
         int count = network.Layers.Count;
-        _z = new float[count][];
-        _y = new float[count][];
         _gradient = new float[count][];
-        _scratch = new float[count][];
-        _fusedRelu = new bool[count];
-        for (int i = 0; i < count; i++)
-        {
-            Layer layer = network.Layers[i];
-            int size = BatchSize * layer.OutputSize;
-            _z[i] = new float[size];
-            // A dense ReLU layer keeps only y: the derivative needs z > 0, which is y > 0.
-            _fusedRelu[i] = layer is DenseLayer && layer.Activation == Activation.Relu;
-            _y[i] = layer.Activation == Activation.Linear || _fusedRelu[i] ? _z[i] : new float[size];
-            _gradient[i] = new float[size];
-            _scratch[i] = new float[layer.ScratchLength(BatchSize)];
-        }
+        for (int i = 0; i < count; i++) _gradient[i] = new float[BatchSize * network.Layers[i].OutputSize];
         Inputs = new float[BatchSize * network.InputSize];
         Targets = new float[BatchSize * Math.Max(1, network.OutputSize)];
         Gradients = new float[network.ParameterCount];
-        Pool = new WorkerPool(network.ThreadCount);
-        Context = new Layers.ExecutionContext(Pool, network.DropoutRandom);
     }
+
+    /// <summary>The network's <see cref="Network.Version"/> these buffers were made for.</summary>
+    public int Version { get; }
+
+    /// <summary>The stream dropout draws its masks from (the training state's).</summary>
+    public RandomSource DropoutRandom
+    {
+        get => Context.DropoutRandom;
+        set => Context.DropoutRandom = value;
+    }
+
+    /// <summary>Threads the workspace's pool runs on.</summary>
+    public int ThreadCount => Pool.ThreadCount;
 
     /// <summary>The largest batch these buffers hold.</summary>
     public int BatchSize { get; }
@@ -56,9 +57,9 @@ internal sealed class Workspace : IDisposable
     /// <summary>Gradients of the loss with respect to every parameter, in the flat layout of the parameters.</summary>
     public float[] Gradients { get; }
 
-    public WorkerPool Pool { get; }
+    public WorkerPool Pool => _pass.Pool;
 
-    public Layers.ExecutionContext Context { get; }
+    public Layers.ExecutionContext Context => _pass.Context;
 
     /// <summary>The output of the last forward pass.</summary>
     public ReadOnlySpan<float> Output(int rows) => _y[^1].AsSpan(0, rows * _network.OutputSize);
@@ -103,29 +104,8 @@ internal sealed class Workspace : IDisposable
 
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
-    {
-        Context.DropoutRandom = _network.DropoutRandom;
-        ReadOnlySpan<float> x = inputs;
-        float[] parameters = _network.Parameters;
-        for (int i = 0; i < _network.Layers.Count; i++)
-        {
-            Layer layer = _network.Layers[i];
-            int size = rows * layer.OutputSize;
-            Span<float> z = _z[i].AsSpan(0, size);
-            Span<float> y = _y[i].AsSpan(0, size);
-            if (_fusedRelu[i])
-                // Bias and ReLU in the product's epilogue, in the tiles each thread computes: no pass of its own.
-                ((DenseLayer)layer).Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, y, rows, Context, relu: true);
-            else
-            {
-                layer.Forward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, z, rows, training, _scratch[i], Context);
-                if (layer.Activation != Activation.Linear) ActivationFunctions.Forward(layer.Activation, z, y, layer.OutputSize);
-            }
-            x = y;
-        }
-        return x;
-    }
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training) =>
+        _pass.Forward(_network.Parameters, inputs, rows, training);
 
     /// <summary>
     /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
@@ -150,7 +130,7 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> dz = _gradient[i].AsSpan(0, size);
-            if (_fusedRelu[i] && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
+            if (layer.FusesActivation && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
                 ReluBackward(_y[i], _gradient[i], size);
             else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
@@ -162,9 +142,11 @@ internal sealed class Workspace : IDisposable
 
         // An indexed loop: foreach over the IReadOnlyList would box an enumerator every step.
         for (int i = 0; i < _network.Layers.Count; i++)
-            if (_network.Layers[i] is DenseLayer dense)
-                loss += dense.AddPenalty(parameters.AsSpan(dense.ParameterOffset, dense.ParameterCount),
-                    Gradients.AsSpan(dense.ParameterOffset, dense.ParameterCount));
+        {
+            Layer layer = _network.Layers[i];
+            loss += layer.AddPenalty(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
+        }
         return loss;
     }
 
@@ -220,5 +202,5 @@ internal sealed class Workspace : IDisposable
         if (clipValue > 0) TensorPrimitives.Clamp(g, (float)-clipValue, (float)clipValue, g);
     }
 
-    public void Dispose() => Pool.Dispose();
+    public void Dispose() => _pass.Dispose();
 }

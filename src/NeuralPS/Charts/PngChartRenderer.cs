@@ -5,8 +5,8 @@ using SkiaSharp;
 
 namespace NeuralPS.Charts;
 
-/// <summary>A rendered PNG and the font family its text was drawn with.</summary>
-public sealed record RenderedPng(byte[] Bytes, string FontFamily, string FontFile);
+/// <summary>A rendered PNG, the font family its text was drawn with, and the titles drawn, top first.</summary>
+public sealed record RenderedPng(byte[] Bytes, string FontFamily, string FontFile, IReadOnlyList<string> Titles);
 
 /// <summary>
 /// Renders a <see cref="Chart"/> to PNG with ScottPlot: the same panels as the SVG writer, side by side, drawn with
@@ -58,7 +58,8 @@ public static class PngChartRenderer
         canvas.Clear(SKColors.White);
 
         const float header = 34;
-        using (var font = new SKFont(typeface, 17))
+        var titles = new List<string> { chart.Title };
+        using (var font = new SKFont(typeface, Chart.TitleSize))
         using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
         {
             float textWidth = font.MeasureText(chart.Title);
@@ -68,7 +69,9 @@ public static class PngChartRenderer
         float panelWidth = (float)width / chart.Panels.Count;
         for (int i = 0; i < chart.Panels.Count; i++)
         {
-            Plot plot = Build(chart.Panels[i], (int)panelWidth);
+            string? heading = chart.PanelHeading(i);
+            if (heading is not null) titles.Add(heading);
+            Plot plot = Build(chart.Panels[i], heading, (int)panelWidth);
             plot.Font.Set(FontName);
             plot.Legend.FontName = FontName;
             // Each panel is drawn on a surface of its own (ScottPlot clears the canvas it renders on), then placed.
@@ -83,13 +86,13 @@ public static class PngChartRenderer
         }
         using SKImage image = surface.Snapshot();
         using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
-        return new RenderedPng(data.ToArray(), family, fontFile);
+        return new RenderedPng(data.ToArray(), family, fontFile, titles);
     }
 
-    private static Plot Build(ChartPanel panel, int widthHint)
+    private static Plot Build(ChartPanel panel, string? heading, int widthHint)
     {
         var plot = new Plot();
-        plot.Title(panel.Title, size: 15);
+        if (heading is not null) plot.Title(heading, size: Chart.HeadingSize);
         switch (panel)
         {
             case LinePanel line: Lines(plot, line); break;
@@ -147,11 +150,17 @@ public static class PngChartRenderer
                 text.LabelFontName = FontName;
                 text.LabelFontColor = panel.Counts[r, c] > max / 2.0 ? Colors.White : Colors.Black;
             }
-        // Column names that would run into each other are shortened (the rows keep theirs in full).
-        int maxChars = Math.Max(3, (int)((widthHint - 120) / (double)columns / 7.5));
-        string[] columnLabels = panel.ColumnNames.Select(n => n.Length <= maxChars ? n : n[..(maxChars - 1)] + "…").ToArray();
+        // Column names too long for their cells are slanted (the axis then takes the room they need below the cells).
+        (bool slanted, double depth, string[] columnLabels) = Chart.ColumnLabels(panel.ColumnNames, (widthHint - 120) / (double)columns, 7.5);
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), columnLabels);
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(), panel.RowNames);
+        if (slanted)
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.UpperRight;
+            plot.Axes.Bottom.MinimumSize = (float)depth + 30;
+        }
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(),
+            panel.RowNames.Select(n => Chart.Shorten(n, 40)).ToArray());
         plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
         plot.XLabel(panel.XLabel, size: 13);
         plot.YLabel(panel.YLabel, size: 13);
@@ -169,7 +178,7 @@ public static class PngChartRenderer
                 FillColor = Palette[0], Orientation = Orientation.Horizontal,
             });
         plot.Add.Bars(bars);
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), panel.Names);
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), panel.Names.Select(s => Chart.Shorten(s, 40)).ToArray());
         plot.XLabel(panel.XLabel, size: 13);
         plot.Axes.Margins(left: 0.05, right: 0.1, bottom: 0.02, top: 0.02);
     }

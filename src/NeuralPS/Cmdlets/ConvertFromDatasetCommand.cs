@@ -28,8 +28,21 @@ public sealed class ConvertFromDatasetCommand : NeuralPSCmdlet
         for (int r = Skip; r < end; r++)
         {
             var row = new PSObject();
-            foreach (KeyValuePair<string, object> pair in Data.RowValues(r)) row.Properties.Add(new PSNoteProperty(pair.Key, pair.Value));
+            foreach (KeyValuePair<string, object> pair in Data.RowValues(r)) row.Properties.Add(new PSNoteProperty(pair.Key, Plain(pair.Value)));
             WriteObject(row);
         }
     });
+
+    /// <summary>
+    /// A dataset's number (a float) as the user wrote it: a whole number as an int (a year shows 1990, not 1990.00, which
+    /// is how PowerShell's tables show a float), another as the double that prints the same digits (2.3, not
+    /// 2.29999995231628).
+    /// </summary>
+    private static object Plain(object value) => value switch
+    {
+        float f when f == MathF.Round(f) && Math.Abs(f) < 1e9f => (int)f,
+        float f => double.Parse(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
+        float[] values => values.Select(v => Plain(v)).ToArray(),
+        _ => value,
+    };
 }

@@ -49,6 +49,7 @@ public sealed class ExportNetworkCommand : NeuralPSCmdlet
             throw new NeuralPSException("ModelFileExists", ErrorKind.InvalidOperation,
                 $"'{path}' already exists. Use -Force to overwrite it, or choose another path.", path);
         if (!ShouldProcess(path, $"Export network '{Network.Name}' as {format}")) return;
+        using NetworkLease lease = Use(Network, NetworkUse.Read); // a network being trained elsewhere is not saved half-way
         if (format == ModelFormat.Onnx) OnnxExporter.Write(Network, path);
         else ModelFile.Write(Network, path, overwrite: true);
         WriteVerbose($"Saved '{Network.Name}' ({Network.ParameterCount} parameters, {Network.History.Count} epochs) to {path}.");

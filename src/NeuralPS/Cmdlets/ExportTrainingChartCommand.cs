@@ -35,6 +35,9 @@ public sealed class ChartFile
     /// <summary>Size of the file in bytes.</summary>
     public long Length { get; init; }
 
+    /// <summary>The titles written on the chart, top first: the chart's, then each panel's heading (the same in PNG and SVG).</summary>
+    public IReadOnlyList<string> Titles { get; init; } = Array.Empty<string>();
+
     /// <inheritdoc />
     public override string ToString() => Path;
 }
@@ -62,12 +65,16 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
     [ValidateRange(100, 10000)]
     public int Width { get; set; }
 
-    [Parameter(HelpMessage = "Height of the image in pixels (420 for curves, 560 for a confusion matrix, 400 for bars).")]
+    [Parameter(HelpMessage = "Height of the image in pixels (420 for curves, 560 for a confusion matrix, 28 a bar for bars).")]
     [ValidateRange(100, 10000)]
     public int Height { get; set; }
 
     [Parameter(HelpMessage = "The chart's title (the network's name, or what the chart shows).")]
     public string? Title { get; set; }
+
+    [Parameter(HelpMessage = "Feature importance charts: how many of the most important features to draw (20); the chart says how many it leaves out.")]
+    [ValidateRange(1, 10000)]
+    public int Top { get; set; }
 
     [Parameter(HelpMessage = "Write a ChartFile object describing the file written.")]
     public SwitchParameter PassThru { get; set; }
@@ -87,10 +94,12 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
         Guard(() =>
         {
             AtomicFile.CheckWritable(full, "chart");
+            using IDisposable leases = UseAll(_inputs.OfType<Network>(), NetworkUse.Read); // histories do not grow meanwhile
             (Chart chart, string kind, int width, int height) = BuildChart();
             if (!ShouldProcess(full, $"Write a {width}×{height} {format} chart")) return;
             string fontFamily, fontFile = "";
             byte[] bytes;
+            IReadOnlyList<string> titles = chart.Titles;
             if (format == "Svg")
             {
                 bytes = new UTF8Encoding(false).GetBytes(SvgChartWriter.Render(chart, width, height));
@@ -99,7 +108,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
             else
             {
                 RenderedPng png = PngChartRenderer.Render(chart, width, height);
-                (bytes, fontFamily, fontFile) = (png.Bytes, png.FontFamily, png.FontFile);
+                (bytes, fontFamily, fontFile, titles) = (png.Bytes, png.FontFamily, png.FontFile, png.Titles);
             }
             AtomicFile.WriteAllBytes(full, bytes, "chart");
             WriteVerbose($"Wrote a {width}×{height} {format} {kind} chart to {full}.");
@@ -107,7 +116,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
                 WriteObject(new ChartFile
                 {
                     Path = full, Format = format, Kind = kind, Width = width, Height = height,
-                    FontFamily = fontFamily, FontFile = format == "Png" ? fontFile : null, Length = bytes.Length,
+                    FontFamily = fontFamily, FontFile = format == "Png" ? fontFile : null, Length = bytes.Length, Titles = titles,
                 });
         });
     }
@@ -133,6 +142,9 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
             throw new NeuralPSException("NothingToChart", ErrorKind.InvalidArgument,
                 "Nothing was given to chart: pipe a trained network, the epoch results of Invoke-Training, a Test-Network result or Get-FeatureImportance results.");
         object first = _inputs[0];
+        if (Top > 0 && first is not FeatureImportance)
+            throw new NeuralPSException("TopNotApplicable", ErrorKind.InvalidArgument,
+                $"-Top picks the features of a feature importance chart, but a {first.GetType().Name} was given. Leave -Top out.", first);
         switch (first)
         {
             case Network network:
@@ -150,8 +162,11 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
             {
                 List<FeatureImportance> features = All<FeatureImportance>("feature importances");
                 string metric = features[0].Metric == "Accuracy" ? "Accuracy drop when shuffled" : $"{features[0].Metric} increase when shuffled";
-                return (Chart.FromBars(Title ?? "Permutation feature importance", metric,
-                    features.Select(f => (f.Feature, f.Importance, f.StdDev)).ToList()), "FeatureImportance", Or(Width, 640), Or(Height, Math.Max(300, 90 + 28 * features.Count)));
+                // The 20 most important by default: a bar a feature for all 784 pixels of an image is 22,000 pixels tall.
+                int shown = Math.Min(features.Count, Top > 0 ? Top : DefaultTop);
+                Chart chart = Chart.FromBars(Title ?? "Permutation feature importance", metric,
+                    features.Select(f => (f.Feature, f.Importance, f.StdDev)).ToList(), shown, features.Max(f => f.FeatureCount));
+                return (chart, "FeatureImportance", Or(Width, 640), Or(Height, Math.Max(300, 90 + 28 * shown)));
             }
             default:
                 throw new NeuralPSException("UnsupportedChartInput", ErrorKind.InvalidArgument,
@@ -159,6 +174,9 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
                     "a Test-Network result or Get-FeatureImportance results.", first);
         }
     }
+
+    /// <summary>Bars drawn without -Top.</summary>
+    private const int DefaultTop = 20;
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
 

@@ -3,14 +3,15 @@ using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Interpretability;
+using NeuralPS.Core.Layers;
 
 namespace NeuralPS.Cmdlets;
 
 /// <summary>
 /// Explains single predictions with integrated gradients: for each record, one object per feature (in the user's column
 /// names) with its attribution to the predicted class's probability (or the regression output), measured from a
-/// baseline (all zeros unless -Baseline is given). The attributions of a record sum to its output minus the
-/// baseline's output.
+/// baseline: the average training input the network keeps unless -Baseline is given (an all-zeros input is rarely a
+/// neutral one: 0 cm of sepal width). The attributions of a record sum to its output minus the baseline's output.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "Attribution")]
 [OutputType(typeof(FeatureAttribution))]
@@ -31,7 +32,7 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         HelpMessage = "Records with the properties the network was trained on, or rows of numbers (double[]).")]
     public PSObject InputObject { get; set; } = null!;
 
-    [Parameter(HelpMessage = "The reference input the attributions are measured from: a record with the same properties, or a row of numbers (all zeros if omitted).")]
+    [Parameter(HelpMessage = "The reference input the attributions are measured from: a record with the same properties, or a row of numbers (the mean of the training data if omitted).")]
     public PSObject? Baseline { get; set; }
 
     [Parameter(HelpMessage = "Intervals of the path from the baseline; by default 64, doubled until the attributions sum to the output difference within 1e-4.")]
@@ -43,10 +44,11 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
 
     protected override void BeginProcessing() => Guard(() =>
     {
+        Hold(Network, NetworkUse.Read);
         Network.EnsureReady();
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
         if (_encoding is not null && _encoding.FeatureCount != Network.InputSize) _encoding = null;
-        _baseline = Baseline is null ? new float[Network.InputSize] : ReadRow(Baseline, 0, "The baseline");
+        _baseline = Baseline is null ? TrainingMean() : ReadRow(Baseline, 0, "The baseline");
         if (Class is not null)
         {
             string[] classes = Network.ClassNames ?? throw new NeuralPSException("NotAClassifier", ErrorKind.InvalidArgument,
@@ -75,6 +77,20 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         {
             WriteNonTerminating(e);
         }
+    }
+
+    /// <summary>
+    /// The average input the network trained on: the mean the trainer keeps in the model, else (a model file older than
+    /// that) the mean of its normalization layer; all zeros, with a warning, for a network that never trained.
+    /// </summary>
+    private float[] TrainingMean()
+    {
+        if (Network.InputMean is float[] mean) return (float[])mean.Clone();
+        if (Network.Layers.Count > 0 && Network.Layers[0] is NormalizationLayer { IsAdapted: true } normalization)
+            return normalization.Mean.ToArray();
+        WriteWarning($"'{Network.Name}' keeps no mean of its training data (it has not been trained, or was saved by an older NeuralPS), " +
+            "so the attributions are measured from an input of all zeros. Give -Baseline to measure from a typical record instead.");
+        return new float[Network.InputSize];
     }
 
     private float[] ReadRow(PSObject input, int recordNumber, string what)

@@ -35,13 +35,18 @@ public sealed class GetFeatureImportanceCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Seeds the shuffles: the same seed gives the same numbers (0).")]
     public long Seed { get; set; }
 
+    [Parameter(HelpMessage = "Write only the N most important features (all of them by default); each keeps its rank among all.")]
+    [ValidateRange(1, int.MaxValue)]
+    public int Top { get; set; }
+
     protected override void ProcessRecord() => Guard(() =>
     {
         WriteVerbose($"Permutation importance of '{Network.Name}' on {Data.Rows} rows, {Data.FeatureCount} features × {Repeats} repeats.");
         FeatureImportance[] results;
+        using NetworkLease lease = Use(Network, NetworkUse.Read);
         try { results = PermutationImportance.Compute(Network, Data, Repeats, Seed, _stop.Token); }
         catch (OperationCanceledException) { return; }
-        foreach (FeatureImportance result in results.OrderBy(r => r.Rank)) WriteObject(result);
+        foreach (FeatureImportance result in results.OrderBy(r => r.Rank).Take(Top > 0 ? Top : int.MaxValue)) WriteObject(result);
     });
 
     protected override void StopProcessing() => _stop.Cancel();

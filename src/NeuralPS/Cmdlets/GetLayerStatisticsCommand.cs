@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Training;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Interpretability;
 
@@ -27,6 +28,7 @@ public sealed class GetLayerStatisticsCommand : NeuralPSCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
+        using NetworkLease lease = Use(Network, NetworkUse.Read);
         if (Network.LastGradientNorms.Length == 0)
             WriteVerbose($"'{Network.Name}' has not been trained in this session: GradientNorm is empty until it trains.");
         WriteObject(LayerStatistics.Compute(Network, Data), enumerateCollection: true);

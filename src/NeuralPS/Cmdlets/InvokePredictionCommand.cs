@@ -38,6 +38,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
 
     protected override void BeginProcessing() => Guard(() =>
     {
+        Hold(Network, NetworkUse.Read); // its prediction buffers serve one pipeline at a time
         Network.EnsureReady();
         // Networks trained on plain numeric data (samples, IDX) read records by their feature names.
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);

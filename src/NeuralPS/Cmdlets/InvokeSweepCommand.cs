@@ -46,7 +46,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
-    [Parameter(HelpMessage = "A folder to write each run's model to, as run-<number>.npsm (created if missing); results then also carry its path.")]
+    [Parameter(HelpMessage = "A folder to write each run's model (Model, the best epoch's) to, as run-<number>.npsm (created if missing); results then also carry its path.")]
     [ValidateNotNullOrEmpty]
     public string? OutputFolder { get; set; }
 
@@ -135,27 +135,37 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
         {
             threads.ForEach(t => t.Start());
             int done = 0, failed = 0;
-            foreach (object message in messages.GetConsumingEnumerable())
+            ProgressRecord Status() => new(1, "Invoke-Sweep", $"{done + failed} of {points.Count} runs done" + (failed > 0 ? $" ({failed} failed)" : ""))
             {
-                switch (message)
+                PercentComplete = 100 * (done + failed) / points.Count,
+            };
+            // Workers go on while the bar is redrawn (their messages wait in the queue); redraws are throttled.
+            var progress = new ProgressThrottle(this, TimeSpan.Zero);
+            bool stale = false; // a run ended since the bar was last drawn
+            while (true)
+            {
+                if (messages.TryTake(out object? message, stale ? progress.UntilDue : Timeout.InfiniteTimeSpan))
                 {
-                    case SweepResult result:
-                        if (folder is not null) Save(result, folder, points.Count);
-                        WriteObject(result);
-                        done++;
-                        break;
-                    case ErrorRecord error:
-                        WriteError(error);
-                        if (error.FullyQualifiedErrorId.StartsWith("SweepRunFailed", StringComparison.Ordinal)) failed++;
-                        break;
-                    case string warning:
-                        WriteWarning(warning);
-                        break;
+                    switch (message)
+                    {
+                        case SweepResult result:
+                            if (folder is not null) Save(result, folder, points.Count);
+                            WriteObject(result);
+                            done++;
+                            stale = true;
+                            break;
+                        case ErrorRecord error:
+                            WriteError(error);
+                            if (error.FullyQualifiedErrorId.StartsWith("SweepRunFailed", StringComparison.Ordinal)) failed++;
+                            stale = true;
+                            break;
+                        case string warning:
+                            WriteWarning(warning);
+                            break;
+                    }
                 }
-                WriteProgress(new ProgressRecord(1, "Invoke-Sweep", $"{done + failed} of {points.Count} runs done" + (failed > 0 ? $" ({failed} failed)" : ""))
-                {
-                    PercentComplete = 100 * (done + failed) / points.Count,
-                });
+                else if (messages.IsCompleted) break;
+                if (stale && progress.Offer(Status)) stale = false;
             }
             if (_stopping) return;
             // Every worker is gone (sessions broke or could not be prepared): the runs left can no longer train.
@@ -163,7 +173,7 @@ public sealed class InvokeSweepCommand : NeuralPSCmdlet
                 WriteError(Errors.Create("SweepRunNotRun", ErrorCategory.ResourceUnavailable,
                     $"Invoke-Sweep: {point.Label} was not run: no session is left to run it (see the errors and warnings above). Open new sessions and run it again.",
                     point.Settings));
-            WriteProgress(new ProgressRecord(1, "Invoke-Sweep", "Done") { RecordType = ProgressRecordType.Completed });
+            progress.Complete(Status());
         }
         finally
         {

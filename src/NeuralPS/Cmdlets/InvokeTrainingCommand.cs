@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
@@ -8,8 +7,9 @@ using NeuralPS.Core.Training;
 namespace NeuralPS.Cmdlets;
 
 /// <summary>
-/// Trains a network, writing one EpochResult as each epoch ends. Training runs on the pipeline thread (the engine's
-/// worker threads help with the arithmetic), so progress and results are written from the thread PowerShell expects.
+/// Trains a network, writing one EpochResult as each epoch ends. Training runs on a thread of its own (the engine's
+/// worker threads help with the arithmetic) and hands each epoch to the pipeline thread, which writes the results and
+/// the progress (see BackgroundTraining).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Training", DefaultParameterSetName = NetworkFirst)]
 [OutputType(typeof(EpochResult), typeof(Network))]
@@ -133,23 +133,22 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             RestoreBestWeights = !KeepLastWeights,
             Normalize = Normalize,
         };
+        NetworkLease? lease = null;
         try
         {
+            lease = Use(Network, NetworkUse.Change); // one pipeline at a time: another gets NetworkInUse at once
             var trainer = new Trainer(Network, Data, ValidationData, options, _stop.Token);
-            var progress = new ProgressReporter(this, Network.Name);
             if (rank0)
             {
-                trainer.BatchCompleted = progress.Report;
                 WriteVerbose($"Training '{Network.Name}' on {Data.Rows} rows for {Epochs} epochs, batch {(BatchSize == 0 ? Data.Rows : BatchSize)}, {Network.OptimizerSettings}" +
                     (mpi is null ? "." : $", distributed over {mpi.Size} MPI ranks."));
             }
-            foreach (EpochResult result in trainer.Run(_stop.Token))
+            BackgroundTraining.Run(this, trainer, _stop, progress: rank0, Network.Name, result =>
             {
-                if (!rank0) continue;
+                if (!rank0) return;
                 if (!PassThru) WriteObject(result);
                 else WriteVerbose(result.ToString());
-            }
-            progress.Complete();
+            });
             if (_stop.IsCancellationRequested)
             {
                 if (mpi is not null) throw new PipelineStoppedException(); // ends the job (see ProcessRecord)
@@ -159,54 +158,18 @@ public sealed class InvokeTrainingCommand : NeuralPSCmdlet
             if (rank0) WriteVerbose($"Trained '{Network.Name}' to epoch {Network.History.Count}.");
             // Every rank holds the same trained network; -PassThru gives it on every rank, so that one script can go
             // on with it everywhere (the epoch results, which describe the job, come from rank 0 only).
+            lease.Dispose(); // before the network goes on: a command downstream may change it
             if (PassThru) WriteObject(Network);
         }
         catch (NeuralPSException e) when (mpi is null)
         {
             ThrowTerminatingError(Errors.From(e, Network));
         }
+        finally
+        {
+            lease?.Dispose();
+        }
     }
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    /// <summary>
-    /// Writes per-batch progress (epoch, batch, running loss, time left for the whole run) at most four times a second,
-    /// from the pipeline thread the trainer runs on.
-    /// </summary>
-    private sealed class ProgressReporter
-    {
-        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-        private readonly Cmdlet _cmdlet;
-        private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
-        private readonly Stopwatch _run = Stopwatch.StartNew();
-        private readonly string _activity;
-        private ProgressRecord? _last;
-        private int _firstEpoch = -1;
-
-        public ProgressReporter(Cmdlet cmdlet, string networkName) => (_cmdlet, _activity) = (cmdlet, $"Training '{networkName}'");
-
-        public void Report(BatchProgress p)
-        {
-            if (_firstEpoch < 0) _firstEpoch = p.Epoch;
-            // The first batch is reported at once (the bar appears even when training is quick), then every Interval.
-            if (_last is not null && _sinceLast.Elapsed < Interval) return;
-            _sinceLast.Restart();
-            long total = (long)(p.Epochs - _firstEpoch + 1) * p.Batches;
-            long done = (long)(p.Epoch - _firstEpoch) * p.Batches + p.Batch;
-            double left = _run.Elapsed.TotalSeconds / done * (total - done);
-            // A new record each time: hosts and Streams.Progress may keep the ones they were given.
-            _last = new ProgressRecord(1, _activity, $"Epoch {p.Epoch}/{p.Epochs}, batch {p.Batch}/{p.Batches}, loss {p.RunningLoss:G4}")
-            {
-                PercentComplete = (int)Math.Min(100, 100.0 * done / total),
-                SecondsRemaining = (int)Math.Ceiling(left),
-            };
-            _cmdlet.WriteProgress(_last);
-        }
-
-        public void Complete()
-        {
-            if (_last is null) return;
-            _cmdlet.WriteProgress(new ProgressRecord(1, _activity, _last.StatusDescription) { RecordType = ProgressRecordType.Completed });
-        }
-    }
 }

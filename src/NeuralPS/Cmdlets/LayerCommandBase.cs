@@ -16,7 +16,7 @@ public abstract class LayerCommandBase : NeuralPSCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        Network.Add(CreateLayer());
+        using (Use(Network, NetworkUse.Change)) Network.Add(CreateLayer()); // given back before the network goes on
         WriteVerbose($"Added layer {Network.Layers.Count}: {Network.Layers[^1].Describe()}, {Network.Layers[^1].ParameterCount} parameters.");
         WriteObject(Network);
     }, Network);
@@ -50,7 +50,9 @@ public sealed class AddDenseLayerCommand : LayerCommandBase
     [ValidateRange(0.0, double.MaxValue)]
     public double L2 { get; set; }
 
-    protected override Layer CreateLayer() => new DenseLayer(Units, Activation, Initializer, (float)L1, (float)L2);
+    protected override Layer CreateLayer() =>
+        Activation == Activation.Softmax && Units == 1 ? throw Core.Training.Evaluator.SoftmaxOverOneUnit(Network)
+            : new DenseLayer(Units, Activation, Initializer, (float)L1, (float)L2);
 }
 
 /// <summary>Adds inverted dropout.</summary>

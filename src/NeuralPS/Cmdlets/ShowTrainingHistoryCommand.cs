@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Charts;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
 
@@ -58,6 +57,7 @@ public sealed class ShowTrainingHistoryCommand : NeuralPSCmdlet
         bool color = ColorAllowed();
         int width = Width > 0 ? Width : DefaultWidth();
         if (_networks.Count == 0 && _epochs.Count == 0) return;
+        using IDisposable leases = UseAll(_networks, NetworkUse.Read); // their histories do not grow while drawn
         var histories = new List<(string Title, IReadOnlyList<EpochResult> History)>();
         foreach (Network network in _networks)
         {

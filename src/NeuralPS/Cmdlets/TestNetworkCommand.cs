@@ -22,5 +22,8 @@ public sealed class TestNetworkCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NetworkPiped, HelpMessage = "The data to evaluate on.")]
     public Dataset Data { get; set; } = null!;
 
-    protected override void ProcessRecord() => Guard(() => WriteObject(Evaluation.Compute(Network, Data)), Network);
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        using (Use(Network, NetworkUse.Read)) WriteObject(Evaluation.Compute(Network, Data));
+    }, Network);
 }

@@ -6,7 +6,8 @@ namespace NeuralPS.Sweep;
 
 /// <summary>
 /// What one run of a sweep did: its settings, its metrics at the last and at the best epoch, where and how long it
-/// ran, and the trained model as the bytes of a model file (Import-Network takes them, by property name).
+/// ran, and the model of its best epoch and of its last as the bytes of model files (Import-Network takes Model, the
+/// best epoch's, by property name).
 /// Plain values only, so that results survive Export-Clixml and another remoting hop.
 /// </summary>
 public sealed class SweepResult
@@ -65,16 +66,25 @@ public sealed class SweepResult
     /// <summary>How many times the run was started: more than 1 when a session broke under it and it was run again.</summary>
     public int Attempts { get; init; }
 
-    /// <summary>The trained network as the bytes of a model file (Export-Network's format).</summary>
+    /// <summary>
+    /// The network as it was at the end of <see cref="BestEpoch"/>, the epoch whose Best* metrics this result reports,
+    /// as the bytes of a model file (Export-Network's format; its history ends at that epoch).
+    /// </summary>
     public byte[] Model { get; init; } = Array.Empty<byte>();
 
-    /// <summary>The model file written with -OutputFolder, else null.</summary>
+    /// <summary>
+    /// The network as the run's training left it, after its last epoch (with -EarlyStopping, Invoke-Training has already
+    /// put the best epoch's weights back into it), as the bytes of a model file.
+    /// </summary>
+    public byte[] LastModel { get; init; } = Array.Empty<byte>();
+
+    /// <summary>The model file written with -OutputFolder (<see cref="Model"/>, the best epoch's), else null.</summary>
     public string? ModelPath { get; internal set; }
 
-    /// <summary>The trained network, rebuilt from <see cref="Model"/>.</summary>
+    /// <summary>The network of the best epoch, rebuilt from <see cref="Model"/>.</summary>
     public Network ToNetwork() => ModelFile.FromBytes(Model, $"the model of sweep run {Run}");
 
     /// <inheritdoc />
-    public override string ToString() => $"Run {Run} ({SettingsText}): loss {Loss:G5}" +
-        (ValidationLoss is double v ? $", validation loss {v:G5}" : "") + (ValidationAccuracy is double a ? $", validation accuracy {a:P2}" : "");
+    public override string ToString() => $"Run {Run} ({SettingsText}): best epoch {BestEpoch} of {Epochs}, loss {BestLoss:G5}" +
+        (BestValidationLoss is double v ? $", validation loss {v:G5}" : "") + (BestValidationAccuracy is double a ? $", validation accuracy {a:P2}" : "");
 }

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Serialization;
-using NeuralPS.Core.Training;
 
 namespace NeuralPS.Sweep;
 
@@ -29,8 +28,10 @@ public static class SweepRun
         # A .NET method's exception comes wrapped ("Exception calling ..."); thrown bare, its own message crosses remoting.
         try { $network = [NeuralPS.Sweep.SweepRun]::NetworkFrom(@($built)) } catch { throw $_.Exception.GetBaseException() }
         $epochsBefore = $network.History.Count
-        $null = $network | Invoke-Training -Data $data.Data @Training
-        try { [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed) } catch { throw $_.Exception.GetBaseException() }
+        # Each epoch's result comes out while the network is as that epoch left it: the best one's model is kept then.
+        $best = [NeuralPS.Sweep.BestEpochModel]::new($network)
+        $network | Invoke-Training -Data $data.Data @Training | ForEach-Object { $best.Observe($_) }
+        try { [NeuralPS.Sweep.SweepRun]::Outcome($network, $epochsBefore, $watch.Elapsed, $best) } catch { throw $_.Exception.GetBaseException() }
         """;
 
     /// <summary>Identifies the build of NeuralPS loaded here, so that a sweep can tell whether a session runs the same one.</summary>
@@ -49,19 +50,18 @@ public static class SweepRun
     }
 
     /// <summary>
-    /// What a run sends back: plain numbers, names and the model's bytes, which cross remoting as they are (a live
+    /// What a run sends back: plain numbers, names and the models' bytes, which cross remoting as they are (a live
     /// Network or its float arrays would come back as property bags and ArrayLists).
     /// </summary>
-    public static Hashtable Outcome(Network network, int epochsBefore, TimeSpan elapsed)
+    public static Hashtable Outcome(Network network, int epochsBefore, TimeSpan elapsed, BestEpochModel bestModel)
     {
         List<EpochResult> epochs = network.History.Skip(epochsBefore).ToList();
         if (epochs.Count == 0)
             throw new NeuralPSException("NoEpochs", ErrorKind.InvalidOperation, "The run trained no epoch (it was stopped before the first one ended).");
         EpochResult last = epochs[^1];
-        // The best epoch is the one early stopping would keep: the lowest validation loss, else the lowest training loss.
-        int best = 0;
-        for (int i = 1; i < epochs.Count; i++)
-            if ((epochs[i].ValidationLoss ?? epochs[i].Loss) < (epochs[best].ValidationLoss ?? epochs[best].Loss)) best = i;
+        byte[] lastModel = ModelFile.ToBytes(network);
+        // No epoch with a finite loss: the last one stands for the best.
+        int best = bestModel.Model is null ? epochs.Count - 1 : bestModel.Epoch - epochsBefore - 1;
         EpochResult b = epochs[best];
         return new Hashtable
         {
@@ -78,7 +78,8 @@ public static class SweepRun
             ["Duration"] = elapsed.Ticks,
             ["ComputerName"] = Environment.MachineName,
             ["ProcessId"] = Environment.ProcessId,
-            ["Model"] = ModelFile.ToBytes(network),
+            ["Model"] = bestModel.Model ?? lastModel,
+            ["LastModel"] = lastModel,
         };
     }
 
@@ -107,6 +108,36 @@ public static class SweepRun
             Session = session,
             Attempts = point.Attempts,
             Model = Get<byte[]>("Model"),
+            LastModel = Get<byte[]>("LastModel"),
         };
+    }
+}
+
+/// <summary>
+/// The model of a run's best epoch, taken as the epoch ends: the lowest validation loss, else the lowest training loss
+/// (the first such epoch on a tie), the epoch early stopping would keep. Invoke-Training writes each epoch's result
+/// while the network is as that epoch left it, so its bytes are that epoch's model, history and optimizer included.
+/// </summary>
+public sealed class BestEpochModel
+{
+    private readonly Network _network;
+    private double _best = double.PositiveInfinity;
+
+    public BestEpochModel(Network network) => _network = network;
+
+    /// <summary>The best epoch so far, numbered as the network's history numbers it (0 before any).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>The network's model file bytes at the end of <see cref="Epoch"/> (null before any epoch with a finite loss).</summary>
+    public byte[]? Model { get; private set; }
+
+    /// <summary>Takes the network's model if <paramref name="result"/>, the epoch that just ended, is the best so far.</summary>
+    public void Observe(EpochResult result)
+    {
+        double score = result.ValidationLoss ?? result.Loss;
+        if (!(score < _best)) return;
+        _best = score;
+        Epoch = result.Epoch;
+        Model = ModelFile.ToBytes(_network);
     }
 }

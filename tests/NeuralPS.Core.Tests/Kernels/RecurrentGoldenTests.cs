@@ -7,7 +7,7 @@ namespace NeuralPS.Core.Tests.Kernels;
 
 /// <summary>
 /// The recurrent kernels (float32) and their double twins against PyTorch's nn.LSTM, nn.GRU and nn.Embedding in
-/// float64: tests/golden/rnn_*.json, written by tests/golden-gen/make_golden_rnn.py (its docstring has the format).
+/// float64: tests/golden/kernels/rnn_*.json, written by tests/golden-gen/make_golden_rnn.py (its docstring has the format).
 /// The kernels match to 1e-4 relative (1e-5 absolute near zero); the twins, in double, to 1e-9.
 /// </summary>
 public class RecurrentGoldenTests
@@ -17,17 +17,19 @@ public class RecurrentGoldenTests
     public static IEnumerable<object[]> Files() =>
         Directory.GetFiles(Folder(), "rnn_*.json").OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
 
-    /// <summary>$NEURALPS_GOLDEN_DIR when it holds rnn_ files (make_golden_rnn.py writes anywhere), else the repository's.</summary>
+    /// <summary>$NEURALPS_GOLDEN_DIR when it holds rnn_ files (make_golden_rnn.py writes anywhere), else the repository's tests/golden/kernels.</summary>
     private static string Folder()
     {
         string dir = GoldenTests.GoldenDirectory();
-        return Directory.GetFiles(dir, "rnn_*.json").Length > 0 ? dir : GoldenTests.RepositoryGoldenDirectory();
+        return Directory.GetFiles(dir, "rnn_*.json").Length > 0 ? dir : Repository;
     }
+
+    private static string Repository => Path.Combine(GoldenTests.RepositoryGoldenDirectory(), "kernels");
 
     [Fact]
     public void TheRepositoryCarriesTheRecurrentReferences()
     {
-        string[] names = Directory.GetFiles(GoldenTests.RepositoryGoldenDirectory(), "rnn_*.json").Select(Path.GetFileName).ToArray()!;
+        string[] names = Directory.GetFiles(Repository, "rnn_*.json").Select(Path.GetFileName).ToArray()!;
         foreach (string kind in new[] { "lstm", "gru", "embedding" })
             Assert.Contains(names, n => n.StartsWith($"rnn_{kind}", StringComparison.Ordinal));
     }

@@ -71,6 +71,25 @@ public class TrainingStepTests
         }
     }
 
+    /// <summary>NAdam runs on Adam's pool-split update (W1 has 100K parameters, above the split threshold): the same bits on any thread count.</summary>
+    [Theory]
+    [InlineData(OptimizerKind.Nadam)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void TheSplitAdamFamilyUpdatesAreBitIdenticalOnOneTwoAndThreeThreads(OptimizerKind kind)
+    {
+        Dataset data = W1Like(3 * 64 + 5, seed: 2);
+        float[]? first = null;
+        for (int threads = 1; threads <= 3; threads++)
+        {
+            Network net = W1Network();
+            net.OptimizerSettings = new OptimizerSettings { Kind = kind, LearningRate = 1e-3 };
+            foreach (EpochResult _ in new Trainer(net, data, null,
+                         new TrainingOptions { Epochs = 2, BatchSize = 64, Seed = 3, ThreadCount = threads }).Run()) { }
+            first ??= net.Parameters;
+            Assert.Equal(first, net.Parameters);
+        }
+    }
+
     /// <summary>
     /// Validation passes take up to 1024 rows at a time from the network's workspace; with more validation rows than
     /// the batch size they used to replace (and dispose) the workspace training went on with: on 2 threads the next

@@ -1,6 +1,9 @@
-namespace NeuralPS.Core.Training;
+namespace NeuralPS.Core;
 
-/// <summary>What one epoch of training did. One is emitted as each epoch ends and kept in the network's history.</summary>
+/// <summary>
+/// What one epoch of training did. One is emitted as each epoch ends and kept in the network's history: part of the
+/// model (what it was trained on and how), so it lives beside <see cref="Network"/>, not with the training code.
+/// </summary>
 public sealed class EpochResult
 {
     /// <summary>The epoch number, counting every epoch the network has trained.</summary>
@@ -18,7 +21,7 @@ public sealed class EpochResult
     /// <summary>Accuracy on the validation data (null without validation data, or for regression).</summary>
     public double? ValidationAccuracy { get; init; }
 
-    /// <summary>The learning rate used in this epoch.</summary>
+    /// <summary>The learning rate the optimizer used in this epoch (read from it; a record, not a setting).</summary>
     public double LearningRate { get; init; }
 
     /// <summary>Wall time of the epoch, validation included.</summary>
@@ -30,6 +33,3 @@ public sealed class EpochResult
     /// <inheritdoc />
     public override string ToString() => $"Epoch {Epoch}: loss {Loss:G5}" + (Accuracy is double a ? $", accuracy {a:P2}" : "");
 }
-
-/// <summary>Where training is inside an epoch, reported after every batch.</summary>
-public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double RunningLoss, TimeSpan EpochElapsed);

@@ -1,0 +1,312 @@
+#!/usr/bin/python3
+"""Writes PyTorch reference trajectories for small convolutional networks into tests/golden (cnn_*.json), and the
+kernel-level reference tests/golden/kernels/conv_pool.json, in the format of make_golden.py (tests/golden/README.md)
+with the conventions below. Everything is computed in float64 by PyTorch (autograd, torch.optim).
+
+    /usr/bin/python3 tests/golden-gen/make_golden_cnn.py            # into tests/golden
+    /usr/bin/python3 tests/golden-gen/make_golden_cnn.py /tmp/g      # elsewhere
+
+Needs Debian's python3-torch (1.13) and numpy. Conventions added for images:
+  * "inputShape": [C, H, W]; a row of "x" is one image flattened in C, H, W order (NCHW row-major), so "inputs"
+    is C*H*W; "outputShapes" gives each layer's output shape ([C, H, W], or [units] from flatten on)
+  * conv2d: "filters", "kernelSize" [KH, KW], "strides" [SH, SW], "padding" "valid" or "same", "activation";
+    weights "W" nested [filters][channels][KH][KW] (PyTorch's and ONNX's layout) and "b" [filters]
+  * "same" padding is TensorFlow's/Keras's SAME: out = ceil(in / stride), the padding needed,
+    max((out - 1) * stride + kernel - in, 0), split with the smaller half before (top/left) and the rest after;
+    for stride 1 this is PyTorch's padding='same' (done here by F.pad, then an unpadded convolution)
+  * maxpool2d, averagepool2d: "poolSize" [KH, KW], "strides" [SH, SW], valid windows only; maxpool2d takes the
+    first maximum of a window (PyTorch's rule); globalaveragepool2d: the mean of each channel, output [C];
+    flatten: [C, H, W] -> [C*H*W] in C, H, W order. These layers have no parameters: their entry in "initial",
+    "final" and "gradientsAtFirstStep" is {}.
+The kernel file holds, per case, a convolution's x, W, b and an upstream gradient dy with PyTorch's y, dx, dW, db,
+and a pooling's x and dy with y and dx, all of x, W, b, dy exactly float32 values.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_golden import activate, f32, first_difference, loss_of, make_optimizer  # noqa: E402
+
+torch.set_default_dtype(torch.float64)
+
+
+def same_padding(size, kernel, stride):
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def conv_geometry(shape, layer):
+    (c, h, w), (kh, kw), (sh, sw) = shape, layer["kernelSize"], layer["strides"]
+    if layer["padding"] == "same":
+        oh, top, bottom = same_padding(h, kh, sh)
+        ow, left, right = same_padding(w, kw, sw)
+    else:
+        oh, ow, top, bottom, left, right = (h - kh) // sh + 1, (w - kw) // sw + 1, 0, 0, 0, 0
+    return [layer["filters"], oh, ow], (left, right, top, bottom)
+
+
+def conv(x, W, b, layer, shape):
+    _, pads = conv_geometry(shape, layer)
+    return F.conv2d(F.pad(x, pads), W, b, stride=tuple(layer["strides"]))
+
+
+def output_shape(shape, layer):
+    t = layer["type"]
+    if t == "conv2d":
+        return conv_geometry(shape, layer)[0]
+    if t in ("maxpool2d", "averagepool2d"):
+        (c, h, w), (kh, kw), (sh, sw) = shape, layer["poolSize"], layer["strides"]
+        return [c, (h - kh) // sh + 1, (w - kw) // sw + 1]
+    if t == "globalaveragepool2d":
+        return [shape[0]]
+    if t == "flatten":
+        return [int(np.prod(shape))]
+    if t == "dense":
+        return [layer["units"]]
+    raise ValueError(t)
+
+
+class Net:
+    """The network of a case: float64 leaf tensors per layer, applied to [N, C, H, W] batches."""
+
+    def __init__(self, spec, rng):
+        self.layers, self.shapes = [], []
+        shape = spec["inputShape"]
+        for layer in spec["layers"]:
+            entry = {"spec": layer, "in": shape}
+            if layer["type"] == "conv2d":
+                fan_in = shape[0] * layer["kernelSize"][0] * layer["kernelSize"][1]
+                bound = 1.0 / math.sqrt(fan_in)   # torch's default Conv2d init range
+                entry["W"] = torch.tensor(f32(rng.uniform(-bound, bound, size=[layer["filters"], shape[0]] + layer["kernelSize"])),
+                                          requires_grad=True)
+                entry["b"] = torch.tensor(f32(rng.uniform(-bound, bound, size=layer["filters"])), requires_grad=True)
+            elif layer["type"] == "dense":
+                bound = 1.0 / math.sqrt(shape[0])
+                entry["W"] = torch.tensor(f32(rng.uniform(-bound, bound, size=(shape[0], layer["units"]))), requires_grad=True)
+                entry["b"] = torch.tensor(f32(rng.uniform(-bound, bound, size=layer["units"])), requires_grad=True)
+            shape = output_shape(shape, layer)
+            self.shapes.append(shape)
+            self.layers.append(entry)
+
+    def to(self, dtype):
+        for l in self.layers:
+            for k in ("W", "b"):
+                if k in l:
+                    l[k] = l[k].detach().to(dtype).requires_grad_()
+        return self
+
+    def parameters(self):
+        return [t for l in self.layers for t in ((l["W"], l["b"]) if "W" in l else ())]
+
+    def forward(self, x, spec):
+        """Returns (pre-activation of the last layer, its output) for rows x of C*H*W."""
+        y = x.reshape([x.shape[0]] + spec["inputShape"])
+        z = y
+        for l in self.layers:
+            s, t = l["spec"], l["spec"]["type"]
+            if t == "conv2d":
+                z = conv(y, l["W"], l["b"], s, l["in"])
+            elif t == "maxpool2d":
+                z = F.max_pool2d(y, tuple(s["poolSize"]), tuple(s["strides"]))
+            elif t == "averagepool2d":
+                z = F.avg_pool2d(y, tuple(s["poolSize"]), tuple(s["strides"]))
+            elif t == "globalaveragepool2d":
+                z = y.mean(dim=(2, 3))
+            elif t == "flatten":
+                z = y.reshape(y.shape[0], -1)
+            else:
+                z = y @ l["W"] + l["b"]
+            y = activate(s["activation"], z)
+        return z, y
+
+    def dump(self, grads=False):
+        out = []
+        for l in self.layers:
+            if "W" in l:
+                W, b = (l["W"].grad, l["b"].grad) if grads else (l["W"], l["b"])
+                out.append({"W": W.detach().tolist(), "b": b.detach().tolist()})
+            else:
+                out.append({})
+        return out
+
+
+def make_data(spec, rng, units):
+    n, d = spec["samples"], int(np.prod(spec["inputShape"]))
+    x = f32(rng.normal(0, 1, size=(n, d)))
+    if spec["loss"] == "sparse_categorical_crossentropy":
+        y = rng.integers(0, units, size=n)
+        y[:min(n, units)] = np.arange(min(n, units))   # every class present
+        return x, y.tolist(), torch.tensor(y, dtype=torch.long)
+    teacher = rng.normal(0, 1, size=(d, units)) / math.sqrt(d)
+    y = f32(np.tanh(x @ teacher) + 0.1 * rng.normal(size=(n, units)))
+    return x, y.tolist(), torch.tensor(y)
+
+
+def run_case(spec, seed, dtype=torch.float64):
+    rng = np.random.default_rng(seed)
+    net = Net(spec, rng)
+    x_np, y_json, y_t = make_data(spec, rng, net.shapes[-1][0])
+    x = torch.tensor(x_np)
+    initial = net.dump()
+    if dtype != torch.float64:
+        net.to(dtype)
+        x = x.to(dtype)
+        if y_t.is_floating_point():
+            y_t = y_t.to(dtype)
+    opt = make_optimizer(net.parameters(), spec["optimizer"])
+    out_act = spec["layers"][-1]["activation"]
+    n, bs = spec["samples"], spec["batchSize"]
+    losses, first_grads, row = [], None, 0
+    for step in range(spec["steps"]):
+        count = min(bs, n - row)
+        opt.zero_grad()
+        z, y = net.forward(x[row:row + count], spec)
+        loss = loss_of(spec["loss"], out_act, z, y, y_t[row:row + count])
+        loss.backward()
+        losses.append(loss.item())
+        if step == 0:
+            first_grads = net.dump(grads=True)
+        opt.step()
+        row += count
+        if row >= n:
+            row = 0
+    with torch.no_grad():
+        _, pred = net.forward(x, spec)
+    return {
+        "case": spec,
+        "outputShapes": net.shapes,
+        "initial": initial,
+        "x": x.tolist(),
+        "y": y_json,
+        "lossBeforeStep": losses,
+        "gradientsAtFirstStep": first_grads,
+        "final": net.dump(),
+        "predictionsAfter": pred.tolist(),
+        "producedBy": f"PyTorch {torch.__version__}, {str(dtype).replace('torch.', '')}",
+    }
+
+
+def conv2d(filters, kernel, stride, padding, activation):
+    return {"type": "conv2d", "filters": filters, "kernelSize": [kernel, kernel], "strides": [stride, stride],
+            "padding": padding, "activation": activation}
+
+
+def pool(kind, size, stride):
+    return {"type": kind, "poolSize": [size, size], "strides": [stride, stride], "activation": "linear"}
+
+
+def plain(kind):
+    return {"type": kind, "activation": "linear"}
+
+
+def dense(units, activation):
+    return {"type": "dense", "units": units, "activation": activation}
+
+
+def case(name, shape, samples, batch, steps, loss, layers, optimizer):
+    return {"name": name, "inputShape": shape, "inputs": int(np.prod(shape)), "samples": samples, "batchSize": batch,
+            "steps": steps, "loss": loss, "layers": layers, "optimizer": optimizer}
+
+
+def cases():
+    """Conv -> ReLU -> MaxPool -> Conv -> AvgPool -> Flatten -> Dense, over strides 1 and 2, valid and same."""
+    return [
+        # stride 1, same (symmetric) then valid; a partial last batch
+        case("cnn_1x8x8_same_sgd", [1, 8, 8], 16, 6, 8, "sparse_categorical_crossentropy",
+             [conv2d(4, 3, 1, "same", "relu"), pool("maxpool2d", 2, 2), conv2d(6, 3, 1, "valid", "relu"),
+              pool("averagepool2d", 2, 2), plain("flatten"), dense(3, "softmax")],
+             {"name": "sgd", "learningRate": 0.05, "momentum": 0.9}),
+        # stride 2, same on an odd size (one zero row/column before and after); an even kernel, same, stride 1
+        # (its extra zero after)
+        case("cnn_3x7x7_stride2_same_adam", [3, 7, 7], 15, 5, 9, "sparse_categorical_crossentropy",
+             [conv2d(5, 3, 2, "same", "relu"), pool("maxpool2d", 2, 2), conv2d(4, 2, 1, "same", "tanh"),
+              pool("averagepool2d", 2, 2), plain("flatten"), dense(3, "softmax")],
+             {"name": "adam", "learningRate": 0.01}),
+        # stride 2, same on an even size (no zero before, one after); overlapping max windows; a 1x1 convolution
+        case("cnn_1x8x8_stride2_same_adam_mse", [1, 8, 8], 12, 4, 6, "mse",
+             [conv2d(3, 3, 2, "same", "relu"), pool("maxpool2d", 3, 1), conv2d(4, 1, 1, "valid", "linear"),
+              pool("averagepool2d", 2, 2), plain("flatten"), dense(2, "linear")],
+             {"name": "adam", "learningRate": 0.01}),
+        # valid, stride 1 then stride 2 same down to 1x1, global average pooling, two dense layers
+        case("cnn_3x7x7_valid_global_sgd", [3, 7, 7], 14, 7, 6, "sparse_categorical_crossentropy",
+             [conv2d(6, 3, 1, "valid", "relu"), pool("maxpool2d", 2, 2), conv2d(5, 3, 2, "same", "relu"),
+              plain("globalaveragepool2d"), dense(4, "relu"), dense(3, "softmax")],
+             {"name": "sgd", "learningRate": 0.1}),
+    ]
+
+
+def kernel_cases(rng):
+    """Single convolutions and poolings with PyTorch's forward and backward, for the kernel test."""
+    def values(*size):
+        return torch.tensor(f32(rng.uniform(-1, 1, size=size)))
+    convs = []
+    for c, h, w, f, k, s, padding in [(1, 8, 8, 4, 3, 1, "same"), (3, 7, 7, 5, 3, 2, "same"), (2, 8, 8, 3, 3, 2, "same"),
+                                       (3, 7, 7, 5, 3, 2, "valid"), (2, 6, 5, 3, 4, 1, "same"), (4, 9, 9, 2, 5, 3, "valid"),
+                                       (8, 10, 10, 6, 3, 1, "same")]:
+        layer = {"filters": f, "kernelSize": [k, k], "strides": [s, s], "padding": padding}
+        x, W, b = values(2, c, h, w), values(f, c, k, k), values(f)
+        for t in (x, W, b):
+            t.requires_grad_()
+        y = conv(x, W, b, layer, [c, h, w])
+        dy = values(*y.shape)
+        y.backward(dy)
+        convs.append(dict(layer, inputShape=[c, h, w], batch=2, x=x.detach().flatten().tolist(),
+                          W=W.detach().flatten().tolist(), b=b.detach().tolist(), dy=dy.flatten().tolist(),
+                          y=y.detach().flatten().tolist(), dx=x.grad.flatten().tolist(),
+                          dW=W.grad.flatten().tolist(), db=b.grad.tolist()))
+    pools = []
+    for kind, c, h, w, k, s in [("maxpool2d", 3, 8, 8, 2, 2), ("maxpool2d", 2, 7, 9, 3, 2), ("maxpool2d", 2, 5, 6, 2, 1),
+                                ("averagepool2d", 3, 8, 8, 2, 2), ("averagepool2d", 2, 7, 9, 3, 2),
+                                ("globalaveragepool2d", 3, 5, 7, 0, 0)]:
+        x = values(2, c, h, w).requires_grad_()
+        if kind == "maxpool2d":
+            y = F.max_pool2d(x, k, s)
+        elif kind == "averagepool2d":
+            y = F.avg_pool2d(x, k, s)
+        else:
+            y = x.mean(dim=(2, 3))
+        dy = values(*y.shape)
+        y.backward(dy)
+        pools.append({"type": kind, "poolSize": [k, k], "strides": [s, s], "inputShape": [c, h, w], "batch": 2,
+                      "x": x.detach().flatten().tolist(), "dy": dy.flatten().tolist(),
+                      "y": y.detach().flatten().tolist(), "dx": x.grad.flatten().tolist()})
+    return {"producedBy": f"PyTorch {torch.__version__}, float64", "convolutions": convs, "poolings": pools}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+    ap.add_argument("out", nargs="?", default=golden, help="folder to write the JSON files into (default: tests/golden)")
+    ap.add_argument("--seed", type=int, default=20261205, help="seed for data and initial weights")
+    args = ap.parse_args()
+    os.makedirs(os.path.join(args.out, "kernels"), exist_ok=True)
+    specs = cases()
+    for i, spec in enumerate(specs):
+        seed = args.seed * 1000 + i
+        result = run_case(spec, seed)
+        problem = first_difference(result, run_case(spec, seed, torch.float32))
+        if problem:
+            print(f"warning: {spec['name']}: PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
+        with open(os.path.join(args.out, spec["name"] + ".json"), "w") as f:
+            json.dump(result, f)
+    with open(os.path.join(args.out, "kernels", "conv_pool.json"), "w") as f:
+        json.dump(kernel_cases(np.random.default_rng(args.seed)), f)
+    with open(os.path.join(args.out, "GENERATED-CNN.md"), "w") as f:
+        command = " ".join(["tests/golden-gen/make_golden_cnn.py"] + sys.argv[1:])
+        f.write(f"# Written by tests/golden-gen/make_golden_cnn.py\n\n`{command}` (seed {args.seed}) with PyTorch "
+                f"{torch.__version__} and numpy {np.__version__}, in float64; the conventions are those of "
+                "tests/golden/README.md and the script's own for images.\n\nFiles: "
+                + ", ".join(s["name"] + ".json" for s in specs) + ", kernels/conv_pool.json\n")
+    print(f"{len(specs)} cases and kernels/conv_pool.json written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
