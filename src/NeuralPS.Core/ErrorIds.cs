@@ -108,6 +108,29 @@ public static class ErrorIds
     /// <summary>A folder of pictures is not laid out as one sub-folder per class.</summary>
     public const string InvalidImageFolder = nameof(InvalidImageFolder);
 
+    // Windows over a series (ConvertTo-Dataset -Window, Split-Dataset -Chronological).
+
+    /// <summary>Split-Dataset was given both -Chronological and -Stratify, which contradict each other: choose one.</summary>
+    public const string ChronologicalStratify = nameof(ChronologicalStratify);
+
+    /// <summary>ConvertTo-Dataset -Horizon was given without -Window: a horizon counts records after a window's end.</summary>
+    public const string HorizonNeedsWindow = nameof(HorizonNeedsWindow);
+
+    /// <summary>ConvertTo-Dataset -Window would put the label column among a window's features without being asked to.</summary>
+    public const string LabelInWindow = nameof(LabelInWindow);
+
+    /// <summary>A window over a series is shorter than one record (-Window below 1).</summary>
+    public const string InvalidWindow = nameof(InvalidWindow);
+
+    /// <summary>The horizon of a window over a series is negative.</summary>
+    public const string InvalidHorizon = nameof(InvalidHorizon);
+
+    /// <summary>A series has fewer records than one window plus its horizon.</summary>
+    public const string SeriesTooShort = nameof(SeriesTooShort);
+
+    /// <summary>A record inside a window over a series holds an empty value, NaN or infinity (the error names the record).</summary>
+    public const string NaNInWindow = nameof(NaNInWindow);
+
     // ---- Networks and layers ----
 
     /// <summary>New-Network was given fewer than one input.</summary>

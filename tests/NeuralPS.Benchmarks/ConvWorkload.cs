@@ -155,7 +155,7 @@ internal static unsafe class ConvWorkload
     /// Warm up (tiered compilation), calibrate to about 0.2 s, then the median and best of 7 runs (seconds a call).
     /// On one thread the time is the process's CPU time, which a busy machine's preemptions do not inflate.
     /// </summary>
-    private static (double Median, double Best) Measure(Action run, bool cpu)
+    internal static (double Median, double Best) Measure(Action run, bool cpu)
     {
         var warm = Stopwatch.StartNew();
         while (warm.ElapsedMilliseconds < 300) run();

@@ -20,6 +20,12 @@ public sealed class DatasetBuildOptions
     /// </summary>
     public FeatureEncoding? Encoding { get; init; }
 
+    /// <summary>
+    /// Let the label also be a feature: windows over a series (<see cref="SeriesWindows"/>), where a window's past
+    /// values of the label are known when its label, later on, is predicted.
+    /// </summary>
+    public bool LabelMayBeFeature { get; init; }
+
     /// <summary>The dataset's name.</summary>
     public string? Name { get; init; }
 
@@ -54,7 +60,7 @@ public sealed partial class DatasetBuilder
         string? duplicate = features.GroupBy(f => f, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (duplicate is not null)
             throw new NeuralPSException(ErrorIds.DuplicateFeature, ErrorKind.InvalidArgument, $"{_options.Source}the column '{duplicate}' is named twice.", duplicate);
-        if (features.Contains(label, StringComparer.OrdinalIgnoreCase))
+        if (!_options.LabelMayBeFeature && features.Contains(label, StringComparer.OrdinalIgnoreCase))
             throw new NeuralPSException(ErrorIds.LabelIsFeature, ErrorKind.InvalidArgument,
                 $"{_options.Source}'{label}' is the label, so it cannot also be a feature. Leave it out of -Feature.", label);
         _features = features.ToArray();

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace NeuralPS.Core.Data;
 
-/// <summary>Random train/test (and validation) splits, optionally stratified by class, seeded.</summary>
+/// <summary>Random train/test (and validation) splits, optionally stratified by class, seeded; or chronological ones.</summary>
 public static class DatasetSplitter
 {
     /// <summary>
@@ -51,6 +51,33 @@ public static class DatasetSplitter
         random.Shuffle(CollectionsMarshal.AsSpan(validation));
         var parts = new List<Dataset> { data.Subset(train, data.Name + " (train)"), data.Subset(test, data.Name + " (test)") };
         if (validationFraction > 0) parts.Add(data.Subset(validation, data.Name + " (validation)"));
+        return parts.ToArray();
+    }
+
+    /// <summary>
+    /// Splits in row order, for data whose order is time (windows over a series): the first rows train, then come
+    /// the validation rows (when <paramref name="validationFraction"/> &gt; 0), and the last rows test. Nothing is
+    /// shuffled, so no part reaches across another's boundary. With windows (<see cref="SeriesWindows"/>) the cut is
+    /// by window: the last training windows share records with the first test windows, but every test label lies
+    /// after every record a training window reads or is labelled by.
+    /// </summary>
+    public static Dataset[] SplitChronologically(Dataset data, double testFraction, double validationFraction)
+    {
+        if (testFraction < 0 || validationFraction < 0 || testFraction + validationFraction >= 1)
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
+                $"The test ({testFraction}) and validation ({validationFraction}) fractions must be at least 0 and add up to less than 1.");
+        int testCount = (int)Math.Round(data.Rows * testFraction);
+        int validationCount = (int)Math.Round(data.Rows * validationFraction);
+        int trainCount = data.Rows - testCount - validationCount;
+        if (trainCount < 1 || (testFraction > 0 && testCount == 0) || (validationFraction > 0 && validationCount == 0))
+            throw new NeuralPSException(ErrorIds.InvalidSplit, ErrorKind.InvalidArgument,
+                $"{data.Rows} rows are too few to split with these fractions.", data);
+        var parts = new List<Dataset>
+        {
+            data.Subset(Enumerable.Range(0, trainCount).ToArray(), data.Name + " (train)"),
+            data.Subset(Enumerable.Range(data.Rows - testCount, testCount).ToArray(), data.Name + " (test)"),
+        };
+        if (validationFraction > 0) parts.Add(data.Subset(Enumerable.Range(trainCount, validationCount).ToArray(), data.Name + " (validation)"));
         return parts.ToArray();
     }
 }

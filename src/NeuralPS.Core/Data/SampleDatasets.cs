@@ -2,12 +2,12 @@ using System.Globalization;
 
 namespace NeuralPS.Core.Data;
 
-/// <summary>Small datasets shipped with the module (Xor, Iris) and generators for toy problems.</summary>
+/// <summary>Small datasets shipped with the module (Xor, Iris, AirPassengers) and generators for toy problems.</summary>
 public static class SampleDatasets
 {
     /// <summary>The names Get-SampleDataset accepts.</summary>
     /// <remarks>Read-only: statics are shared by every runspace in the process, so none may be changed.</remarks>
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "Xor", "Iris", "Moons", "Circles", "Spirals", "Regression" });
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression" });
 
     /// <summary>A sample by name (case-insensitive). Generators use <paramref name="samples"/>, <paramref name="noise"/> and <paramref name="seed"/>.</summary>
     public static Dataset Get(string name, int samples = 0, double noise = double.NaN, long seed = 0)
@@ -19,6 +19,7 @@ public static class SampleDatasets
         {
             "xor" => Xor(),
             "iris" => Iris(),
+            "airpassengers" => AirPassengers(),
             "moons" => Moons(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.1 : noise, random),
             "circles" => Circles(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.05 : noise, random),
             "spirals" => Spirals(samples > 0 ? samples : 300, double.IsNaN(noise) ? 0.2 : noise, random),
@@ -49,6 +50,29 @@ public static class SampleDatasets
             labels.Add(Array.IndexOf(classes, cells[4]));
         }
         return new Dataset(features.ToArray(), 4, labels.ToArray(), 1, DatasetTask.Classification, header[..4], classes, "Iris", "Species");
+    }
+
+    /// <summary>
+    /// Box &amp; Jenkins' international airline passengers: 144 months, January 1949 to December 1960, in month order;
+    /// features Year and Month (1-12), label Passengers (thousands). A series: make windows of it with
+    /// ConvertFrom-Dataset | ConvertTo-Dataset -Window. Source: Data/Samples/airpassengers.md.
+    /// </summary>
+    public static Dataset AirPassengers()
+    {
+        using Stream stream = typeof(SampleDatasets).Assembly.GetManifestResourceStream("NeuralPS.Samples.airpassengers.csv")!;
+        using var reader = new StreamReader(stream);
+        reader.ReadLine();   // Month,Passengers
+        var features = new List<float>();
+        var passengers = new List<float>();
+        while (reader.ReadLine() is string line && line.Length > 0)
+        {
+            string[] cells = line.Split(',');   // 1949-01,112
+            string[] month = cells[0].Split('-');
+            features.Add(int.Parse(month[0], CultureInfo.InvariantCulture));
+            features.Add(int.Parse(month[1], CultureInfo.InvariantCulture));
+            passengers.Add(float.Parse(cells[1], CultureInfo.InvariantCulture));
+        }
+        return new Dataset(features.ToArray(), 2, passengers.ToArray(), 1, DatasetTask.Regression, new[] { "Year", "Month" }, null, "AirPassengers", "Passengers");
     }
 
     /// <summary>Two interleaving half circles.</summary>

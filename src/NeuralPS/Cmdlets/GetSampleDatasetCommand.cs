@@ -1,15 +1,16 @@
 using System.Management.Automation;
+using NeuralPS.Core;
 using NeuralPS.Core.Data;
 
 namespace NeuralPS.Cmdlets;
 
-/// <summary>Returns a sample dataset: Xor and Iris are embedded; Moons, Circles, Spirals and Regression are generated.</summary>
+/// <summary>Returns a sample dataset: Xor, Iris and AirPassengers are embedded; Moons, Circles, Spirals and Regression are generated.</summary>
 [Cmdlet(VerbsCommon.Get, "SampleDataset")]
 [OutputType(typeof(Dataset))]
 public sealed class GetSampleDatasetCommand : NeuralPSCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, Moons, Circles, Spirals or Regression.")]
-    [ValidateSet("Xor", "Iris", "Moons", "Circles", "Spirals", "Regression", IgnoreCase = true)]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, AirPassengers, Moons, Circles, Spirals or Regression.")]
+    [ValidateSet("Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression", IgnoreCase = true)]
     public string Name { get; set; } = "";
 
     [Parameter(HelpMessage = "Rows to generate (generators only).")]
@@ -26,7 +27,7 @@ public sealed class GetSampleDatasetCommand : NeuralPSCmdlet
     protected override void EndProcessing() => Guard(() => WriteObject(SampleDatasets.Get(Name, Samples, Noise, Seed)));
 }
 
-/// <summary>Splits a dataset into training and test parts (and validation), at random, optionally stratified.</summary>
+/// <summary>Splits a dataset into training and test parts (and validation), at random, optionally stratified, or in order (-Chronological).</summary>
 [Cmdlet(VerbsCommon.Split, "Dataset")]
 [OutputType(typeof(Dataset))]
 public sealed class SplitDatasetCommand : NeuralPSCmdlet
@@ -48,8 +49,17 @@ public sealed class SplitDatasetCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Seed for the random split.")]
     public long Seed { get; set; }
 
+    [Parameter(HelpMessage = "Split in row order, unshuffled: the first rows train, the last test (windows over a series, or any rows in time order).")]
+    public SwitchParameter Chronological { get; set; }
+
     protected override void ProcessRecord() => Guard(() =>
     {
-        foreach (Dataset part in DatasetSplitter.Split(Data, TestFraction, ValidationFraction, Stratify, Seed)) WriteObject(part);
+        if (Chronological && Stratify)
+            throw new NeuralPSException(ErrorIds.ChronologicalStratify, ErrorKind.InvalidArgument,
+                "-Chronological keeps the rows in their order and -Stratify regroups them by class; choose one.", Data);
+        Dataset[] parts = Chronological
+            ? DatasetSplitter.SplitChronologically(Data, TestFraction, ValidationFraction)
+            : DatasetSplitter.Split(Data, TestFraction, ValidationFraction, Stratify, Seed);
+        foreach (Dataset part in parts) WriteObject(part);
     }, Data);
 }
