@@ -58,7 +58,8 @@ internal sealed class BackgroundTraining
             CultureInfo.CurrentCulture = culture; // messages read as they would on the pipeline thread
             CultureInfo.CurrentUICulture = uiCulture;
             Train();
-        }) { IsBackground = true, Name = "NeuralPS training" };
+        })
+        { IsBackground = true, Name = "NeuralPS training" };
         thread.Start();
         try
         {

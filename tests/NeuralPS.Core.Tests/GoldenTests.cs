@@ -1,6 +1,6 @@
 using System.Text.Json;
-using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Training;

@@ -625,11 +625,11 @@ public class GradientCheckTests
                         Pool(v.InputShape, v.PoolHeight, v.PoolWidth, v.StrideHeight, v.StrideWidth, a, z, max: false);
                         break;
                     case GlobalAveragePoolLayer g:
-                        {
-                            int pixels = g.InputShape.Height * g.InputShape.Width;
-                            for (int i = 0; i < z.Length; i++) z[i] = a.Skip(i * pixels).Take(pixels).Sum() / pixels;
-                        }
-                        break;
+                    {
+                        int pixels = g.InputShape.Height * g.InputShape.Width;
+                        for (int i = 0; i < z.Length; i++) z[i] = a.Skip(i * pixels).Take(pixels).Sum() / pixels;
+                    }
+                    break;
                     case FlattenLayer:
                         Array.Copy(a, z, z.Length);
                         break;

@@ -1,5 +1,5 @@
-using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 using NeuralPS.Core.Training;

@@ -130,7 +130,7 @@ public class MetaTests : IClassFixture<PowerShellSession>
         try
         {
             using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", new[] { "-c", "import torch" })
-                { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            { RedirectStandardError = true, RedirectStandardOutput = true })!;
             process.WaitForExit();
             return process.ExitCode == 0;
         }

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Onnx;

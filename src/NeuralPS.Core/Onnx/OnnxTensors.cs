@@ -139,8 +139,22 @@ internal static class OnnxTensors
     /// <summary>ONNX's name of a tensor element type (TensorProto.DataType).</summary>
     public static string TypeName(int dataType) => dataType switch
     {
-        1 => "float32", 2 => "uint8", 3 => "int8", 4 => "uint16", 5 => "int16", 6 => "int32", 7 => "int64", 8 => "string",
-        9 => "bool", 10 => "float16", 11 => "float64", 12 => "uint32", 13 => "uint64", 14 => "complex64", 15 => "complex128",
-        16 => "bfloat16", _ => $"type {dataType}",
+        1 => "float32",
+        2 => "uint8",
+        3 => "int8",
+        4 => "uint16",
+        5 => "int16",
+        6 => "int32",
+        7 => "int64",
+        8 => "string",
+        9 => "bool",
+        10 => "float16",
+        11 => "float64",
+        12 => "uint32",
+        13 => "uint64",
+        14 => "complex64",
+        15 => "complex128",
+        16 => "bfloat16",
+        _ => $"type {dataType}",
     };
 }

@@ -80,7 +80,7 @@ internal static class ModelFileValidation
                 state = layer.PlannedStateLength;
             }
             catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or NeuralPSException
-                                          { ErrorId: not ErrorIds.ModelFileCorrupt })
+            { ErrorId: not ErrorIds.ModelFileCorrupt })
             {
                 throw check.Fail(field, $"({meta.Layers[i]["Kind"]}) cannot be rebuilt: {e.Message}");
             }

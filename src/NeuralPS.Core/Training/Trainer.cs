@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Distributed;
 using NeuralPS.Core.Layers;

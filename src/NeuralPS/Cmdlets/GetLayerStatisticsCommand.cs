@@ -1,8 +1,8 @@
 using System.Management.Automation;
 using NeuralPS.Core;
-using NeuralPS.Core.Training;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Interpretability;
+using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
 

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using NeuralPS.Core;
-using NeuralPS.Core.Training;
 using NeuralPS.Core.Optimizers;
+using NeuralPS.Core.Training;
 
 namespace NeuralPS.Cmdlets;
 

@@ -97,7 +97,9 @@ public class CnnFirstStepTests
             }
             st.A = st.Z.Select(v => st.Activation switch
             {
-                "relu" => Math.Max(v, 0f), "tanh" => MathF.Tanh(v), "linear" or "softmax" => v,
+                "relu" => Math.Max(v, 0f),
+                "tanh" => MathF.Tanh(v),
+                "linear" or "softmax" => v,
                 var a => throw new NotSupportedException(a),
             }).ToArray();
             x = st.A;
