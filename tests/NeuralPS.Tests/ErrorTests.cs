@@ -64,7 +64,7 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("Invoke-Prediction -Network (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
     [InlineData("[pscustomobject]@{ a = 1 } | Invoke-Prediction (" + Iris4 + ")", ErrorIds.NoFeatureNames, ErrorCategory.InvalidOperation, "pass rows of numbers instead")]
     // Get-SampleDataset
-    [InlineData("Get-SampleDataset Mnist", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Xor,Iris,Moons")]
+    [InlineData("Get-SampleDataset Mnist", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Xor,Iris,AirPassengers,Moons")]
     [InlineData("Get-SampleDataset Moons -Samples 0", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "Samples")]
     // Split-Dataset
     [InlineData("Get-SampleDataset Xor | Split-Dataset -TestFraction 0.6 -ValidationFraction 0.6", ErrorIds.InvalidSplit, ErrorCategory.InvalidArgument, "add up to less than 1")]
