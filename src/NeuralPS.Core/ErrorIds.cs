@@ -225,6 +225,12 @@ public static class ErrorIds
     /// <summary>L-BFGS was asked for a per-batch step; the trainer runs it over the whole dataset instead.</summary>
     public const string FullBatchOptimizer = nameof(FullBatchOptimizer);
 
+    /// <summary>
+    /// Levenberg–Marquardt was asked to train a network it cannot: a loss other than mean squared error, more than
+    /// 2,048 parameters, dropout or batch normalization, or an L1/L2 penalty.
+    /// </summary>
+    public const string LevenbergMarquardtUnsupported = nameof(LevenbergMarquardtUnsupported);
+
     /// <summary>Set-Optimizer -Nesterov without -Momentum.</summary>
     public const string NesterovWithoutMomentum = nameof(NesterovWithoutMomentum);
 

@@ -53,6 +53,8 @@ public sealed class BatchNormLayer : Layer
     /// <summary>γ are the weights, β the biases.</summary>
     internal override int? WeightCountForStatistics => OutputSize;
 
+    internal override bool TrainsDifferently => true; // batch statistics in training, running ones at inference
+
     /// <summary>Inference form (training_mode = 0): y = γ·(x − running mean)/√(running var + ε) + β.</summary>
     internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input)
     {

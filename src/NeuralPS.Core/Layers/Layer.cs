@@ -95,6 +95,12 @@ public abstract class Layer
     /// <summary>True when the layer is the identity at inference (dropout): it may follow a softmax output.</summary>
     internal virtual bool IsIdentityAtInference => false;
 
+    /// <summary>
+    /// True when training computes something else than prediction (dropout's masks, batch statistics): a method that
+    /// differentiates the prediction sample by sample (Levenberg–Marquardt's Jacobian) cannot train the layer.
+    /// </summary>
+    internal virtual bool TrainsDifferently => IsIdentityAtInference;
+
     /// <summary>True when the layer must be the first one (it reads the raw inputs).</summary>
     internal virtual bool MustBeFirst => false;
 

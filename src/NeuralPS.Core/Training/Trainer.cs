@@ -11,7 +11,7 @@ namespace NeuralPS.Core.Training;
 /// Trains a network on a dataset, one epoch at a time. <see cref="Run"/> yields each epoch's result as the epoch
 /// ends. Stopping (the token) takes effect between steps and leaves the weights of the last completed step.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly Network _network;
     private readonly TrainingState _state;
@@ -37,10 +37,10 @@ public sealed class Trainer
         Evaluator.EnsureTrainable(network, train);
         if (options.Communicator is { } communicator)
         {
-            if (_state.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
+            if (_state.OptimizerSettings.Kind is OptimizerKind.Lbfgs or OptimizerKind.LevenbergMarquardt)
                 throw new NeuralPSException(ErrorIds.DistributedNotSupported, ErrorKind.InvalidOperation,
-                    "L-BFGS cannot train with -Distributed: it runs full-batch line searches that NeuralPS does not split across ranks. " +
-                    "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train L-BFGS in one process without -Distributed.");
+                    $"{_state.OptimizerSettings.Kind} cannot train with -Distributed: it takes full-batch steps that NeuralPS does not split across ranks. " +
+                    "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train it in one process without -Distributed.");
             _parallel = new DataParallel(communicator);
         }
         if (validation is null && options.ValidationSplit > 0)
@@ -93,7 +93,12 @@ public sealed class Trainer
         if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows);
 
         Optimizer optimizer = _state.EnsureOptimizer();
-        return optimizer is LbfgsOptimizer lbfgs ? RunFullBatch(lbfgs, cancellation) : RunMiniBatches(cancellation);
+        return optimizer switch
+        {
+            LbfgsOptimizer lbfgs => RunFullBatch(lbfgs, cancellation),
+            LevenbergMarquardtOptimizer lm => RunLevenbergMarquardt(lm, cancellation), // Trainer.LevenbergMarquardt.cs
+            _ => RunMiniBatches(cancellation),
+        };
     }
 
     /// <summary>

@@ -123,7 +123,35 @@ internal sealed class Workspace : IDisposable
         double loss = LossFunctions.Compute(lossKind, outputActivation, _z[last].AsSpan(0, rows * width),
             _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, lossGradient);
         bool fused = LossFunctions.IsFused(lossKind, outputActivation);
+        Propagate(inputs, rows, fused);
 
+        float[] parameters = _network.Parameters;
+        // An indexed loop: foreach over the IReadOnlyList would box an enumerator every step.
+        for (int i = 0; i < _network.Layers.Count; i++)
+        {
+            Layer layer = _network.Layers[i];
+            loss += layer.AddPenalty(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
+        }
+        return loss;
+    }
+
+    /// <summary>
+    /// The gradients of Σ outputGradient·output of the last forward pass with respect to every parameter, into
+    /// <see cref="Gradients"/> (no loss, no penalty): with one row and a one-hot <paramref name="outputGradient"/>
+    /// [rows, OutputSize], one row of the Jacobian of the outputs (what Levenberg–Marquardt needs).
+    /// </summary>
+    public void BackwardFromOutput(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputGradient, int rows)
+    {
+        outputGradient[..(rows * _network.OutputSize)].CopyTo(_gradient[^1]);
+        Propagate(inputs, rows, fused: false);
+    }
+
+    /// <summary>From the gradient in the last layer's buffer (of z when <paramref name="fused"/>, else of y) back through every layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Propagate(ReadOnlySpan<float> inputs, int rows, bool fused)
+    {
+        int last = _network.Layers.Count - 1;
         float[] parameters = _network.Parameters;
         for (int i = last; i >= 0; i--)
         {
@@ -139,15 +167,6 @@ internal sealed class Workspace : IDisposable
             layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
                 Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
         }
-
-        // An indexed loop: foreach over the IReadOnlyList would box an enumerator every step.
-        for (int i = 0; i < _network.Layers.Count; i++)
-        {
-            Layer layer = _network.Layers[i];
-            loss += layer.AddPenalty(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
-                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
-        }
-        return loss;
     }
 
     // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).
