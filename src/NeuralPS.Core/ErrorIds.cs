@@ -356,6 +356,12 @@ public static class ErrorIds
     /// <summary>A sweep run failed (its script or its training); the other runs go on.</summary>
     public const string SweepRunFailed = nameof(SweepRunFailed);
 
+    /// <summary>Cross-validation with -Folds below 2 or above the rows, or -Repeat below 1.</summary>
+    public const string InvalidFolds = nameof(InvalidFolds);
+
+    /// <summary>Cross-validation with -ValidationData or -ValidationSplit: each fold's held-out rows are its validation data.</summary>
+    public const string FoldsWithValidation = nameof(FoldsWithValidation);
+
     /// <summary>A sweep run was never run: every session broke or could not be prepared.</summary>
     public const string SweepRunNotRun = nameof(SweepRunNotRun);
 
