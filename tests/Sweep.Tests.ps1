@@ -156,6 +156,22 @@ Describe 'Invoke-Sweep in local runspaces' {
     }
 }
 
+Describe 'Invoke-CrossValidation in local runspaces' {
+    It 'cross-validates a piped network on 5 stratified folds and summarizes every metric as mean and standard deviation' {
+        $iris = Get-SampleDataset Iris
+        $output = @(New-Network 4 -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax |
+                Set-Optimizer Adam -LearningRate 0.02 | Invoke-CrossValidation -Data $iris -Folds 5 -Epochs 20 -ThrottleLimit 2)
+        $folds = @($output | Where-Object { $_ -is [NeuralPS.Sweep.SweepResult] })
+        $summary = $output[-1]
+        $summary | Should -BeOfType NeuralPS.Sweep.CrossValidationSummary
+        ($folds.Fold | Sort-Object) | Should -Be @(1, 2, 3, 4, 5)
+        $summary.Runs | Should -Be 5
+        $summary.ValidationAccuracy.Mean | Should -Be ($folds | Measure-Object ValidationAccuracy -Average).Average
+        $summary.ValidationAccuracy.StandardDeviation | Should -Be ($folds | Measure-Object ValidationAccuracy -StandardDeviation).StandardDeviation
+        "$($summary.ValidationLoss)" | Should -Match '^[\d.,]+ ± [\d.,]+$'
+    }
+}
+
 Describe 'about_NeuralPS_Scaling' {
     It 'explains sweeps here and over SSH, and data-parallel training over MPI' {
         $about = Get-Help -Name about_NeuralPS_Scaling | Out-String
