@@ -91,6 +91,10 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", ErrorIds.NotAClassifier, ErrorCategory.InvalidArgument, "-Class needs a classifier")]
     [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Invoke-CrossValidation
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid | Invoke-CrossValidation -Data (Get-SampleDataset Xor) -ValidationSplit 0.2", ErrorIds.FoldsWithValidation, ErrorCategory.InvalidArgument, "cannot be given with folds")]
+    [InlineData("Invoke-CrossValidation -Network 'no network' -Data (Get-SampleDataset Xor)", ErrorIds.InvalidNetworkScript, ErrorCategory.InvalidArgument, "takes a network")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid | Set-Optimizer LevenbergMarquardt | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1", ErrorIds.LevenbergMarquardtUnsupported, ErrorCategory.InvalidOperation, "Set-Loss MeanSquaredError")]
     // Invoke-Sweep
     [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
     [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "'Units' has no values")]

@@ -61,7 +61,7 @@ public abstract class SweepCommandBase : TrainingCommandBase
             if (ValidationData is not null || MyInvocation.BoundParameters.ContainsKey(nameof(ValidationSplit)))
                 ThrowTerminatingError(Errors.Create(ErrorIds.FoldsWithValidation, ErrorCategory.InvalidArgument,
                     $"{name}: each fold's held-out rows are its validation data, so -ValidationData and -ValidationSplit cannot be given with folds. Drop them; " +
-                    "to keep a final test set apart, split it off first (Split-Dataset) and give the rest as -Data.", ValidationData));
+                    "to keep a final test set apart, split it off first (Split-Dataset) and give the rest as -Data.", ValidationData ?? (object)ValidationSplit));
             IReadOnlyList<Fold> folds = Points(() => Folds.Make(Data, FoldCount, RepeatCount, Seed ?? 1));
             points = SweepPoint.WithFolds(points, folds);
         }
