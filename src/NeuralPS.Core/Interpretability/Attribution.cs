@@ -140,6 +140,8 @@ public static class IntegratedGradients
     {
         Data.ColumnKind.Numeric => (double)features[0],
         Data.ColumnKind.Boolean => features[0] >= 0.5f,
+        Data.ColumnKind.CategoryIndex => features[0] >= 1 && features[0] <= column.Categories.Length
+            ? column.Categories[(int)features[0] - 1] : Data.UnseenCategories.Placeholder,
         _ => features.IndexOfAnyExcept(0f) is int i && i >= 0 ? column.Categories[Evaluator.ArgMax(features)] : "",
     };
 

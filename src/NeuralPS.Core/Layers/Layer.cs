@@ -101,8 +101,11 @@ public abstract class Layer
     /// <summary>True when the layer learns from the raw training data before the first step and has not yet.</summary>
     public virtual bool NeedsAdapting => false;
 
-    /// <summary>Learns from [rows, InputSize] raw training data (a first layer that <see cref="NeedsAdapting"/>).</summary>
-    public virtual void Adapt(ReadOnlySpan<float> data, int rows) { }
+    /// <summary>
+    /// Learns from [rows, InputSize] raw training data (a first layer that <see cref="NeedsAdapting"/>), made with
+    /// <paramref name="encoding"/> when it came from records.
+    /// </summary>
+    public virtual void Adapt(ReadOnlySpan<float> data, int rows, Data.FeatureEncoding? encoding = null) { }
 
     /// <summary>
     /// For statistics: how many of the layer's parameters are weights (scales), the rest being biases (shifts); null
