@@ -28,6 +28,9 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Add-NormalizationLayer
     [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", ErrorIds.NormalizationNotFirst, ErrorCategory.InvalidOperation, "must be the first layer")]
     // the image layers
+    // Add-EmbeddingLayer
+    [InlineData("New-Network 4 | Add-EmbeddingLayer Host 8", ErrorIds.NoFeatureNames, ErrorCategory.InvalidOperation, "New-Network -Data $train")]
+    [InlineData("New-Network -Data (@{ Host = 'a'; Up = 1 }, @{ Host = 'b'; Up = 0 } | ConvertTo-Dataset -Label Up) | Add-EmbeddingLayer Host 8", ErrorIds.InvalidEmbedding, ErrorCategory.InvalidArgument, "-CategoryIndex Host")]
     [InlineData("New-Network 4 | Add-Conv2DLayer 2", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape 1,28,28")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-Conv2DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use Same padding or a smaller kernel")]
     [InlineData("New-Network -InputShape 1,8,8 | Add-Conv2DLayer 2 -KernelSize 1,2,3", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "KernelSize")]
