@@ -120,9 +120,11 @@ internal sealed class Workspace : IDisposable
         LossKind lossKind = _network.Loss;
         int width = output.OutputSize;
         Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);
+        long phase = StepProfile.Start();
         double loss = LossFunctions.Compute(lossKind, outputActivation, _z[last].AsSpan(0, rows * width),
             _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, lossGradient);
         bool fused = LossFunctions.IsFused(lossKind, outputActivation);
+        StepProfile.Stop(StepPhase.Loss, phase);
 
         float[] parameters = _network.Parameters;
         for (int i = last; i >= 0; i--)
@@ -130,10 +132,12 @@ internal sealed class Workspace : IDisposable
             Layer layer = _network.Layers[i];
             int size = rows * layer.OutputSize;
             Span<float> dz = _gradient[i].AsSpan(0, size);
+            phase = StepProfile.Start();
             if (layer.FusesActivation && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
                 ReluBackward(_y[i], _gradient[i], size);
             else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
+            StepProfile.Stop(StepPhase.Activations, phase);
             ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
             layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
