@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 
@@ -81,7 +82,7 @@ internal sealed class Workspace : IDisposable
         else Pool.Run(job, Pool.ThreadCount);
     }
 
-    private sealed class GatherJob : IPoolWork
+    private sealed unsafe class GatherJob : IPoolWork
     {
         public float[] Features = Array.Empty<float>(), Targets = Array.Empty<float>(), X = Array.Empty<float>(), T = Array.Empty<float>();
         public int[] Order = Array.Empty<int>();
@@ -96,9 +97,22 @@ internal sealed class Workspace : IDisposable
             for (int i = first; i < end; i++)
             {
                 int row = Order[Start + i];
+                if (i + 1 < end) Prefetch(Order[Start + i + 1] * (long)inputs, inputs);
                 Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
                 Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
             }
+        }
+
+        /// <summary>
+        /// Asks for the next row's cache lines while this row is copied: the rows are scattered over the dataset, so
+        /// each would otherwise start with a memory round trip the hardware prefetcher cannot foresee.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Prefetch(long offset, int floats)
+        {
+            if (!Sse.IsSupported) return;
+            fixed (float* row = &Features[offset])
+                for (int j = 0; j < floats; j += 16) Sse.Prefetch0(row + j);
         }
     }
 
