@@ -81,6 +81,9 @@ public static class ErrorIds
     /// <summary>An embedding layer's settings or place do not fit (no such column, not a category index, not first).</summary>
     public const string InvalidEmbedding = nameof(InvalidEmbedding);
 
+    /// <summary>Get-Attribution was asked about a network whose inputs cannot be interpolated (an embedding's index).</summary>
+    public const string AttributionUnsupported = nameof(AttributionUnsupported);
+
     /// <summary>A dataset is larger than one .NET array holds (2³¹ values), to build or to send to a session.</summary>
     public const string DatasetTooLarge = nameof(DatasetTooLarge);
 

@@ -148,6 +148,9 @@ public class EmbeddingTests : IDisposable
         Assert.Equal(ErrorIds.InvalidEmbedding, Id(_ps.Fail(
             "$d = $rows | ConvertTo-Dataset -Label Up -CategoryIndex Host, Zone; New-Network -Data $d | Add-DenseLayer 3 | Add-EmbeddingLayer Host 2")));
         Assert.Equal(ErrorIds.NoFeatureNames, Id(_ps.Fail("New-Network 3 | Add-EmbeddingLayer Host 2")));
+        Assert.Equal(ErrorIds.AttributionUnsupported, Id(_ps.Fail(
+            "$d = $rows | ConvertTo-Dataset -Label Up -CategoryIndex Host; $n = New-Network -Data $d | Add-EmbeddingLayer Host 2 | Add-DenseLayer 1; " +
+            "$rows[0] | Get-Attribution -Network $n")));
         Assert.Equal(ErrorIds.IndexColumnNotFound, Id(_ps.Fail("$rows | ConvertTo-Dataset -Label Up -CategoryIndex Rack")));
         // two embeddings chain: the second finds its column moved by the first's vector
         var net = (Network)_ps.Run("$d = $rows | ConvertTo-Dataset -Label Up -CategoryIndex Host, Zone; " +

@@ -59,6 +59,10 @@ public static class IntegratedGradients
     {
         network.EnsureReady();
         int n = network.InputSize, width = network.OutputSize;
+        if (network.Layers.FirstOrDefault(l => l.ReadsIndices) is Layers.Layer indexed)
+            throw new NeuralPSException(ErrorIds.AttributionUnsupported, ErrorKind.InvalidOperation,
+                $"Integrated gradients move each input along a path from the baseline, but a category index ({indexed.Describe()}) " +
+                "has no values in between. Use Get-FeatureImportance (permutation importance), which works on such networks.", network);
         if (record.Length != n)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {recordNumber} has {record.Length} features but the network expects {n}.", recordNumber);

@@ -105,6 +105,8 @@ public sealed class EmbeddingLayer : Layer
 
     internal override bool NeedsFlatInput => true;
 
+    internal override bool ReadsIndices => true;
+
     protected override Shape OutputShapeFor(Shape input)
     {
         if (Column >= input.Size)

@@ -95,6 +95,9 @@ public abstract class Layer
     /// <summary>True when the layer is the identity at inference (dropout): it may follow a softmax output.</summary>
     internal virtual bool IsIdentityAtInference => false;
 
+    /// <summary>True when the layer reads whole-number indices (an embedding): inputs that cannot be interpolated.</summary>
+    internal virtual bool ReadsIndices => false;
+
     /// <summary>True when the layer must be the first one (it reads the raw inputs).</summary>
     internal virtual bool MustBeFirst => false;
 
