@@ -41,6 +41,7 @@
         'Get-Attribution'
         'Get-LayerStatistics'
         'Invoke-Sweep'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

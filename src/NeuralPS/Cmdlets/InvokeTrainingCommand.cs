@@ -39,11 +39,11 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
     [Parameter(HelpMessage = "Write checkpoints to this folder (made if missing): last.npsm, epoch-NNNN.npsm and best.npsm, each a model file that Import-Network resumes from.")]
     public string? CheckpointPath { get; set; }
 
-    [Parameter(HelpMessage = "With -CheckpointPath: write last.npsm and epoch-NNNN.npsm every N epochs (1) and after the last epoch.")]
+    [Parameter(HelpMessage = "With -CheckpointPath: write last.npsm and epoch-NNNN.npsm every N epochs of the network's count (1), and after the run's last epoch.")]
     [ValidateRange(1, int.MaxValue)]
     public int CheckpointEvery { get; set; } = 1;
 
-    [Parameter(HelpMessage = "With -CheckpointPath: how many epoch-NNNN.npsm files to keep, the newest (3).")]
+    [Parameter(HelpMessage = "With -CheckpointPath: how many epoch-NNNN.npsm files to keep, the most recently written (3).")]
     [ValidateRange(1, int.MaxValue)]
     public int KeepCheckpoints { get; set; } = 3;
 
