@@ -74,7 +74,7 @@ public class LearningRateFinderTests
         }
         Assert.Equal(curve[0].Loss, curve[0].SmoothedLoss, 1e-12); // the correction makes the first point the loss itself
         // SGD at rates up to 10 on Iris diverges before the last step
-        Assert.Equal("Diverged", search.StopReason);
+        Assert.Equal(ErrorIds.Diverged, search.StopReason);
         Assert.True(curve.Count < 300);
         Assert.True(curve[^1].SmoothedLoss > 4 * search.MinimumLoss);
         Assert.Equal(search.MinimumLoss, curve.Min(p => p.SmoothedLoss));

@@ -58,7 +58,7 @@ public sealed class LearningRateSearch
     /// <summary>One point per mini-batch run.</summary>
     public required IReadOnlyList<LearningRatePoint> Curve { get; init; }
 
-    /// <summary>Why the test ended: "Diverged" (the smoothed loss passed 4× its minimum), "NonFiniteLoss", or "Completed".</summary>
+    /// <summary>Why the test ended: Diverged (the smoothed loss passed 4× its minimum), NonFiniteLoss (a loss was NaN or infinite), or Completed.</summary>
     public required string StopReason { get; init; }
 
     /// <inheritdoc/>
@@ -137,12 +137,12 @@ public static class LearningRateFinder
             ws.Gather(data.Features, copy.InputSize, targets, targetWidth, order, start, count);
             ws.Forward(ws.Inputs, count, training: true);
             double loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, count * targetWidth), targetWidth, count);
-            if (!double.IsFinite(loss)) { reason = "NonFiniteLoss"; break; }
+            if (!double.IsFinite(loss)) { reason = ErrorIds.NonFiniteLoss; break; }
             average = beta * average + (1 - beta) * loss;
             double smoothed = average / (1 - Math.Pow(beta, i + 1)); // bias correction: the average starts at 0
             curve.Add(new LearningRatePoint(i + 1, rate, loss, smoothed));
             if (smoothed < minimum) { minimum = smoothed; minimumAt = curve.Count - 1; }
-            if (smoothed > options.StopFactor * minimum) { reason = "Diverged"; break; }
+            if (smoothed > options.StopFactor * minimum) { reason = ErrorIds.Diverged; break; }
             ws.Clip(settings.ClipNorm, settings.ClipValue);
             optimizer.Step(copy.Parameters, ws.Gradients, (float)rate);
         }
