@@ -305,13 +305,20 @@ public sealed class Trainer
             // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce below
             // turns the slices' gradients and metrics into the whole batch's.
             (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
+            long phase = StepProfile.Start();
             ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard);
+            StepProfile.Stop(StepPhase.Gather, phase);
             double loss = 0;
             long batchCorrect = 0, batchCounted = 0;
             if (shard > 0)
             {
+                phase = StepProfile.Start();
                 ws.Forward(ws.Inputs, shard, training: true);
+                StepProfile.Stop(StepPhase.Forward, phase);
+                phase = StepProfile.Start();
                 loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
+                StepProfile.Stop(StepPhase.Backward, phase);
+                phase = StepProfile.Start();
                 if (hasAccuracy)
                 {
                     batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
@@ -325,12 +332,20 @@ public sealed class Trainer
             lossSum += loss * count;
             correct += batchCorrect;
             counted += batchCounted;
+            StepProfile.Stop(StepPhase.Bookkeeping, phase);
+            phase = StepProfile.Start();
             ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
+            StepProfile.Stop(StepPhase.Clip, phase);
+            phase = StepProfile.Start();
             optimizer.Step(net.Parameters, ws.Gradients, lr);
+            StepProfile.Stop(StepPhase.Optimizer, phase);
+            phase = StepProfile.Start();
             // Non-finite weights show in the next batch's loss; after an epoch's last step, no batch may follow.
             if (b == batches - 1 && !DivergenceGuard.AreFinite(net.Parameters))
                 throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss, weights: true));
             BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
+            StepProfile.Stop(StepPhase.Bookkeeping, phase);
+            StepProfile.StepDone();
         }
         return (lossSum, correct, counted, false);
     }
