@@ -36,6 +36,7 @@ Describe 'Find-LearningRate' {
         $chart = $found | Export-TrainingChart (Join-Path -Path $TestDrive -ChildPath 'lr.svg') -PassThru
         $chart.Kind | Should -Be 'LearningRateCurve'
         $chart.Titles[0] | Should -Be "Learning rate range test of 'network'"
+        ($found.Curve | Export-TrainingChart (Join-Path -Path $TestDrive -ChildPath 'curve.png') -PassThru).Kind | Should -Be 'LearningRateCurve'
         ($found | Out-String) | Should -Match 'SuggestedLearningRate\s+:\s+\d'
     }
 }
