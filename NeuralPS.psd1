@@ -42,6 +42,7 @@
         'Get-Attribution'
         'Get-LayerStatistics'
         'Invoke-Sweep'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -123,6 +123,7 @@ public sealed class Trainer
         }
         var epochStart = new Snapshot(net);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
+        Checkpoints? checkpoints = MakeCheckpoints();
         StopReason = null;
         optimizer.BeginRun(_options.Epochs);
         try
@@ -158,6 +159,7 @@ public sealed class Trainer
                 EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
+                checkpoints?.AfterEpoch(result, endOfRun: stop || e == _options.Epochs - 1);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
             }
@@ -166,6 +168,17 @@ public sealed class Trainer
         {
             stopping.RestoreBestIfAsked();
         }
+    }
+
+    /// <summary>
+    /// The checkpoint writer of this run, if asked for: on rank 0 alone in a distributed training (every rank holds the
+    /// same network), watching the loss early stopping watches.
+    /// </summary>
+    private Checkpoints? MakeCheckpoints()
+    {
+        if (_options.Checkpoints is not { } options || (_options.Communicator is { } c && c.Rank != 0)) return null;
+        bool validation = (_options.Monitor ?? (_validation is not null ? "ValidationLoss" : "Loss")).Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase);
+        return new Checkpoints(_network, options, validation);
     }
 
     /// <summary>
@@ -199,6 +212,7 @@ public sealed class Trainer
         var lastGood = new Snapshot(net);
         optimizer.BeginRun(_options.Epochs);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
+        Checkpoints? checkpoints = MakeCheckpoints();
         StopReason = null;
         int lastEpoch = net.History.Count + _options.Epochs;
         var loop = new BatchLoop
@@ -235,6 +249,8 @@ public sealed class Trainer
                 // must still have this epoch counted as a candidate for the best weights.
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
+                // Before the result goes out: a consumer that stops the run here still finds this epoch saved.
+                checkpoints?.AfterEpoch(result, endOfRun: stop || e == _options.Epochs - 1);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
             }
