@@ -18,6 +18,7 @@
         'Add-DropoutLayer'
         'Add-BatchNormLayer'
         'Add-NormalizationLayer'
+        'Add-EmbeddingLayer'
         'Add-Conv2DLayer'
         'Add-MaxPoolLayer'
         'Add-AveragePoolLayer'
@@ -42,6 +43,7 @@
         'Get-LayerStatistics'
         'Invoke-Sweep'
         'Invoke-CrossValidation'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -23,6 +23,7 @@ public sealed partial class Trainer
             throw Unsupported($"the targets have {targetWidth} columns for {net.OutputSize} outputs");
         var epochStart = new Snapshot(net);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
+        Checkpoints? checkpoints = MakeCheckpoints();
         StopReason = null;
         optimizer.BeginRun(_options.Epochs);
         try
@@ -61,6 +62,7 @@ public sealed partial class Trainer
                 EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
+                checkpoints?.AfterEpoch(result, endOfRun: stop || optimizer.Converged || e == _options.Epochs - 1);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
                 if (optimizer.Converged)
