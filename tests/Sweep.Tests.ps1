@@ -171,7 +171,7 @@ Describe 'Invoke-CrossValidation in local runspaces' {
         [Math]::Abs($summary.ValidationAccuracy.Mean - $measured.Average) | Should -BeLessThan 1e-12
         [Math]::Abs($summary.ValidationAccuracy.StandardDeviation - $measured.StandardDeviation) | Should -BeLessThan 1e-12
         $summary.ValidationAccuracy.StandardDeviation | Should -BeGreaterThan 0
-        "$($summary.ValidationLoss)" | Should -Match '^[\d.,]+ ± [\d.,]+$'
+        "$($summary.ValidationLoss)" | Should -Match '^[\d.,]+ \u00B1 [\d.,]+$'
     }
 }
 
