@@ -46,10 +46,15 @@ Describe 'New-Network -InputShape and the image layers' {
         (Import-Network $path).InputShape.ToString() | Should -Be '(None, 1, 4, 4)'
     }
 
-    It 'names the errors: images layers on rows, batch norm on images, a wrong shape' {
+    It 'normalizes each channel after a convolution (gamma and beta per channel)' {
+        $net = New-Network -InputShape 1, 6, 6 -Seed 1 | Add-Conv2DLayer 3 -KernelSize 3 | Add-BatchNormLayer -Activation Relu
+        $net.Layers[1].ParameterCount | Should -Be 6
+        $net.Layers[1].OutputShape.ToString() | Should -Be '(None, 3, 4, 4)'
+    }
+
+    It 'names the errors: images layers on rows, a wrong shape' {
         { New-Network 8 | Add-Conv2DLayer 2 -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'
         { New-Network 8 | Add-MaxPoolLayer -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'
-        { New-Network -InputShape 1, 4, 4 | Add-BatchNormLayer -ErrorAction Stop } | Should -Throw -ErrorId 'BatchNormOnImage*'
         { New-Network -InputShape 1, 28 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidInputShape*'
         { New-Network -InputShape 1, 3, 3 | Add-Conv2DLayer 2 -KernelSize 5 -ErrorAction Stop } | Should -Throw -ErrorId 'ShapeMismatch*'
     }

@@ -145,9 +145,6 @@ public static class ErrorIds
     /// <summary>A convolution or pooling layer was added where the network's output is a row of features, not images: give New-Network -InputShape C,H,W.</summary>
     public const string ImageInputRequired = nameof(ImageInputRequired);
 
-    /// <summary>Batch normalization was added on images (per-channel batch normalization is not built): flatten first, or leave it out.</summary>
-    public const string BatchNormOnImage = nameof(BatchNormOnImage);
-
     /// <summary>A convolution was given fewer than one filter, or a kernel or stride below 1.</summary>
     public const string InvalidConvolution = nameof(InvalidConvolution);
 

@@ -298,8 +298,8 @@ public class GoldenTests
             }
             else if (layer is BatchNormLayer bn)
             {
-                Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
-                Flatten(entry.GetProperty("beta")).CopyTo(p[bn.OutputSize..]);
+                Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.Channels]);
+                Flatten(entry.GetProperty("beta")).CopyTo(p[bn.Channels..]);
                 Flatten(entry.GetProperty("runningMean")).CopyTo(bn.RunningMean);
                 Flatten(entry.GetProperty("runningVar")).CopyTo(bn.RunningVariance);
             }
@@ -326,8 +326,8 @@ public class GoldenTests
             }
             else if (layer is BatchNormLayer bn)
             {
-                CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");
-                CloseAll(Flatten(entry.GetProperty("beta")), p[bn.OutputSize..], where + " beta");
+                CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.Channels], where + " gamma");
+                CloseAll(Flatten(entry.GetProperty("beta")), p[bn.Channels..], where + " beta");
                 if (!gradients && entry.TryGetProperty("runningMean", out JsonElement mean))
                 {
                     CloseAll(Flatten(mean), bn.RunningMean, where + " runningMean");

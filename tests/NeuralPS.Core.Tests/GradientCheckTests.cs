@@ -173,6 +173,7 @@ public class GradientCheckTests
         yield return new object[] { "conv3x3-stride2-same-relu, conv2x3-stride1x2-same, avgpool2, flatten, dense" };
         yield return new object[] { "conv3x3-stride2-valid-swish, conv1x1-relu, global average, dense softmax" };
         yield return new object[] { "conv2x2-same (padding after only), maxpool3-stride1, avgpool2x3-stride1x2, dense sigmoid" };
+        yield return new object[] { "conv3x3-same-batchnorm, per-channel batch norm (swish) after a convolution, maxpool2, batch norm on a row, dense" };
     }
 
     /// <summary>Convolution and pooling layers against the oracle: strides 1 and 2, valid and same, odd sizes, channels.</summary>
@@ -209,6 +210,16 @@ public class GradientCheckTests
                 Assert.Equal(new Shape(5), net.Layers[2].OutputShape);
                 (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)((r * 2) % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
                 break;
+            case "conv3x3-same-batchnorm":
+                net = Build(new Shape(2, 5, 6), new Conv2DLayer(3, 3, 3, padding: Padding.Same, initializer: Initializer.GlorotNormal),
+                    new BatchNormLayer(Activation.Swish), new MaxPool2DLayer(2, 2), new FlattenLayer(), new BatchNormLayer(Activation.Tanh, epsilon: 0.1f),
+                    new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+                Assert.Equal(6, net.Layers[1].ParameterCount); // γ and β per channel
+                Assert.Equal(2 * 3 * 2 * 3, net.Layers[4].ParameterCount); // per feature after the flatten
+                SetBatchNorm(net, 1, 105);
+                SetBatchNorm(net, 4, 106);
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
             default:
                 net = Build(new Shape(2, 5, 7), new Conv2DLayer(3, 2, 2, padding: Padding.Same, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
                     new MaxPool2DLayer(3, 3, 1, 1), new AveragePool2DLayer(2, 3, 1, 2), new DenseLayer(2, Activation.Sigmoid, Initializer.GlorotNormal));
@@ -234,16 +245,18 @@ public class GradientCheckTests
     [InlineData("batchnorm")]
     [InlineData("dropout")]
     [InlineData("normalization")]
+    [InlineData("batchnorm-image")]
     public void LayerInputGradient(string kind)
     {
-        const int width = 4, rows = 5;
-        var net = Build(width, kind switch
+        const int rows = 5;
+        var net = kind == "batchnorm-image" ? Build(new Shape(2, 2, 3), new BatchNormLayer()) : Build(4, kind switch
         {
             "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
             "batchnorm" => new BatchNormLayer(),
             "dropout" => new DropoutLayer(0.4f),
             _ => new NormalizationLayer(),
         });
+        int width = net.InputSize;
         Layer layer = net.Layers[0];
         if (layer is BatchNormLayer) SetBatchNorm(net, 0, 71);
         float[] x = Normal(rows * width, 72, 2);
@@ -595,17 +608,18 @@ public class GradientCheckTests
                         }
                         break;
                     case BatchNormLayer b:
-                        for (int j = 0; j < n; j++)
+                    {
+                        // per feature of a row; per channel of an image, over the batch and the channel's pixels
+                        int channels = b.InputShape.IsImage ? b.InputShape.Channels : n, pixels = n / channels;
+                        for (int j = 0; j < channels; j++)
                         {
-                            double mean = 0, variance = 0;
-                            for (int r = 0; r < rows; r++) mean += a[r * n + j];
-                            mean /= rows;
-                            for (int r = 0; r < rows; r++) variance += (a[r * n + j] - mean) * (a[r * n + j] - mean);
-                            variance /= rows; // biased, as in training
-                            for (int r = 0; r < rows; r++)
-                                z[r * n + j] = p[o + j] * (a[r * n + j] - mean) / Math.Sqrt(variance + b.Epsilon) + p[o + n + j];
+                            int[] at = Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(r * n + j * pixels, pixels)).ToArray();
+                            double mean = at.Average(i => a[i]);
+                            double variance = at.Average(i => (a[i] - mean) * (a[i] - mean)); // biased, as in training
+                            foreach (int i in at) z[i] = p[o + j] * (a[i] - mean) / Math.Sqrt(variance + b.Epsilon) + p[o + channels + j];
                         }
-                        break;
+                    }
+                    break;
                     case DropoutLayer:
                         float[] mask = _masks[maskIndex++];
                         for (int i = 0; i < z.Length; i++) z[i] = a[i] * mask[i];

@@ -22,6 +22,7 @@ public sealed class OnnxCnnTests : IDisposable
     {
         yield return new object[] { "same-stride2, maxpool, valid 2x3, avgpool, implicit flatten" };
         yield return new object[] { "valid, maxpool stride 1, 1x1, global average, dropout" };
+        yield return new object[] { "batchnorm per channel after a linear conv, maxpool, batchnorm on the flat row" };
     }
 
     [Theory]
@@ -35,6 +36,15 @@ public sealed class OnnxCnnTests : IDisposable
             net.Add(new MaxPool2DLayer(2, 2));                                         // 2x2
             net.Add(new Conv2DLayer(4, 2, 3, 1, 1, Padding.Same, Activation.Tanh));    // uneven padding, after only
             net.Add(new AveragePool2DLayer(2, 2, 1, 1));
+            net.Add(new DenseLayer(3, Activation.Softmax));
+        }
+        else if (name.StartsWith("batchnorm", StringComparison.Ordinal))
+        {
+            net.Add(new Conv2DLayer(6, 3, 3, padding: Padding.Same));
+            net.Add(new BatchNormLayer(Activation.Relu));                              // per channel: BatchNormalization on NCHW
+            net.Add(new MaxPool2DLayer(3, 3));
+            net.Add(new FlattenLayer());
+            net.Add(new BatchNormLayer(Activation.Tanh));                              // per feature of the row
             net.Add(new DenseLayer(3, Activation.Softmax));
         }
         else
@@ -61,7 +71,8 @@ public sealed class OnnxCnnTests : IDisposable
         var ops = NeuralPS.Core.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.OpType).ToHashSet();
         Assert.Contains("Conv", ops);
         Assert.Contains("MaxPool", ops);
-        Assert.Contains(name.StartsWith("same", StringComparison.Ordinal) ? "AveragePool" : "GlobalAveragePool", ops);
+        Assert.Contains(name.StartsWith("same", StringComparison.Ordinal) ? "AveragePool"
+            : name.StartsWith("batchnorm", StringComparison.Ordinal) ? "BatchNormalization" : "GlobalAveragePool", ops);
         Assert.Contains("Flatten", ops);
     }
 

@@ -35,7 +35,6 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network -InputShape 1,3,3 | Add-AveragePoolLayer 4", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use a smaller window")]
     [InlineData("New-Network 4 | Add-GlobalAveragePoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,4,4 | Add-DenseLayer 2 -Activation Softmax | Add-FlattenLayer", ErrorIds.LayerAfterSoftmax, ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
-    [InlineData("New-Network -InputShape 1,4,4 | Add-BatchNormLayer", ErrorIds.BatchNormOnImage, ErrorCategory.InvalidOperation, "Add-FlattenLayer")]
     [InlineData("New-Network -InputShape 1,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "channels, height, width")]
     // Set-Optimizer
     [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
