@@ -29,13 +29,15 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", ErrorIds.NormalizationNotFirst, ErrorCategory.InvalidOperation, "must be the first layer")]
     // the image layers
     [InlineData("New-Network 4 | Add-Conv2DLayer 2", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape 1,28,28")]
+    [InlineData("New-Network 4 | Add-Conv1DLayer 2", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "ConvertTo-Dataset -Window")]
+    [InlineData("New-Network -InputShape 4,2 | Add-Conv1DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "-Padding Same")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-Conv2DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use Same padding or a smaller kernel")]
     [InlineData("New-Network -InputShape 1,8,8 | Add-Conv2DLayer 2 -KernelSize 1,2,3", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "KernelSize")]
     [InlineData("New-Network 4 | Add-MaxPoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-AveragePoolLayer 4", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use a smaller window")]
     [InlineData("New-Network 4 | Add-GlobalAveragePoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,4,4 | Add-DenseLayer 2 -Activation Softmax | Add-FlattenLayer", ErrorIds.LayerAfterSoftmax, ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
-    [InlineData("New-Network -InputShape 1,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "channels, height, width")]
+    [InlineData("New-Network -InputShape 0,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "at least one timestep")]
     // Set-Optimizer
     [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
     [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", ErrorIds.NesterovWithoutMomentum, ErrorCategory.InvalidArgument, "-Momentum 0.9")]

@@ -8,10 +8,11 @@ namespace NeuralPS.Core.Layers;
 /// <summary>
 /// Batch normalization. On a row of features it normalizes each feature (PyTorch's BatchNorm1d, Keras's
 /// BatchNormalization); on an image (C, H, W) it normalizes each channel over the batch and the H·W pixels
-/// (PyTorch's BatchNorm2d). In training z = γ·(x − μ_B)/√(σ²_B + ε) + β with the batch's biased variance, and
+/// (PyTorch's BatchNorm2d); on a sequence (T, F) each feature over the batch and the T timesteps (Keras's
+/// BatchNormalization on the last axis, PyTorch's BatchNorm1d on (N, F, T)). In training z = γ·(x − μ_B)/√(σ²_B + ε) + β with the batch's biased variance, and
 /// running = (1 − momentum)·running + momentum·batch (unbiased variance); at inference the running statistics are
 /// used. Parameters: γ [channels] then β [channels]. State: running mean [channels] then running variance [channels].
-/// Shapes: x [rows, n] → z [rows, n], where n = channels·pixels (pixels = 1 for a row of features).
+/// Shapes: x [rows, n] → z [rows, n], where n = channels·pixels (pixels = 1 for a row of features, T for a sequence).
 /// </summary>
 [LayerKind("BatchNorm")]
 public sealed class BatchNormLayer : Layer
@@ -35,11 +36,15 @@ public sealed class BatchNormLayer : Layer
     public float Epsilon { get; }
 
     /// <inheritdoc />
-    /// <summary>Number of normalized groups: the features of a row, or the channels of an image.</summary>
-    public int Channels => InputShape.IsImage ? InputShape.Channels : InputShape.Size;
+    /// <summary>Number of normalized groups: the features of a row or of a sequence's timestep, or the channels of an image.</summary>
+    public int Channels => InputShape.IsImage ? InputShape.Channels : InputShape.IsSequence ? InputShape.Features : InputShape.Size;
 
-    // Values of one channel in one example (H·W for an image, 1 for a row): a channel's values lie together.
-    private int Pixels => InputShape.IsImage ? InputShape.Height * InputShape.Width : 1;
+    // Values of one channel in one example (H·W for an image, T for a sequence, 1 for a row).
+    private int Pixels => InputShape.IsImage ? InputShape.Height * InputShape.Width : InputShape.IsSequence ? InputShape.Steps : 1;
+
+    // Value q of channel c in an example lies at c·ChannelStride + q·PixelStride: an image keeps a channel's pixels
+    // together (NCHW), a sequence interleaves its features (t·F + f).
+    private (int Channel, int Pixel) Strides => InputShape.IsSequence ? (1, InputShape.Features) : (Pixels, 1);
 
     /// <inheritdoc />
     public override int ParameterCount => 2 * Channels;
@@ -64,18 +69,20 @@ public sealed class BatchNormLayer : Layer
 
     /// <summary>
     /// Inference form (training_mode = 0): y = γ·(x − running mean)/√(running var + ε) + β, over axis 1: the features of
-    /// a row [N, n], or the channels of an image [N, C, H, W].
+    /// a row [N, n], the channels of an image [N, C, H, W], or the features of a sequence, transposed to [N, F, T] and back.
     /// </summary>
     internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input)
     {
         int n = Channels;
         if (InputShape.IsImage) input = graph.AsImages(prefix, input, InputShape);
+        if (InputShape.IsSequence) input = graph.SequenceToChannels(prefix, input, InputShape);
         string scale = graph.Initializer($"{prefix}_gamma", parameters[..n], n);
         string shift = graph.Initializer($"{prefix}_beta", parameters.Slice(n, n), n);
         string mean = graph.Initializer($"{prefix}_running_mean", RunningMean, n);
         string variance = graph.Initializer($"{prefix}_running_var", RunningVariance, n);
-        return graph.Node("BatchNormalization", prefix, new[] { input, scale, shift, mean, variance },
+        string output = graph.Node("BatchNormalization", InputShape.IsSequence ? prefix + "_channels" : prefix, new[] { input, scale, shift, mean, variance },
             OnnxGraph.FloatAttribute("epsilon", Epsilon), OnnxGraph.FloatAttribute("momentum", 1f - Momentum), OnnxGraph.IntAttribute("training_mode", 0));
+        return InputShape.IsSequence ? graph.ChannelsToSequence(prefix, output, OutputShape) : output;
     }
 
     /// <summary>Inference form: an affine map per channel, dx = dz · γ/√(running variance + ε).</summary>
@@ -83,12 +90,13 @@ public sealed class BatchNormLayer : Layer
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
     {
         int channels = Channels, pixels = Pixels, n = OutputSize;
+        (int cs, int ps) = Strides;
         ReadOnlySpan<float> gamma = parameters[..channels];
         for (int c = 0; c < channels; c++)
         {
             float scale = gamma[c] / MathF.Sqrt(RunningVariance[c] + Epsilon);
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++) inputGradient[i] = dz[i] * scale;
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps) inputGradient[i] = dz[i] * scale;
         }
     }
 
@@ -115,12 +123,12 @@ public sealed class BatchNormLayer : Layer
         parameters[Channels..].Clear();
     }
 
-    // Element (r, c, p) of the batch is at r·n + c·pixels + p: each channel's values in an example lie together, so
-    // the loops below run over channels, then examples, then the channel's pixels.
+    // The loops below run over channels, then examples, then the channel's values in the example (see Strides).
     internal override void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> z,
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
         int channels = Channels, pixels = Pixels, n = OutputSize;
+        (int cs, int ps) = Strides;
         ReadOnlySpan<float> gamma = parameters[..channels], beta = parameters.Slice(channels, channels);
         double epsilon = EpsilonValue;
         if (!training)
@@ -130,7 +138,7 @@ public sealed class BatchNormLayer : Layer
                 double scale = gamma[c] / Math.Sqrt(RunningVariance[c] + epsilon);
                 double shift = beta[c] - RunningMean[c] * scale;
                 for (int r = 0; r < rows; r++)
-                    for (int i = r * n + c * pixels, end = i + pixels; i < end; i++) z[i] = (float)(input[i] * scale + shift);
+                    for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps) z[i] = (float)(input[i] * scale + shift);
             }
             return;
         }
@@ -143,17 +151,17 @@ public sealed class BatchNormLayer : Layer
         {
             double mean = 0;
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++) mean += input[i];
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps) mean += input[i];
             mean /= count;
             double variance = 0;
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++) { double d = input[i] - mean; variance += d * d; }
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps) { double d = input[i] - mean; variance += d * d; }
             variance /= count;
             double inv = 1.0 / Math.Sqrt(variance + epsilon);
             means[c] = mean;
             inverseStd[c] = inv;
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++) z[i] = (float)(gamma[c] * ((input[i] - mean) * inv) + beta[c]);
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps) z[i] = (float)(gamma[c] * ((input[i] - mean) * inv) + beta[c]);
             double unbiased = count > 1 ? variance * count / (count - 1) : variance;
             RunningMean[c] = (float)((1 - momentum) * RunningMean[c] + momentum * mean);
             RunningVariance[c] = (float)((1 - momentum) * RunningVariance[c] + momentum * unbiased);
@@ -164,6 +172,7 @@ public sealed class BatchNormLayer : Layer
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)
     {
         int channels = Channels, pixels = Pixels, n = OutputSize;
+        (int cs, int ps) = Strides;
         ReadOnlySpan<float> gamma = parameters[..channels];
         Span<double> statistics = Statistics(scratch);
         Span<double> means = statistics[..channels], inverseStd = statistics.Slice(channels, channels);
@@ -173,7 +182,7 @@ public sealed class BatchNormLayer : Layer
             double mean = means[c], inv = inverseStd[c];
             double dGamma = 0, dBeta = 0;
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++)
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps)
                 {
                     double g = dz[i];
                     dGamma += g * ((input[i] - mean) * inv);
@@ -184,7 +193,7 @@ public sealed class BatchNormLayer : Layer
             if (inputGradient.IsEmpty) continue;
             double factor = gamma[c] * inv / count;
             for (int r = 0; r < rows; r++)
-                for (int i = r * n + c * pixels, end = i + pixels; i < end; i++)
+                for (int q = 0, i = r * n + c * cs; q < pixels; q++, i += ps)
                 {
                     double normalized = (input[i] - mean) * inv;
                     inputGradient[i] = (float)(factor * (count * (double)dz[i] - dBeta - normalized * dGamma));
