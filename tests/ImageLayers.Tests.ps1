@@ -52,6 +52,16 @@ Describe 'New-Network -InputShape and the image layers' {
         $net.Layers[1].OutputShape.ToString() | Should -Be '(None, 3, 4, 4)'
     }
 
+    It 'drops whole channels with Add-DropoutLayer -Spatial, and keeps it in the model file' {
+        $net = New-Network -InputShape 1, 6, 6 -Seed 1 | Add-Conv2DLayer 3 -KernelSize 3 -Activation Relu | Add-DropoutLayer 0.2 -Spatial
+        $net.Layers[1].Spatial | Should -BeTrue
+        $net.Layers[1].Describe() | Should -Be 'SpatialDropout (0.2)'
+        $path = Join-Path $TestDrive 'spatial.npsm'
+        $net | Export-Network $path
+        (Import-Network $path).Layers[1].Spatial | Should -BeTrue
+        { New-Network 8 | Add-DropoutLayer 0.2 -Spatial -ErrorAction Stop } | Should -Throw -ErrorId 'SpatialDropoutOnRows*'
+    }
+
     It 'names the errors: images layers on rows, a wrong shape' {
         { New-Network 8 | Add-Conv2DLayer 2 -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'
         { New-Network 8 | Add-MaxPoolLayer -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'

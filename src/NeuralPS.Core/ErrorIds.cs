@@ -148,6 +148,9 @@ public static class ErrorIds
     /// <summary>A recurrent layer (LSTM, GRU) was added where the network's output is not a sequence: give New-Network -InputShape T,F (a windowed dataset's Shape), and -ReturnSequences on a recurrent layer that another follows.</summary>
     public const string SequenceInputRequired = nameof(SequenceInputRequired);
 
+    /// <summary>Spatial dropout (Add-DropoutLayer -Spatial) was added on a row of features: it drops channels of images or features of sequences.</summary>
+    public const string SpatialDropoutOnRows = nameof(SpatialDropoutOnRows);
+
     /// <summary>A convolution was given fewer than one filter, or a kernel or stride below 1.</summary>
     public const string InvalidConvolution = nameof(InvalidConvolution);
 

@@ -175,6 +175,8 @@ public class GradientCheckTests
         yield return new object[] { "conv2x2-same (padding after only), maxpool3-stride1, avgpool2x3-stride1x2, dense sigmoid" };
         yield return new object[] { "conv1d-k3-valid, conv1d-k2-stride2-same (padding after), batch norm over features, dense softmax" };
         yield return new object[] { "conv1d-k4-stride3-same, conv1d-k1, dense linear" };
+        yield return new object[] { "conv3x3-spatial-dropout, spatial dropout over an image's channels, dense softmax" };
+        yield return new object[] { "conv1d-spatial-dropout, spatial dropout over a sequence's features, dense" };
         yield return new object[] { "conv3x3-same-batchnorm, per-channel batch norm (swish) after a convolution, maxpool2, batch norm on a row, dense" };
     }
 
@@ -229,6 +231,16 @@ public class GradientCheckTests
                 Assert.Equal(Shape.Sequence(3, 3), net.Layers[0].OutputShape);   // ceil(8/3): pads 1 before, 2 after
                 Assert.IsType<FlattenLayer>(net.Layers[2]);
                 (t, width, loss) = (Normal(rows * 2, 108, 1), 2, LossKind.MeanSquaredError);
+                break;
+            case "conv3x3-spatial-dropout":
+                net = Build(new Shape(3, 5, 5), new Conv2DLayer(6, 3, 3, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new DropoutLayer(0.4f, spatial: true), new FlattenLayer(), new DenseLayer(2, Activation.Softmax, Initializer.GlorotNormal));
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 2)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
+            case "conv1d-spatial-dropout":
+                net = Build(Shape.Sequence(6, 2), new Conv1DLayer(5, 2, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new DropoutLayer(0.4f, spatial: true), new DenseLayer(2, Activation.Linear, Initializer.GlorotNormal));
+                (t, width, loss) = (Normal(rows * 2, 109, 1), 2, LossKind.MeanSquaredError);
                 break;
             case "conv3x3-same-batchnorm":
                 net = Build(new Shape(2, 5, 6), new Conv2DLayer(3, 3, 3, padding: Padding.Same, initializer: Initializer.GlorotNormal),
@@ -601,7 +613,17 @@ public class GradientCheckTests
                 if (layer is DropoutLayer d)
                 {
                     float keep = 1f / (1f - d.Rate);
-                    _masks.Add(Enumerable.Range(0, rows * d.OutputSize).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray());
+                    if (!d.Spatial)
+                    {
+                        _masks.Add(Enumerable.Range(0, rows * d.OutputSize).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray());
+                        continue;
+                    }
+                    // spatial: one draw per example and channel, in that order, for all the channel's values
+                    Shape s = d.InputShape;
+                    int channels = s.IsImage ? s.Channels : s.Features, n = s.Size;
+                    float[] drawn = Enumerable.Range(0, rows * channels).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray();
+                    _masks.Add(Enumerable.Range(0, rows * n).Select(i =>
+                        drawn[i / n * channels + (s.IsImage ? i % n / (s.Height * s.Width) : i % n % channels)]).ToArray());
                 }
             Evaluate(net.Parameters.Select(v => (double)v).ToArray());
         }

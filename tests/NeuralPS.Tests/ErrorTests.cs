@@ -30,6 +30,7 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // the image layers
     [InlineData("New-Network 4 | Add-Conv2DLayer 2", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape 1,28,28")]
     [InlineData("New-Network 4 | Add-Conv1DLayer 2", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "ConvertTo-Dataset -Window")]
+    [InlineData("New-Network 4 | Add-DropoutLayer 0.2 -Spatial", ErrorIds.SpatialDropoutOnRows, ErrorCategory.InvalidOperation, "leave -Spatial out")]
     [InlineData("New-Network -InputShape 4,2 | Add-Conv1DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "-Padding Same")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-Conv2DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use Same padding or a smaller kernel")]
     [InlineData("New-Network -InputShape 1,8,8 | Add-Conv2DLayer 2 -KernelSize 1,2,3", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "KernelSize")]
