@@ -44,6 +44,7 @@
         'Get-Attribution'
         'Get-LayerStatistics'
         'Invoke-Sweep'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

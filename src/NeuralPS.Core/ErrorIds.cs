@@ -394,6 +394,11 @@ public static class ErrorIds
     /// <summary>An optimizer that cannot train distributed (L-BFGS).</summary>
     public const string DistributedNotSupported = nameof(DistributedNotSupported);
 
+    // ---- Find-LearningRate ----
+
+    /// <summary>Find-LearningRate with an optimizer it cannot sweep (L-BFGS searches its own step), or a range that does not grow.</summary>
+    public const string LearningRateFinderNotSupported = nameof(LearningRateFinderNotSupported);
+
     // ---- Anything else ----
 
     /// <summary>An argument out of range that has no id of its own (a row number, a sample count).</summary>

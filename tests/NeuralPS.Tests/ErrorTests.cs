@@ -93,6 +93,12 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", ErrorIds.NotAClassifier, ErrorCategory.InvalidArgument, "-Class needs a classifier")]
     [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Find-LearningRate
+    [InlineData("Find-LearningRate (" + Iris4 + " | Set-Optimizer Lbfgs) (Get-SampleDataset Iris)", ErrorIds.LearningRateFinderNotSupported, ErrorCategory.InvalidOperation, "L-BFGS searches its own step length")]
+    [InlineData("Find-LearningRate (" + Iris4 + ") (Get-SampleDataset Iris) -Start 1 -End 0.1", ErrorIds.LearningRateFinderNotSupported, ErrorCategory.InvalidArgument, "give 0 < Start < End")]
+    [InlineData("Find-LearningRate (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Invoke-Training -CheckpointPath
+    [InlineData("$f = New-TemporaryFile; try { " + Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 1 -CheckpointPath $f } finally { Remove-Item $f }", ErrorIds.CannotWriteFile, ErrorCategory.InvalidArgument, "it is a file. Give a folder")]
     // Invoke-Sweep
     [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
     [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "'Units' has no values")]

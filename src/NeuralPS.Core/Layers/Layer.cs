@@ -158,7 +158,9 @@ public abstract class Layer
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
         Forward(parameters, input, z, rows, training, scratch, context);
+        long phase = StepProfile.Start();
         if (Activation != Activation.Linear) ActivationFunctions.Forward(Activation, z, y, OutputSize);
+        StepProfile.Stop(StepPhase.Activations, phase);
     }
 
     /// <summary>The layer's regularization penalty at <paramref name="parameters"/> (its slice).</summary>
