@@ -326,16 +326,16 @@ public class GradientCheckTests
         bool recurrent = kind.StartsWith("lstm", StringComparison.Ordinal) || kind.StartsWith("gru", StringComparison.Ordinal);
         var net = Build(recurrent ? Shape.Sequence(3, 2) : kind == "batchnorm-image" ? new Shape(2, 2, 3)
             : kind == "batchnorm-sequence" ? Shape.Sequence(4, 3) : new Shape(4), kind switch
-        {
-            "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
-            "batchnorm" or "batchnorm-image" or "batchnorm-sequence" => new BatchNormLayer(),
-            "dropout" => new DropoutLayer(0.4f),
-            "lstm" => new LstmLayer(4),
-            "gru" => new GruLayer(4),
-            "lstm-sequences" => new LstmLayer(3, returnSequences: true),
-            "gru-sequences" => new GruLayer(3, returnSequences: true),
-            _ => new NormalizationLayer(),
-        });
+            {
+                "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
+                "batchnorm" or "batchnorm-image" or "batchnorm-sequence" => new BatchNormLayer(),
+                "dropout" => new DropoutLayer(0.4f),
+                "lstm" => new LstmLayer(4),
+                "gru" => new GruLayer(4),
+                "lstm-sequences" => new LstmLayer(3, returnSequences: true),
+                "gru-sequences" => new GruLayer(3, returnSequences: true),
+                _ => new NormalizationLayer(),
+            });
         int width = net.InputSize;
         Layer layer = net.Layers[0];
         if (layer is BatchNormLayer) SetBatchNorm(net, 0, 71);

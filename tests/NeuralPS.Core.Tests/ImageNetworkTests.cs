@@ -85,7 +85,7 @@ public class ImageNetworkTests
             double expected = p[c] * (x[i] - bn.RunningMean[c]) / Math.Sqrt(bn.RunningVariance[c] + 1e-5) + p[2 + c];
             Assert.Equal(expected, predicted[i], 4);
         }
-        Assert.Equal(predicted[(2 * pixels)..(4 * pixels)], net.Predict(x[(2 * pixels)..(4 * pixels)], 1));
+        Assert.Equal(predicted[(2 * pixels)..(4 * pixels)], net.Predict(x.AsSpan()[(2 * pixels)..(4 * pixels)], 1));
 
         // the model file keeps the per-channel state
         Network loaded = ModelFile.FromBytes(ModelFile.ToBytes(net));

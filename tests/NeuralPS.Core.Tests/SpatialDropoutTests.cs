@@ -62,7 +62,8 @@ public class SpatialDropoutTests
         var random = new Random(5);
         float[] x = Enumerable.Range(0, 48 * 2 * 6 * 6).Select(_ => (float)random.NextDouble()).ToArray();
         var data = new Dataset(x, 72, Enumerable.Range(0, 48).Select(i => (float)(i % 3)).ToArray(), 1, DatasetTask.Classification,
-            classNames: new[] { "a", "b", "c" }) { Shape = new[] { 2, 6, 6 } };
+            classNames: new[] { "a", "b", "c" })
+        { Shape = new[] { 2, 6, 6 } };
         Network Train(int threads)
         {
             var net = new Network(new Shape(2, 6, 6), "spatial", seed: 7);
