@@ -80,7 +80,7 @@ public class ImageAttributionTests
         Assert.Equal(1.0, panel.Heat[2 * 7 + 4]);                       // |−0.5| in each of the three channels: the largest
         Assert.Equal(35, panel.Heat.Length);
         string svg = SvgChartWriter.Render(chart, 300, 300);
-        Assert.Equal(35, System.Text.RegularExpressions.Regex.Matches(svg, "class=\"pixel\"").Count);
+        Assert.Equal(35, System.Text.RegularExpressions.Regex.Count(svg, "class=\"pixel\""));
         (byte red, byte green, _) = panel.Color(2 * 7 + 4);
         Assert.True(red > 150 && green < 100, "the hottest pixel is red");
         Assert.Equal(ErrorIds.ShapeMismatch, Assert.Throws<NeuralPSException>(() => ImageAttribution.FromInputs(new Shape(1, 5, 7), pixels, perInput)).ErrorId);
