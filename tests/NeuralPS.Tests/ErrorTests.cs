@@ -28,6 +28,9 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Add-NormalizationLayer
     [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", ErrorIds.NormalizationNotFirst, ErrorCategory.InvalidOperation, "must be the first layer")]
     // the image layers
+    // Add-EmbeddingLayer
+    [InlineData("New-Network 4 | Add-EmbeddingLayer Host 8", ErrorIds.NoFeatureNames, ErrorCategory.InvalidOperation, "New-Network -Data $train")]
+    [InlineData("New-Network -Data (@{ Host = 'a'; Up = 1 }, @{ Host = 'b'; Up = 0 } | ConvertTo-Dataset -Label Up) | Add-EmbeddingLayer Host 8", ErrorIds.InvalidEmbedding, ErrorCategory.InvalidArgument, "-CategoryIndex Host")]
     [InlineData("New-Network 4 | Add-Conv2DLayer 2", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape 1,28,28")]
     [InlineData("New-Network 4 | Add-Conv1DLayer 2", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "ConvertTo-Dataset -Window")]
     [InlineData("New-Network 4 | Add-DropoutLayer 0.2 -Spatial", ErrorIds.SpatialDropoutOnRows, ErrorCategory.InvalidOperation, "leave -Spatial out")]

@@ -90,7 +90,7 @@ public sealed class Trainer
         net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
         net.InputMean ??= _train.FeatureMeans();
         if (_options.Normalize) net.InsertFirst(new NormalizationLayer());
-        if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows);
+        if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows, net.FeatureEncoding);
 
         Optimizer optimizer = _state.EnsureOptimizer();
         return optimizer is LbfgsOptimizer lbfgs ? RunFullBatch(lbfgs, cancellation) : RunMiniBatches(cancellation);
