@@ -20,6 +20,25 @@ public sealed record HeatmapPanel(string Title, string XLabel, string YLabel, st
 public sealed record BarPanel(string Title, string XLabel, string YLabel, string[] Names, double[] Values, double[]? Errors)
     : ChartPanel(Title, XLabel, YLabel);
 
+/// <summary>
+/// A saliency map over a picture of <paramref name="Rows"/>×<paramref name="Columns"/> pixels: the picture in gray
+/// (<paramref name="Gray"/>, 0 black to 1 white, row after row) under a red veil as opaque as the pixel's saliency
+/// (<paramref name="Heat"/>, 0 to 1, the largest 1). Drawn one square cell a pixel, so the map has the picture's size.
+/// </summary>
+public sealed record SaliencyPanel(string Title, int Rows, int Columns, double[] Gray, double[] Heat) : ChartPanel(Title, "", "")
+{
+    /// <summary>The color of pixel i: its gray blended toward red by its heat (the SVG's and the PNG's).</summary>
+    public (byte R, byte G, byte B) Color(int i)
+    {
+        double gray = 255 * Math.Clamp(Gray[i], 0, 1), alpha = 0.85 * Math.Clamp(Heat[i], 0, 1);
+        static byte Mix(double from, double to, double a) => (byte)Math.Round(from + (to - from) * a);
+        return (Mix(gray, 214, alpha), Mix(gray, 39, alpha), Mix(gray, 40, alpha));
+    }
+
+    /// <summary>The side of a pixel's square cell in an area of <paramref name="width"/>×<paramref name="height"/> (at least 1).</summary>
+    public int CellSize(double width, double height) => Math.Max(1, (int)Math.Floor(Math.Min(width / Columns, height / Rows)));
+}
+
 /// <summary>What a chart file shows: a title and panels laid side by side.</summary>
 public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
 {
@@ -112,6 +131,35 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         {
             new BarPanel(heading, valueLabel, "Feature", ordered.Select(b => b.Name).ToArray(), ordered.Select(b => b.Value).ToArray(),
                 ordered.Select(b => b.Error).ToArray()),
+        });
+    }
+
+    /// <summary>
+    /// The saliency map of an image attribution over its picture: the picture's gray (the mean of its channels, scaled
+    /// to its own range) and each pixel's saliency (the sum over channels of |attribution|) relative to the largest.
+    /// </summary>
+    public static Chart FromImageAttribution(Interpretability.ImageAttribution attribution, string title)
+    {
+        int rows = attribution.Height, columns = attribution.Width, plane = rows * columns;
+        var gray = new double[plane];
+        var heat = new double[plane];
+        for (int c = 0; c < attribution.Channels; c++)
+            for (int i = 0; i < plane; i++)
+            {
+                gray[i] += attribution.Pixels[c * plane + i] / (double)attribution.Channels;
+                heat[i] += Math.Abs(attribution.Values[c * plane + i]);
+            }
+        if (gray.Concat(heat).Any(v => !double.IsFinite(v)))
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData, "The attribution or its picture holds a value that is not a finite number; it cannot be charted.");
+        double low = gray.Min(), high = gray.Max(), most = heat.Max();
+        for (int i = 0; i < plane; i++)
+        {
+            gray[i] = high > low ? (gray[i] - low) / (high - low) : 0.5;
+            heat[i] = most > 0 ? heat[i] / most : 0;
+        }
+        return new Chart(title, new ChartPanel[]
+        {
+            new SaliencyPanel("Saliency (red: |attribution|)", rows, columns, gray, heat),
         });
     }
 

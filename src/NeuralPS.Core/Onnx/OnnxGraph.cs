@@ -76,6 +76,23 @@ internal sealed class OnnxGraph
     public string AsImages(string prefix, string input, Layers.Shape shape) =>
         Node("Reshape", $"{prefix}_images", new[] { input, Int64Initializer($"{prefix}_image_shape", -1, shape.Channels, shape.Height, shape.Width) });
 
+    /// <summary>
+    /// <paramref name="input"/>, rows of a (T, F) sequence stored time-major, as [N, F, T]: the channels-first layout
+    /// of ONNX's Conv and BatchNormalization (Reshape to [N, T, F], then Transpose).
+    /// </summary>
+    public string SequenceToChannels(string prefix, string input, Layers.Shape shape)
+    {
+        string steps = Node("Reshape", $"{prefix}_steps", new[] { input, Int64Initializer($"{prefix}_steps_shape", -1, shape.Steps, shape.Features) });
+        return Node("Transpose", $"{prefix}_to_channels", new[] { steps }, IntsAttribute("perm", 0, 2, 1));
+    }
+
+    /// <summary>[N, F, T] back to rows of T·F values, time-major (Transpose, then Reshape); the node is named <paramref name="name"/>.</summary>
+    public string ChannelsToSequence(string name, string input, Layers.Shape shape)
+    {
+        string steps = Node("Transpose", $"{name}_to_steps", new[] { input }, IntsAttribute("perm", 0, 2, 1));
+        return Node("Reshape", name, new[] { steps, Int64Initializer($"{name}_rows_shape", -1, shape.Size) });
+    }
+
     /// <summary>Adds a one-value initializer.</summary>
     public string Scalar(string name, float value) => Initializer(name, new[] { value });
 
