@@ -30,7 +30,7 @@ public class PositionTests : IClassFixture<PowerShellSession>
             .Where(c => c.Parameters.TryGetValue("Network", out var n) && n.ParameterType == typeof(Network) &&
                         c.Parameters.TryGetValue("Data", out var d) && d.ParameterType == typeof(Dataset))
             .ToList();
-        Assert.Equal(new[] { "Get-FeatureImportance", "Get-LayerStatistics", "Invoke-Prediction", "Invoke-Training", "Test-Network" },
+        Assert.Equal(new[] { "Find-LearningRate", "Get-FeatureImportance", "Get-LayerStatistics", "Invoke-Prediction", "Invoke-Training", "Test-Network" },
             commands.Select(c => c.Name).Order());
         foreach (CmdletInfo command in commands)
         {
