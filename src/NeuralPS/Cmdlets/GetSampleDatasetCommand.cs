@@ -9,7 +9,7 @@ namespace NeuralPS.Cmdlets;
 [OutputType(typeof(Dataset))]
 public sealed class GetSampleDatasetCommand : NeuralPSCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, AirPassengers, BreastCancer (embedded), Moons, Circles, Spirals or Regression (generated).")]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, AirPassengers, BreastCancer, Moons, Circles, Spirals or Regression.")]
     [ValidateSet("Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression", "BreastCancer", IgnoreCase = true)]
     public string Name { get; set; } = "";
 
