@@ -8,7 +8,7 @@ BeforeAll {
     $keep = [int][Math]::Round($malignant.Count * 5 / 95)
     $script:imbalanced = $train.Subset([int[]]($malignant + $benign[0..($keep - 1)]), 'benign at 5%')
 
-    function New-CancerNetwork {
+    function Build-CancerNetwork {
         New-Network 30 -Seed 1 | Add-DenseLayer 16 -Activation Relu | Add-DenseLayer 1 -Activation Sigmoid |
             Set-Optimizer Adam -LearningRate 0.001
     }
@@ -16,9 +16,9 @@ BeforeAll {
 
 Describe 'Class and sample weights, as a user gives them' {
     It 'raises the recall of a class of 5% of the rows with -ClassWeight Balanced' {
-        $plain = New-CancerNetwork
+        $plain = Build-CancerNetwork
         $null = $plain | Invoke-Training -Data $imbalanced -Epochs 20 -Normalize -Seed 1
-        $balanced = New-CancerNetwork
+        $balanced = Build-CancerNetwork
         $null = $balanced | Invoke-Training -Data $imbalanced -Epochs 20 -Normalize -Seed 1 -ClassWeight Balanced
         $before = (Test-Network $plain $test).Classes[0].Recall
         $after = (Test-Network $balanced $test).Classes[0].Recall
@@ -29,17 +29,17 @@ Describe 'Class and sample weights, as a user gives them' {
         $counts = $imbalanced.ClassCounts()
         $n = $imbalanced.Rows
         $weights = @{ benign = $n / (2 * $counts[0]); malignant = $n / (2 * $counts[1]) }
-        $a = New-CancerNetwork
-        $b = New-CancerNetwork
+        $a = Build-CancerNetwork
+        $b = Build-CancerNetwork
         $ea = $a | Invoke-Training -Data $imbalanced -Epochs 3 -Normalize -Seed 1 -ClassWeight Balanced
         $eb = $b | Invoke-Training -Data $imbalanced -Epochs 3 -Normalize -Seed 1 -ClassWeight $weights
         $eb[-1].Loss | Should -BeExactly $ea[-1].Loss
     }
 
     It 'refuses a class the data does not have, naming it' {
-        { New-CancerNetwork | Invoke-Training -Data $imbalanced -Epochs 1 -ClassWeight @{ bening = 5 } } |
+        { Build-CancerNetwork | Invoke-Training -Data $imbalanced -Epochs 1 -ClassWeight @{ bening = 5 } } |
             Should -Throw -ErrorId 'InvalidClassWeight*' -ExpectedMessage "*'bening'*benign, malignant*"
-        { New-CancerNetwork | Invoke-Training -Data $imbalanced -Epochs 1 -ClassWeight Balance } |
+        { Build-CancerNetwork | Invoke-Training -Data $imbalanced -Epochs 1 -ClassWeight Balance } |
             Should -Throw -ErrorId 'InvalidClassWeight*'
     }
 
@@ -82,7 +82,7 @@ Describe 'Class and sample weights, as a user gives them' {
 
 Describe 'Metrics while training' {
     It 'puts the metrics in the epoch objects and the table' {
-        $net = New-CancerNetwork
+        $net = Build-CancerNetwork
         $epochs = $net | Invoke-Training -Data $train -ValidationData $test -Epochs 3 -Normalize -Seed 1 -Metric F1, AUC
         $epochs[-1].ValidationF1 | Should -BeGreaterThan 0.5
         $epochs[-1].AUC | Should -BeGreaterThan 0.5
@@ -95,7 +95,7 @@ Describe 'Metrics while training' {
     }
 
     It 'charts the metrics' {
-        $net = New-CancerNetwork
+        $net = Build-CancerNetwork
         $epochs = $net | Invoke-Training -Data $train -ValidationData $test -Epochs 3 -Normalize -Metric F1
         $lines = $net | Show-TrainingHistory -Metric F1 6>&1 | ForEach-Object { "$_" }
         ($lines -join "`n") | Should -BeLike '*F1*validation*'
@@ -105,13 +105,13 @@ Describe 'Metrics while training' {
     }
 
     It 'refuses a metric that does not fit the task before training' {
-        $net = New-CancerNetwork
+        $net = Build-CancerNetwork
         { $net | Invoke-Training -Data $train -Epochs 1 -Metric R2 } | Should -Throw -ErrorId 'MetricMismatch*'
         $net.History.Count | Should -Be 0
     }
 
     It 'stops early on a metric to maximize, and keeps the epoch where it was highest' {
-        $net = New-CancerNetwork | Set-Optimizer Sgd -LearningRate 0.05
+        $net = Build-CancerNetwork | Set-Optimizer Sgd -LearningRate 0.05
         $epochs = $net | Invoke-Training -Data $train -ValidationData $test -Epochs 40 -Normalize -Seed 1 -EarlyStopping -Patience 3 -Monitor ValidationF1
         $best = ($epochs | Measure-Object -Property ValidationF1 -Maximum).Maximum
         $best | Should -BeGreaterThan ($epochs | Measure-Object -Property ValidationF1 -Minimum).Minimum
