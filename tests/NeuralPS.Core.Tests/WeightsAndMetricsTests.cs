@@ -321,6 +321,11 @@ public class WeightsAndMetricsTests
         Assert.Equal(evaluation.Classes!.Average(c => c.Precision), last.ValidationPrecision!.Value, 9);
         Assert.Equal(evaluation.Classes!.Average(c => c.Recall), last.ValidationRecall!.Value, 9);
         Assert.InRange(last.ValidationAUC!.Value, 0, 1);
+        // The metrics are part of the history a model file keeps.
+        EpochResult loaded = ModelFile.FromBytes(ModelFile.ToBytes(net)).History[^1];
+        Assert.Equal(last.ValidationF1, loaded.ValidationF1);
+        Assert.Equal(last.AUC, loaded.AUC);
+        Assert.Null(loaded.R2);
     }
 
     [Fact]
