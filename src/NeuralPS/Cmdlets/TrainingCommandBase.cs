@@ -108,7 +108,11 @@ public abstract class TrainingCommandBase : NeuralPSCmdlet
         Normalize = Normalize,
         Metrics = Metric ?? Array.Empty<TrainingMetric>(),
         ClassWeight = ClassWeight is null ? null : ToClassWeights(ClassWeight),
+        Checkpoints = Checkpoints,
     };
+
+    /// <summary>The checkpoints to write (Invoke-Training's -CheckpointPath; a sweep's runs write none).</summary>
+    protected virtual CheckpointOptions? Checkpoints => null;
 
     /// <summary>-ClassWeight as the engine takes it: Balanced, or the hashtable's classes and weights (numbers unwrapped).</summary>
     private ClassWeights ToClassWeights(object value)
