@@ -415,6 +415,20 @@ public static class ErrorIds
     /// <summary>An optimizer that cannot train distributed (L-BFGS).</summary>
     public const string DistributedNotSupported = nameof(DistributedNotSupported);
 
+    // ---- Weights and metrics ----
+
+    /// <summary>A row weight that is negative or not finite, weights of the wrong count, or weights that are all 0.</summary>
+    public const string InvalidWeight = nameof(InvalidWeight);
+
+    /// <summary>-Weight names a column that is also the label or a feature, or that the data lacks.</summary>
+    public const string WeightColumn = nameof(WeightColumn);
+
+    /// <summary>-ClassWeight that is neither Balanced nor class names with weights, names an unknown class, or is given for data without classes.</summary>
+    public const string InvalidClassWeight = nameof(InvalidClassWeight);
+
+    /// <summary>-Metric (or -Monitor) names a metric that does not fit the task (R2 on classes, F1 on values).</summary>
+    public const string MetricMismatch = nameof(MetricMismatch);
+
     // ---- Find-LearningRate ----
 
     /// <summary>Find-LearningRate with an optimizer it cannot sweep (L-BFGS searches its own step), or a range that does not grow.</summary>

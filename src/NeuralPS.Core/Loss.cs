@@ -132,6 +132,35 @@ public static class LossFunctions
         return total / (rows * width);
     }
 
+    /// <summary>
+    /// The weighted loss of a batch: (1/rows)·Σ_r w_r·loss_r, each row's gradient scaled by its weight; with no
+    /// <paramref name="weights"/> (empty), the plain mean of <see cref="Compute(LossKind, Activation, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Span{float})"/>.
+    /// This is Keras's reduction ("sum over the batch size"), not PyTorch's Σw·loss/Σw per batch: dividing each batch by
+    /// its own weight sum would let a batch without rows of a rare class count as much as one with them, so the weights
+    /// would act only within batches. The trainer passes weights divided by their mean over the whole data (see
+    /// RowWeights), so the epoch's loss is the weighted mean Σw·loss/Σw, and equals PyTorch's
+    /// CrossEntropyLoss(weight=) on a full batch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Compute(LossKind loss, Activation output, ReadOnlySpan<float> z, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> targets, int targetWidth, int rows, int width, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        if (weights.IsEmpty) return Compute(loss, output, z, y, targets, targetWidth, rows, width, grad);
+        bool wantGrad = !grad.IsEmpty;
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            // One row at a time through the plain loss: its value and its gradient for a batch of one.
+            Span<float> g = wantGrad ? grad.Slice(r * width, width) : Span<float>.Empty;
+            double rowLoss = Compute(loss, output, z.Slice(r * width, width), y.Slice(r * width, width),
+                targets.Slice(r * targetWidth, targetWidth), targetWidth, 1, width, g);
+            float w = weights[r];
+            total += w * rowLoss;
+            if (wantGrad) TensorPrimitives.Multiply(g, w / rows, g);
+        }
+        return total / rows;
+    }
+
     private static float TargetAt(ReadOnlySpan<float> targets, int targetWidth, int row, int column) =>
         targetWidth == 1 ? ((int)targets[row] == column ? 1f : 0f) : targets[row * targetWidth + column];
 

@@ -74,6 +74,16 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
                 accuracy.Add(new ChartSeries("validation", epochs, history.Select(e => e.ValidationAccuracy!.Value).ToArray()));
             panels.Add(new LinePanel("Accuracy", "Epoch", "Accuracy", accuracy, 0, 1));
         }
+        // The metrics of Invoke-Training -Metric: a panel each, training against validation; scores within [0, 1] on that scale.
+        foreach (TrainingMetric metric in Enum.GetValues<TrainingMetric>())
+        {
+            if (!history.All(e => MetricValues.Of(e, metric, validation: false) is not null)) continue;
+            var series = new List<ChartSeries> { new("training", epochs, history.Select(e => MetricValues.Of(e, metric, false)!.Value).ToArray()) };
+            if (history.All(e => MetricValues.Of(e, metric, validation: true) is not null))
+                series.Add(new ChartSeries("validation", epochs, history.Select(e => MetricValues.Of(e, metric, true)!.Value).ToArray()));
+            bool unit = metric is TrainingMetric.F1 or TrainingMetric.Precision or TrainingMetric.Recall or TrainingMetric.AUC;
+            panels.Add(new LinePanel(metric.ToString(), "Epoch", metric.ToString(), series, unit ? 0 : null, unit ? 1 : null));
+        }
         foreach (ChartSeries series in panels.OfType<LinePanel>().SelectMany(p => p.Series))
             if (series.Y.Any(v => !double.IsFinite(v)))
                 throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,

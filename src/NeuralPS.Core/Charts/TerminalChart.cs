@@ -34,7 +34,7 @@ public static class TerminalChart
         }
         if (lines.Count == 0)
             throw new NeuralPSException(ErrorIds.NoSuchMetric, ErrorKind.InvalidArgument,
-                $"The history has no {metric} to show (a regression has no accuracy). Use -Metric Loss or All.", metric);
+                $"The history has no {metric} to show (a regression has no accuracy; F1, AUC and the other metrics are there when Invoke-Training -Metric computed them). Use -Metric Loss or All.", metric);
         return lines;
     }
 

@@ -13,10 +13,10 @@ public static class CsvDatasetReader
     /// <summary>
     /// Reads <paramref name="path"/>. <paramref name="features"/> picks and orders columns (default: every column but
     /// the label); <paramref name="delimiter"/> null detects , ; tab or |; <paramref name="exclude"/> names columns to
-    /// leave out of the features.
+    /// leave out of the features; <paramref name="weight"/> names a column of row weights (<see cref="Dataset.Weights"/>).
     /// </summary>
     public static Dataset Read(string path, string label, IReadOnlyList<string>? features = null, char? delimiter = null,
-        DatasetBuildOptions? options = null, IReadOnlyCollection<string>? exclude = null)
+        DatasetBuildOptions? options = null, IReadOnlyCollection<string>? exclude = null, string? weight = null)
     {
         if (!File.Exists(path))
             throw new NeuralPSException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"Cannot find the CSV file '{path}'.", path);
@@ -43,8 +43,10 @@ public static class CsvDatasetReader
                 throw new NeuralPSException(ErrorIds.EmptyFile, ErrorKind.InvalidData, $"{source}the file is empty: it has no header row with column names.", path);
             var columns = new ColumnIndex(headers);
             int labelIndex = columns.IndexOf(label, source, "label");
+            int weightIndex = weight is null ? -1 : columns.IndexOf(weight, source, "weight");
             IReadOnlyList<string> featureNames = features ?? options.Encoding?.Columns.Select(c => c.Name).ToArray()
-                ?? headers.Where((_, i) => i != labelIndex).ToArray();
+                ?? headers.Where((_, i) => i != labelIndex && i != weightIndex).ToArray();
+            if (weight is not null) WeightColumn.EnsureApart(headers[weightIndex].Trim(), headers[labelIndex].Trim(), featureNames.Select(f => f.Trim()), source);
             if (exclude is { Count: > 0 })
                 featureNames = DatasetBuilder.Exclude(featureNames, headers.Select(h => h.Trim()).ToArray(), headers[labelIndex].Trim(), exclude, source, "column");
             int[] indices = featureNames.Select(f => columns.IndexOf(f, source, "feature")).Append(labelIndex).ToArray();
@@ -60,6 +62,7 @@ public static class CsvDatasetReader
                     RowNoun = "row",
                     Source = source,
                 });
+            var weights = weight is null ? null : new List<float>();
             while (reader.Read())
             {
                 if (unterminated is long row) throw UnterminatedQuote(source, row, path);
@@ -74,10 +77,12 @@ public static class CsvDatasetReader
                     else
                         builder.AddUtf8(c, reader.GetSpan(field));
                 }
+                weights?.Add(WeightColumn.ParseUtf8(reader.GetSpan(weightIndex), $"{source}row {builder.Rows + 1}", headers[weightIndex].Trim()));
                 builder.EndRow();
             }
             if (unterminated is long last) throw UnterminatedQuote(source, last, path);
-            return builder.Build();
+            Dataset data = builder.Build();
+            return weights is null ? data : data.WithWeights(weights.ToArray(), headers[weightIndex].Trim());
         }
         catch (Exception e) when (e is CsvFormatException or InvalidDataException or FormatException)
         {
@@ -115,7 +120,8 @@ public static class CsvDatasetReader
         public int IndexOf(string name, string source, string role)
         {
             if (_exact.TryGetValue(name, out int index) || _anyCase.TryGetValue(name, out index)) return index;
-            throw new NeuralPSException(role == "label" ? ErrorIds.MissingLabel : ErrorIds.MissingFeature, ErrorKind.InvalidData,
+            throw new NeuralPSException(role switch { "label" => ErrorIds.MissingLabel, "weight" => ErrorIds.WeightColumn, _ => ErrorIds.MissingFeature },
+                ErrorKind.InvalidData,
                 $"{source}there is no column {MessageText.Quote(name)} for the {role}. The columns are: {MessageText.List(_headers, 30)}.", name);
         }
     }

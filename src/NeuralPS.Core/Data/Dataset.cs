@@ -103,6 +103,54 @@ public sealed class Dataset
     }
     private readonly int[]? _shape;
 
+    /// <summary>
+    /// A weight for each row (sample weights, scikit-learn's <c>sample_weight</c>, ML.NET's weight column), or null:
+    /// every row counts once. Every loss and metric computed on this data is a weighted mean, Σ w·value / Σ w, so only
+    /// the weights' ratios matter. Each is finite and at least 0, and they do not all vanish.
+    /// </summary>
+    public float[]? Weights
+    {
+        get => _weights;
+        init
+        {
+            if (value is not null)
+            {
+                if (value.Length != Rows)
+                    throw new NeuralPSException(ErrorIds.InvalidWeight, ErrorKind.InvalidData,
+                        $"{value.Length} weights were given for the dataset's {Rows} rows; give one weight a row.", value);
+                double sum = 0;
+                for (int r = 0; r < value.Length; r++)
+                {
+                    if (!float.IsFinite(value[r]) || value[r] < 0)
+                        throw new NeuralPSException(ErrorIds.InvalidWeight, ErrorKind.InvalidData,
+                            $"Row {r + 1} has a weight of {value[r]}; a weight is a finite number of at least 0 (0 leaves the row out).", value[r]);
+                    sum += value[r];
+                }
+                if (sum == 0)
+                    throw new NeuralPSException(ErrorIds.InvalidWeight, ErrorKind.InvalidData,
+                        "Every row has a weight of 0, so nothing would count. Give some rows a positive weight.", value);
+            }
+            _weights = value;
+        }
+    }
+    private readonly float[]? _weights;
+
+    /// <summary>The column the <see cref="Weights"/> came from (not a feature), if any.</summary>
+    public string? WeightName { get; init; }
+
+    /// <summary>
+    /// This dataset with <paramref name="weights"/> as its row weights (taken from the column <paramref name="name"/>);
+    /// the features and targets are shared, not copied.
+    /// </summary>
+    public Dataset WithWeights(float[]? weights, string? name) =>
+        new(Features, FeatureCount, Targets, TargetWidth, Task, FeatureNames, ClassNames, Name, LabelName)
+        {
+            Encoding = Encoding,
+            Shape = _shape,
+            Weights = weights,
+            WeightName = weights is null ? null : name,
+        };
+
     /// <summary>Number of classes (0 unless classification).</summary>
     public int ClassCount => ClassNames?.Length ?? 0;
 
@@ -141,7 +189,17 @@ public sealed class Dataset
         {
             Encoding = Encoding,
             Shape = _shape,
+            Weights = _weights is null ? null : SubsetWeights(rows),
+            WeightName = WeightName,
         };
+    }
+
+    /// <summary>The weights of the given rows (a part whose rows all weigh 0 is refused: nothing in it would count).</summary>
+    private float[] SubsetWeights(IReadOnlyList<int> rows)
+    {
+        var weights = new float[rows.Count];
+        for (int i = 0; i < rows.Count; i++) weights[i] = _weights![rows[i]];
+        return weights;
     }
 
     /// <summary>
@@ -165,6 +223,7 @@ public sealed class Dataset
         }
         else
             for (int j = 0; j < FeatureCount; j++) values.Add(new(FeatureNames[j], features[j]));
+        if (_weights is not null) values.Add(new(WeightName ?? "Weight", _weights[row]));
         string label = LabelName ?? "Label";
         if (Task == DatasetTask.Classification) values.Add(new(label, ClassNames![LabelOf(row)]));
         else if (TargetWidth == 1) values.Add(new(label, Targets[row]));
@@ -193,5 +252,6 @@ public sealed class Dataset
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Name}: {Rows} rows × {FeatureCount} features{(_shape is null ? "" : $" ({string.Join('×', _shape)})")}, {Task}" + (ClassNames is null ? "" : $", {ClassCount} classes");
+        $"{Name}: {Rows} rows × {FeatureCount} features{(_shape is null ? "" : $" ({string.Join('×', _shape)})")}, {Task}" + (ClassNames is null ? "" : $", {ClassCount} classes") +
+        (_weights is null ? "" : $", weighted by {WeightName ?? "row weights"}");
 }

@@ -2,12 +2,12 @@ using System.Globalization;
 
 namespace NeuralPS.Core.Data;
 
-/// <summary>Small datasets shipped with the module (Xor, Iris, AirPassengers) and generators for toy problems.</summary>
+/// <summary>Small datasets shipped with the module (Xor, Iris, AirPassengers, BreastCancer) and generators for toy problems.</summary>
 public static class SampleDatasets
 {
     /// <summary>The names Get-SampleDataset accepts.</summary>
     /// <remarks>Read-only: statics are shared by every runspace in the process, so none may be changed.</remarks>
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression" });
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression", "BreastCancer" });
 
     /// <summary>A sample by name (case-insensitive). Generators use <paramref name="samples"/>, <paramref name="noise"/> and <paramref name="seed"/>.</summary>
     public static Dataset Get(string name, int samples = 0, double noise = double.NaN, long seed = 0)
@@ -20,6 +20,7 @@ public static class SampleDatasets
             "xor" => Xor(),
             "iris" => Iris(),
             "airpassengers" => AirPassengers(),
+            "breastcancer" => BreastCancer(),
             "moons" => Moons(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.1 : noise, random),
             "circles" => Circles(samples > 0 ? samples : 200, double.IsNaN(noise) ? 0.05 : noise, random),
             "spirals" => Spirals(samples > 0 ? samples : 300, double.IsNaN(noise) ? 0.2 : noise, random),
@@ -73,6 +74,27 @@ public static class SampleDatasets
             passengers.Add(float.Parse(cells[1], CultureInfo.InvariantCulture));
         }
         return new Dataset(features.ToArray(), 2, passengers.ToArray(), 1, DatasetTask.Regression, new[] { "Year", "Month" }, null, "AirPassengers", "Passengers");
+    }
+
+    /// <summary>
+    /// Breast Cancer Wisconsin (Diagnostic): 569 tumours, 30 measurements of their cell nuclei, diagnosis malignant (212)
+    /// or benign (357); classes sorted: benign, malignant. Source: Data/Samples/breastcancer.md.
+    /// </summary>
+    public static Dataset BreastCancer()
+    {
+        using Stream stream = typeof(SampleDatasets).Assembly.GetManifestResourceStream("NeuralPS.Samples.breastcancer.csv")!;
+        using var reader = new StreamReader(stream);
+        string[] header = reader.ReadLine()!.Split(',');
+        var features = new List<float>();
+        var labels = new List<float>();
+        string[] classes = { "benign", "malignant" };
+        while (reader.ReadLine() is string line && line.Length > 0)
+        {
+            string[] cells = line.Split(',');
+            for (int i = 0; i < 30; i++) features.Add(float.Parse(cells[i], CultureInfo.InvariantCulture));
+            labels.Add(Array.IndexOf(classes, cells[30]));
+        }
+        return new Dataset(features.ToArray(), 30, labels.ToArray(), 1, DatasetTask.Classification, header[..30], classes, "BreastCancer", "Diagnosis");
     }
 
     /// <summary>Two interleaving half circles.</summary>

@@ -119,11 +119,11 @@ internal sealed class DataParallel
     }
 
     /// <summary>Loss and accuracy on the validation data, each rank evaluating a slice of the rows.</summary>
-    public (double Loss, double? Accuracy) Evaluate(Network net, Dataset data, CancellationToken cancellation)
+    public (double Loss, double? Accuracy) Evaluate(Network net, Dataset data, CancellationToken cancellation, float[]? weights = null)
     {
         Evaluator.EnsureCompatible(net, data);
         (int first, int count) = Shard(0, data.Rows);
-        (double lossSum, long correct, long total) = Evaluator.Sum(net, data, first, count, Span<float>.Empty);
+        (double lossSum, long correct, long total) = Evaluator.Sum(net, data, first, count, Span<float>.Empty, weights);
         Span<double> sums = [lossSum, correct, total];
         _comm.Sum(sums, cancellation);
         return Evaluator.Metrics(net, data, sums[0], sums[1], sums[2]);

@@ -13,14 +13,18 @@ namespace NeuralPS.Core.Serialization;
 /// offset 0   8 bytes   magic 89 'N' 'P' 'S' 'D' 0D 0A 1A
 ///        8   uint32    format number (little-endian), <see cref="FormatVersion"/>
 ///       12   int32     JSON metadata length J, then J bytes of UTF-8 JSON (sizes, task, names, encoding, row shape)
-///   16 + J   int32 count + float32 values of the features, then the same for the targets (little-endian)
+///   16 + J   int32 count + float32 values of the features, then the same for the targets (little-endian), then,
+///            when the metadata says HasWeights (format 2), the same for the row weights
 ///      end   32 bytes  SHA-256 of everything before it
 /// </code>
 /// </summary>
 public static class DatasetBytes
 {
     /// <summary>The format this version writes and reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+
+    // Format 1 had no row weights; its bytes still read (as a dataset without weights).
+    private const int OldestReadable = 1;
 
     private static readonly byte[] Magic = { 0x89, (byte)'N', (byte)'P', (byte)'S', (byte)'D', 0x0D, 0x0A, 0x1A };
     private const int ChecksumLength = 32;
@@ -39,9 +43,12 @@ public static class DatasetBytes
             LabelName = data.LabelName,
             Encoding = data.Encoding,
             Shape = data.Shape,
+            HasWeights = data.Weights is not null,
+            WeightName = data.WeightName,
         };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(meta, ModelFile.Json);
-        long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length + ChecksumLength;
+        long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length +
+            (data.Weights is null ? 0 : 4 + 4L * data.Weights.Length) + ChecksumLength;
         if (length > Array.MaxLength)
             throw new NeuralPSException(ErrorIds.DatasetTooLarge, ErrorKind.InvalidArgument,
                 $"The dataset '{data.Name}' ({data.Rows} rows × {data.FeatureCount} features) is too large to send as one array. Send a smaller part, or store it where the other machine can read it.", data);
@@ -53,6 +60,7 @@ public static class DatasetBytes
         json.CopyTo(bytes, at); at += json.Length;
         at = WriteFloats(bytes, at, data.Features);
         at = WriteFloats(bytes, at, data.Targets);
+        if (data.Weights is not null) at = WriteFloats(bytes, at, data.Weights);
         SHA256.HashData(bytes.AsSpan(0, at), bytes.AsSpan(at, ChecksumLength));
         return bytes;
     }
@@ -63,8 +71,8 @@ public static class DatasetBytes
         if (bytes.Length < Magic.Length + 8 + ChecksumLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw Invalid("they do not start with the dataset signature");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version != FormatVersion)
-            throw Invalid($"they have format {version}, and this NeuralPS reads format {FormatVersion} (use the same NeuralPS version on both sides)");
+        if (version is < OldestReadable or > FormatVersion)
+            throw Invalid($"they have format {version}, and this NeuralPS reads formats {OldestReadable} to {FormatVersion} (use the same NeuralPS version on both sides)");
         int body = bytes.Length - ChecksumLength;
         Span<byte> hash = stackalloc byte[ChecksumLength];
         SHA256.HashData(bytes.AsSpan(0, body), hash);
@@ -78,12 +86,15 @@ public static class DatasetBytes
             at += jsonLength;
             float[] features = ReadFloats(bytes, ref at, body);
             float[] targets = ReadFloats(bytes, ref at, body);
-            if (at != body) throw Invalid("they have bytes after the targets");
+            float[]? weights = meta.HasWeights ? ReadFloats(bytes, ref at, body) : null;
+            if (at != body) throw Invalid($"they have bytes after the {(weights is null ? "targets" : "weights")}");
             // The constructor checks shapes and values again, as for any other dataset.
             return new Dataset(features, meta.FeatureCount, targets, meta.TargetWidth, meta.Task, meta.FeatureNames, meta.ClassNames, meta.Name, meta.LabelName)
             {
                 Encoding = meta.Encoding,
                 Shape = meta.Shape,
+                Weights = weights,
+                WeightName = meta.WeightName,
             };
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
@@ -129,5 +140,7 @@ public static class DatasetBytes
         public string? LabelName { get; set; }
         public FeatureEncoding? Encoding { get; set; }
         public int[]? Shape { get; set; }
+        public bool HasWeights { get; set; }
+        public string? WeightName { get; set; }
     }
 }

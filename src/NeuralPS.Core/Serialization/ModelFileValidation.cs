@@ -126,6 +126,9 @@ internal static class ModelFileValidation
             check.That($"{field}.Loss", !(h.Loss < 0), $"is {h.Loss}, below 0");
             check.Probability($"{field}.Accuracy", h.Accuracy);
             check.Probability($"{field}.ValidationAccuracy", h.ValidationAccuracy);
+            foreach (var (name, value) in new[] { ("F1", h.F1), ("Precision", h.Precision), ("Recall", h.Recall), ("AUC", h.AUC),
+                ("ValidationF1", h.ValidationF1), ("ValidationPrecision", h.ValidationPrecision), ("ValidationRecall", h.ValidationRecall), ("ValidationAUC", h.ValidationAUC) })
+                check.Probability($"{field}.{name}", value);
             check.That($"{field}.ValidationLoss", !(h.ValidationLoss < 0), $"is {h.ValidationLoss}, below 0");
             check.Range($"{field}.LearningRate", h.LearningRate, 0, double.MaxValue);
             check.That($"{field}.Duration", h.Duration >= TimeSpan.Zero, $"is {h.Duration}, below 0");

@@ -9,6 +9,7 @@ internal sealed class EarlyStopping
 {
     private readonly TrainingOptions _options;
     private readonly bool _useValidation;
+    private readonly TrainingMetric? _metric; // null: the loss
     private readonly Snapshot? _best;
     private double _bestValue = double.PositiveInfinity;
     private int _bestEpoch;
@@ -18,18 +19,43 @@ internal sealed class EarlyStopping
     {
         _options = options;
         string monitor = options.Monitor ?? (hasValidation ? "ValidationLoss" : "Loss");
-        if (!monitor.Equals("Loss", StringComparison.OrdinalIgnoreCase) && !monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase))
-            throw new NeuralPSException(ErrorIds.InvalidMonitor, ErrorKind.InvalidArgument, $"Monitor is Loss or ValidationLoss; '{monitor}' was given.");
-        _useValidation = monitor.Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase);
+        (_useValidation, _metric) = Parse(monitor);
         if (_useValidation && !hasValidation)
             throw new NeuralPSException(ErrorIds.NoValidationData, ErrorKind.InvalidArgument,
-                "Early stopping on ValidationLoss needs validation data: add -ValidationData or -ValidationSplit, or monitor Loss.");
+                $"Early stopping on {monitor} needs validation data: add -ValidationData or -ValidationSplit, or monitor {monitor[10..]}.");
         if (options.Patience > 0 && options.RestoreBestWeights) _best = new Snapshot(network);
     }
 
     public string? Reason { get; private set; }
 
-    public double Monitored(EpochResult result) => _useValidation ? result.ValidationLoss ?? result.Loss : result.Loss;
+    /// <summary>
+    /// The monitored value, lower is better: the loss, MAE, or 1 − the metric for a metric to maximize (F1, Precision,
+    /// Recall, AUC, R2, all at most 1), so that early stopping's -MinDelta and the plateau schedule's relative
+    /// threshold work on it as on a loss. An undefined metric (AUC on a pass with one class) never improves.
+    /// </summary>
+    public double Monitored(EpochResult result)
+    {
+        if (_metric is not TrainingMetric metric) return _useValidation ? result.ValidationLoss ?? result.Loss : result.Loss;
+        if (MetricValues.Of(result, metric, _useValidation) is not double value) return double.PositiveInfinity;
+        return MetricFunctions.IsMaximized(metric) ? 1 - value : value;
+    }
+
+    /// <summary>The names -Monitor takes: Loss, the metrics, and each with Validation in front.</summary>
+    public static IReadOnlyList<string> MonitorNames { get; } = Array.AsReadOnly(
+        new[] { "Loss" }.Concat(Enum.GetNames<TrainingMetric>()).SelectMany(n => new[] { n, "Validation" + n }).ToArray());
+
+    /// <summary>The metric a monitor name watches (null for Loss and ValidationLoss), so that the trainer computes it.</summary>
+    public static TrainingMetric? MetricOf(string? monitor) => monitor is null ? null : Parse(monitor).Metric;
+
+    private static (bool Validation, TrainingMetric? Metric) Parse(string monitor)
+    {
+        bool validation = monitor.StartsWith("Validation", StringComparison.OrdinalIgnoreCase);
+        string name = validation ? monitor["Validation".Length..] : monitor;
+        if (name.Equals("Loss", StringComparison.OrdinalIgnoreCase)) return (validation, null);
+        if (name.Length > 0 && char.IsLetter(name[0]) && Enum.TryParse(name, ignoreCase: true, out TrainingMetric metric) && Enum.IsDefined(metric)) return (validation, metric);
+        throw new NeuralPSException(ErrorIds.InvalidMonitor, ErrorKind.InvalidArgument,
+            $"Monitor is one of {string.Join(", ", MonitorNames)}; '{monitor}' was given.", monitor);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ShouldStop(EpochResult result)

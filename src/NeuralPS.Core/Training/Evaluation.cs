@@ -73,11 +73,17 @@ public sealed class Evaluation
     /// <summary>Rows evaluated.</summary>
     public int Rows { get; init; }
 
-    /// <summary>Mean loss, regularization included.</summary>
+    /// <summary>Mean loss, regularization included; weighted by the data's row weights (Σw·loss/Σw) when it has them.</summary>
     public double Loss { get; init; }
 
-    /// <summary>Fraction predicted correctly (classification).</summary>
+    /// <summary>Fraction of the rows predicted correctly (classification), each row counted once.</summary>
     public double? Accuracy { get; init; }
+
+    /// <summary>
+    /// Accuracy with each row counted by its weight, Σw·correct/Σw (scikit-learn's accuracy_score with sample_weight),
+    /// when the data has row weights; null otherwise. The per-class figures and the confusion matrix count rows.
+    /// </summary>
+    public double? WeightedAccuracy { get; init; }
 
     /// <summary>Precision, recall, F1 and support per class (classification).</summary>
     public ClassMetrics[]? Classes { get; init; }
@@ -107,10 +113,14 @@ public sealed class Evaluation
         {
             int classes = data.ClassCount;
             var counts = new int[classes, classes];
+            double weightRight = 0, weightSum = 0;
             for (int r = 0; r < data.Rows; r++)
             {
                 int predicted = width == 1 ? (outputs[r] >= 0.5f ? 1 : 0) : Evaluator.ArgMax(outputs.AsSpan(r * width, width));
                 counts[data.LabelOf(r), predicted]++;
+                double w = data.Weights?[r] ?? 1;
+                weightSum += w;
+                if (predicted == data.LabelOf(r)) weightRight += w;
             }
             var metrics = new ClassMetrics[classes];
             for (int c = 0; c < classes; c++)
@@ -125,6 +135,7 @@ public sealed class Evaluation
             return new Evaluation
             {
                 Task = "Classification", Rows = data.Rows, Loss = loss, Accuracy = accuracy,
+                WeightedAccuracy = data.Weights is null ? null : weightRight / weightSum,
                 Classes = metrics, ConfusionMatrix = new ConfusionMatrix(data.ClassNames!, counts),
             };
         }

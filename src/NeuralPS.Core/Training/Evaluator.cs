@@ -152,17 +152,27 @@ public static class Evaluator
     /// <summary>Rows an evaluation runs through the network's workspace at a time.</summary>
     internal const int Chunk = 1024;
 
-    /// <summary>Mean loss (penalty included) and accuracy (null where it does not apply) over the dataset.</summary>
+    /// <summary>
+    /// Mean loss (penalty included; weighted by the data's row weights, Σw·loss/Σw) and accuracy (the fraction of rows
+    /// right, unweighted; null where it does not apply) over the dataset.
+    /// </summary>
     public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data) => Evaluate(network, data, Span<float>.Empty);
 
     /// <summary>
     /// The same, also keeping the outputs [rows, OutputSize] of that one inference pass in <paramref name="outputs"/>
     /// (unless empty), so that a caller needing both does not run the network twice.
     /// </summary>
-    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data, Span<float> outputs)
+    public static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data, Span<float> outputs) =>
+        Evaluate(network, data, outputs, RowWeights.For(data, null));
+
+    /// <summary>
+    /// The same with the loss weighted by <paramref name="weights"/> (a row's weight divided by their mean, as
+    /// <see cref="RowWeights.For"/> makes them; null: unweighted).
+    /// </summary>
+    internal static (double Loss, double? Accuracy) Evaluate(Network network, Dataset data, Span<float> outputs, float[]? weights)
     {
         EnsureCompatible(network, data);
-        (double lossSum, long correct, long total) = Sum(network, data, 0, data.Rows, outputs);
+        (double lossSum, long correct, long total) = Sum(network, data, 0, data.Rows, outputs, weights);
         return Metrics(network, data, lossSum, correct, total);
     }
 
@@ -178,7 +188,8 @@ public static class Evaluator
     /// [<paramref name="first"/>, first + <paramref name="count"/>): the parts of <see cref="Evaluate(Network, Dataset)"/>
     /// that add up across shards of the data (distributed validation).
     /// </summary>
-    internal static (double LossSum, long Correct, long Total) Sum(Network network, Dataset data, int first, int count, Span<float> outputs)
+    internal static (double LossSum, long Correct, long Total) Sum(Network network, Dataset data, int first, int count, Span<float> outputs,
+        float[]? weights = null)
     {
         (float[] targets, int targetWidth) = TargetsFor(network, data);
         Workspace ws = network.GetWorkspace(Math.Max(1, Math.Min(Chunk, count)));
@@ -191,7 +202,7 @@ public static class Evaluator
             ReadOnlySpan<float> y = ws.Forward(data.Features.AsSpan(start * inputs, rows * inputs), rows, training: false);
             if (!outputs.IsEmpty) y[..(rows * width)].CopyTo(outputs.Slice((start - first) * width, rows * width));
             ReadOnlySpan<float> t = targets.AsSpan(start * targetWidth, rows * targetWidth);
-            lossSum += ws.LossOnly(t, targetWidth, rows) * rows;
+            lossSum += ws.LossOnly(t, targetWidth, rows, weights is null ? default : weights.AsSpan(start, rows)) * rows;
             correct += CountCorrect(y, t, targetWidth, rows, width, out int n);
             total += n;
         }

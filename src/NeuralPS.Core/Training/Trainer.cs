@@ -19,6 +19,8 @@ public sealed partial class Trainer
     private readonly Dataset? _validation;
     private readonly TrainingOptions _options;
     private readonly DataParallel? _parallel; // set when the ranks of an MPI job train this network together
+    private readonly float[]? _trainWeights, _validationWeights; // the rows' loss weights (RowWeights); null: unweighted
+    private readonly MetricPass? _trainMetrics, _validationMetrics; // -Metric (and a metric -Monitor watches)
 
     /// <summary>
     /// Prepares training. With <see cref="TrainingOptions.ValidationSplit"/> and no validation data, a seeded
@@ -55,6 +57,31 @@ public sealed partial class Trainer
         if (validation is not null) Evaluator.EnsureCompatible(network, validation, "validation data");
         _train = train;
         _validation = validation;
+        // Class weights come from the training rows (Balanced counts them) and weigh the validation rows the same.
+        double[]? classWeights = options.ClassWeight?.Resolve(train);
+        _trainWeights = RowWeights.For(train, classWeights);
+        _validationWeights = validation is null ? null : RowWeights.For(validation, classWeights);
+        TrainingMetric[] metrics = options.Metrics.Concat(EarlyStopping.MetricOf(options.Monitor) is TrainingMetric watched ? [watched] : [])
+            .Distinct().ToArray();
+        if (metrics.Length > 0)
+        {
+            MetricFunctions.EnsureFits(metrics, train);
+            if (_parallel is not null)
+                throw new NeuralPSException(ErrorIds.DistributedNotSupported, ErrorKind.InvalidOperation,
+                    "-Metric cannot be computed with -Distributed yet: each rank sees only its slice of every batch. " +
+                    "Train without -Metric, and measure the trained network with Test-Network.");
+            _trainMetrics = new MetricPass(metrics, train, network.OutputSize);
+            _validationMetrics = validation is null ? null : new MetricPass(metrics, validation, network.OutputSize);
+        }
+    }
+
+    /// <summary>Loss and accuracy on <paramref name="data"/>, weighted by <paramref name="weights"/>, filling <paramref name="metrics"/> on the way.</summary>
+    private (double Loss, double? Accuracy) Evaluate(Dataset data, float[]? weights, MetricPass? metrics)
+    {
+        if (metrics is null) return Evaluator.Evaluate(_network, data, Span<float>.Empty, weights);
+        (double, double?) result = Evaluator.Evaluate(_network, data, metrics.AllOutputs, weights);
+        metrics.TookAll();
+        return result;
     }
 
     /// <summary>Why the last run ended early (null if it ran every epoch).</summary>
@@ -122,7 +149,7 @@ public sealed partial class Trainer
         {
             cancellation.ThrowIfCancellationRequested();
             ws.Forward(data.Features, data.Rows, training: true);
-            double loss = ws.Backward(data.Features, targets, targetWidth, data.Rows);
+            double loss = ws.Backward(data.Features, targets, targetWidth, data.Rows, _trainWeights);
             ws.Gradients.AsSpan(0, gradient.Length).CopyTo(gradient);
             return loss;
         }
@@ -153,7 +180,7 @@ public sealed partial class Trainer
                 }
                 // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
                 GradientNorms.Record(net, ws.Gradients);
-                var (loss, accuracy) = Evaluator.Evaluate(net, data);
+                var (loss, accuracy) = Evaluate(data, _trainWeights, _trainMetrics);
                 if (!double.IsFinite(loss))
                 {
                     epochStart.Restore();
@@ -226,6 +253,7 @@ public sealed partial class Trainer
             HasAccuracy = hasAccuracy, Rows = rows, BatchSize = batchSize, Batches = batches, Inputs = inputs, Width = width,
             LastEpoch = lastEpoch, Order = order, LastGood = lastGood, Stopping = stopping,
             Divergence = new DivergenceGuard(net),
+            Weights = _trainWeights, Metrics = _trainMetrics,
         };
 
         try
@@ -243,6 +271,7 @@ public sealed partial class Trainer
                     ShuffleIdentity(order, _state.TrainingRandom);
                 }
                 var clock = Stopwatch.StartNew();
+                _trainMetrics?.Reset();
                 (double lossSum, long correct, long counted, bool stopped) = RunBatches(loop, epoch, lr, clock, cancellation);
                 if (stopped) { StopReason = "Stopped"; yield break; }
                 _parallel?.AverageLayerState(net, cancellation);
@@ -280,6 +309,8 @@ public sealed partial class Trainer
         public required Snapshot LastGood;
         public required EarlyStopping Stopping;
         public required DivergenceGuard Divergence;
+        public float[]? Weights;
+        public MetricPass? Metrics;
     }
 
     /// <summary>
@@ -311,7 +342,7 @@ public sealed partial class Trainer
             // turns the slices' gradients and metrics into the whole batch's.
             (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
             long phase = StepProfile.Start();
-            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard);
+            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard, loop.Weights);
             StepProfile.Stop(StepPhase.Gather, phase);
             double loss = 0;
             long batchCorrect = 0, batchCounted = 0;
@@ -321,9 +352,11 @@ public sealed partial class Trainer
                 ws.Forward(ws.Inputs, shard, training: true);
                 StepProfile.Stop(StepPhase.Forward, phase);
                 phase = StepProfile.Start();
-                loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
+                loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard,
+                    loop.Weights is null ? default : ws.Weights.AsSpan(0, shard));
                 StepProfile.Stop(StepPhase.Backward, phase);
                 phase = StepProfile.Start();
+                loop.Metrics?.Add(ws.Output(shard), order.AsSpan(first, shard));
                 if (hasAccuracy)
                 {
                     batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
@@ -370,7 +403,8 @@ public sealed partial class Trainer
     {
         double? validationLoss = null, validationAccuracy = null;
         if (_validation is not null)
-            (validationLoss, validationAccuracy) = _parallel?.Evaluate(_network, _validation, cancellation) ?? Evaluator.Evaluate(_network, _validation);
+            (validationLoss, validationAccuracy) = _parallel?.Evaluate(_network, _validation, cancellation, _validationWeights)
+                ?? Evaluate(_validation, _validationWeights, _validationMetrics);
         clock.Stop();
         var result = new EpochResult
         {
@@ -383,6 +417,7 @@ public sealed partial class Trainer
             Duration = clock.Elapsed,
             SamplesPerSecond = rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
         };
+        if (_trainMetrics is not null) MetricValues.Apply(result, _trainMetrics.Compute(), _validationMetrics?.Compute());
         _network.History.Add(result);
         return result;
     }

@@ -27,7 +27,20 @@ public sealed class TrainingOptions
     /// <summary>The smallest decrease that counts as an improvement.</summary>
     public double MinDelta { get; init; }
 
-    /// <summary>What early stopping and plateau schedules watch: ValidationLoss (default when validation data exists) or Loss.</summary>
+    /// <summary>
+    /// Class weights for the loss (Keras's class_weight): Balanced or by class name; null: every class weighs 1. They
+    /// multiply the rows' own weights (<see cref="Data.Dataset.Weights"/>) in the training loss and the validation
+    /// loss, so early stopping watches the loss that is minimized; the metrics weigh rows by the data's weights only.
+    /// </summary>
+    public ClassWeights? ClassWeight { get; init; }
+
+    /// <summary>Metrics to compute every epoch on the training and the validation data (in the epoch results).</summary>
+    public IReadOnlyList<TrainingMetric> Metrics { get; init; } = Array.Empty<TrainingMetric>();
+
+    /// <summary>
+    /// What early stopping and plateau schedules watch: ValidationLoss (default when validation data exists) or Loss,
+    /// or a metric (F1, AUC, ..., ValidationF1, ...: higher is better but for MAE); a metric watched is computed.
+    /// </summary>
     public string? Monitor { get; init; }
 
     /// <summary>

@@ -30,6 +30,7 @@ internal sealed class Workspace : IDisposable
         for (int i = 0; i < count; i++) _gradient[i] = new float[BatchSize * network.Layers[i].OutputSize];
         Inputs = new float[BatchSize * network.InputSize];
         Targets = new float[BatchSize * Math.Max(1, network.OutputSize)];
+        Weights = new float[BatchSize];
         Gradients = new float[network.ParameterCount];
     }
 
@@ -55,6 +56,9 @@ internal sealed class Workspace : IDisposable
     /// <summary>The batch's targets [BatchSize, target width].</summary>
     public float[] Targets { get; }
 
+    /// <summary>The batch's row weights [BatchSize], gathered with the rows when the data is weighted.</summary>
+    public float[] Weights { get; }
+
     /// <summary>Gradients of the loss with respect to every parameter, in the flat layout of the parameters.</summary>
     public float[] Gradients { get; }
 
@@ -73,10 +77,12 @@ internal sealed class Workspace : IDisposable
     /// <see cref="Inputs"/> and <see cref="Targets"/>; a large batch is split across the pool by rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count)
+    public void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count,
+        float[]? weights = null)
     {
         GatherJob job = _gather;
         job.Features = features; job.Inputs = inputs; job.Targets = targets; job.TargetWidth = targetWidth;
+        job.RowWeights = weights; job.W = Weights;
         job.Order = order; job.Start = start; job.Count = count; job.X = Inputs; job.T = Targets;
         if (Pool.ThreadCount == 1 || (long)count * inputs < GatherSplitFloats) job.Execute(0, 1);
         else Pool.Run(job, Pool.ThreadCount);
@@ -85,6 +91,8 @@ internal sealed class Workspace : IDisposable
     private sealed unsafe class GatherJob : IPoolWork
     {
         public float[] Features = Array.Empty<float>(), Targets = Array.Empty<float>(), X = Array.Empty<float>(), T = Array.Empty<float>();
+        public float[]? RowWeights;
+        public float[] W = Array.Empty<float>();
         public int[] Order = Array.Empty<int>();
         public int Inputs, TargetWidth, Start, Count;
 
@@ -100,6 +108,7 @@ internal sealed class Workspace : IDisposable
                 if (i + 1 < end) Prefetch(Order[Start + i + 1] * (long)inputs, inputs);
                 Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
                 Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
+                if (RowWeights is not null) W[i] = RowWeights[row];
             }
         }
 
@@ -123,10 +132,12 @@ internal sealed class Workspace : IDisposable
 
     /// <summary>
     /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
-    /// into <see cref="Gradients"/>, regularization included. Returns the loss (penalty included).
+    /// into <see cref="Gradients"/>, regularization included. Returns the loss (penalty included). With row
+    /// <paramref name="weights"/>, the loss is weighted as <see cref="LossFunctions.Compute(LossKind, Activation, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, ReadOnlySpan{float}, Span{float})"/> says.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public double Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int targetWidth, int rows)
+    public double Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int targetWidth, int rows,
+        ReadOnlySpan<float> weights = default)
     {
         int last = _network.Layers.Count - 1;
         Layer output = _network.Layers[last];
@@ -136,7 +147,7 @@ internal sealed class Workspace : IDisposable
         Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);
         long phase = StepProfile.Start();
         double loss = LossFunctions.Compute(lossKind, outputActivation, _z[last].AsSpan(0, rows * width),
-            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, lossGradient);
+            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, weights, lossGradient);
         bool fused = LossFunctions.IsFused(lossKind, outputActivation);
         StepProfile.Stop(StepPhase.Loss, phase);
         Propagate(inputs, rows, fused);
@@ -216,13 +227,13 @@ internal sealed class Workspace : IDisposable
     }
 
     /// <summary>Loss of the last forward pass without gradients (for evaluation).</summary>
-    public double LossOnly(ReadOnlySpan<float> targets, int targetWidth, int rows)
+    public double LossOnly(ReadOnlySpan<float> targets, int targetWidth, int rows, ReadOnlySpan<float> weights = default)
     {
         int last = _network.Layers.Count - 1;
         Layer output = _network.Layers[last];
         int width = output.OutputSize;
         return LossFunctions.Compute(_network.Loss, output.Activation, _z[last].AsSpan(0, rows * width),
-            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, Span<float>.Empty);
+            _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, weights, Span<float>.Empty);
     }
 
     /// <summary>Clips <see cref="Gradients"/> by global norm and by value, as the settings ask.</summary>

@@ -51,6 +51,10 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
     [ValidateRange(0, 1_000_000)]
     public int Horizon { get; set; } = 1;
 
+    [Parameter(HelpMessage = "The property that holds each record's weight (how much it counts in the loss and the metrics); not a feature.")]
+    [ValidateNotNullOrEmpty]
+    public string? Weight { get; set; }
+
     [Parameter(HelpMessage = "A name for the dataset (shown in its view).")]
     public string? Name { get; set; }
 
@@ -76,7 +80,15 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
         // feature too (autoregression), unless the label is the window's last record (-Horizon 0), which it would give away.
         bool labelIsFeature = windowed && Horizon > 0;
         string[] features = Feature ?? Encoding?.Columns.Select(c => c.Name).ToArray()
-            ?? RecordAccess.Columns(_records[0]).Where(c => labelIsFeature || !string.Equals(c, label, StringComparison.OrdinalIgnoreCase)).ToArray();
+            ?? RecordAccess.Columns(_records[0]).Where(c => labelIsFeature || !string.Equals(c, label, StringComparison.OrdinalIgnoreCase))
+                .Where(c => !string.Equals(c, Weight, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (Weight is string weight)
+        {
+            if (windowed)
+                throw new NeuralPSException(ErrorIds.WeightColumn, ErrorKind.InvalidArgument,
+                    "-Weight with -Window is not supported: a window spans several records, each with its own weight. Weigh the windows after making them.", Weight);
+            WeightColumn.EnsureApart(weight, label, features);
+        }
         if (windowed && Horizon == 0 && features.Contains(label, StringComparer.OrdinalIgnoreCase))
             throw new NeuralPSException(ErrorIds.LabelInWindow, ErrorKind.InvalidArgument,
                 $"With -Horizon 0 a window's label is its own last record, so the label '{label}' cannot also be a feature: the network would read the answer. " +
@@ -97,8 +109,15 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
             RowNoun = "Record",
         });
         string[] columns = features.Append(label).ToArray();
+        float[]? weights = Weight is null ? null : new float[_records.Count];
         for (int r = 0; r < _records.Count; r++)
         {
+            if (weights is not null)
+            {
+                (bool found, object? value) = RecordAccess.Lookup(_records[r], Weight!);
+                if (!found) throw builder.MissingColumn(Weight!);
+                weights[r] = WeightColumn.Parse(value, $"Record {r + 1}", Weight!);
+            }
             for (int c = 0; c < columns.Length; c++)
             {
                 (bool found, object? value) = RecordAccess.Lookup(_records[r], columns[c]);
@@ -109,6 +128,7 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
             builder.EndRow();
         }
         Dataset data = builder.Build();
+        if (weights is not null) data = data.WithWeights(weights, Weight);
         foreach (string warning in unseen.TakeWarnings()) WriteWarning(warning);
         foreach (string line in unseen.Summary()) WriteVerbose(line);
         if (series is not null) data = series.Make(data);

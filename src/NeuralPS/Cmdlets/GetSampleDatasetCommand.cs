@@ -4,13 +4,13 @@ using NeuralPS.Core.Data;
 
 namespace NeuralPS.Cmdlets;
 
-/// <summary>Returns a sample dataset: Xor, Iris and AirPassengers are embedded; Moons, Circles, Spirals and Regression are generated.</summary>
+/// <summary>Returns a sample dataset: Xor, Iris, AirPassengers and BreastCancer are embedded; Moons, Circles, Spirals and Regression are generated.</summary>
 [Cmdlet(VerbsCommon.Get, "SampleDataset")]
 [OutputType(typeof(Dataset))]
 public sealed class GetSampleDatasetCommand : NeuralPSCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, AirPassengers, Moons, Circles, Spirals or Regression.")]
-    [ValidateSet("Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression", IgnoreCase = true)]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Xor, Iris, AirPassengers, BreastCancer, Moons, Circles, Spirals or Regression.")]
+    [ValidateSet("Xor", "Iris", "AirPassengers", "Moons", "Circles", "Spirals", "Regression", "BreastCancer", IgnoreCase = true)]
     public string Name { get; set; } = "";
 
     [Parameter(HelpMessage = "Rows to generate (generators only).")]

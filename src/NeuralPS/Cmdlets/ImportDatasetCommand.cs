@@ -66,6 +66,11 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
     [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "Treat a numeric label as class names (classification).")]
     public SwitchParameter Classification { get; set; }
 
+    [Parameter(ParameterSetName = CsvSet, HelpMessage = "The column that holds each row's weight (how much it counts in the loss and the metrics); not a feature.")]
+    [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "The column that holds each row's weight (how much it counts in the loss and the metrics); not a feature.")]
+    [ValidateNotNullOrEmpty]
+    public string? Weight { get; set; }
+
     [Parameter(ParameterSetName = CsvSet, HelpMessage = "The field separator (detected among , ; tab and | when not given).")]
     [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "The field separator (detected among , ; tab and | when not given).")]
     public char? Delimiter { get; set; }
@@ -156,7 +161,7 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
                 Classification = Classification,
                 Encoding = Encoding,
                 Name = Name,
-            }, Exclude);
+            }, Exclude, Weight);
         foreach (string warning in unseen.TakeWarnings()) WriteWarning(warning);
         foreach (string line in unseen.Summary()) WriteVerbose(line);
         WriteVerbose($"Read {data} from {path} in {clock.Elapsed.TotalSeconds:N1}s.");

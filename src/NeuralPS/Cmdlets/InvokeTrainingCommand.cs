@@ -104,7 +104,7 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
             BackgroundTraining.Run(this, trainer, _stop, progress: rank0, Network.Name, result =>
             {
                 if (!rank0) return;
-                if (!PassThru) WriteObject(result);
+                if (!PassThru) WriteObject(WithMetricsView(result));
                 else WriteVerbose(result.ToString());
             });
             if (_stop.IsCancellationRequested)
@@ -127,6 +127,15 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
         {
             lease?.Dispose();
         }
+    }
+
+    /// <summary>An epoch with metrics, marked for the table view that shows them (NeuralPS.EpochResult.Metrics).</summary>
+    private static object WithMetricsView(EpochResult result)
+    {
+        if (result is { F1: null, Precision: null, Recall: null, AUC: null, MAE: null, R2: null }) return result;
+        var wrapped = PSObject.AsPSObject(result);
+        wrapped.TypeNames.Insert(0, "NeuralPS.Core.EpochResult#Metrics");
+        return wrapped;
     }
 
     protected override void StopProcessing() => _stop.Cancel();

@@ -20,8 +20,8 @@ public sealed class ShowTrainingHistoryCommand : NeuralPSCmdlet
         HelpMessage = "A trained network (its history) or the epoch results of Invoke-Training.")]
     public PSObject InputObject { get; set; } = null!;
 
-    [Parameter(HelpMessage = "Which curves: Loss, Accuracy or All (the default: loss, then accuracy when there is one).")]
-    [ValidateSet("All", "Loss", "Accuracy", IgnoreCase = true)]
+    [Parameter(HelpMessage = "Which curves: Loss, Accuracy, a metric of Invoke-Training -Metric (F1, Precision, Recall, AUC, MAE, R2) or All (the default: loss, then accuracy and the metrics there are).")]
+    [ValidateSet("All", "Loss", "Accuracy", "F1", "Precision", "Recall", "AUC", "MAE", "R2", IgnoreCase = true)]
     public string Metric { get; set; } = "All";
 
     [Parameter(HelpMessage = "Width of the plot in characters (the console's width less the axis labels, at most 100).")]

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Frozen;
 using System.Management.Automation;
 using System.Reflection;
+using NeuralPS.Core;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Distributed;
 using NeuralPS.Core.Training;
@@ -46,9 +47,18 @@ public abstract class TrainingCommandBase : NeuralPSCmdlet
     [ValidateRange(0.0, double.MaxValue)]
     public double MinDelta { get; set; }
 
-    [Parameter(HelpMessage = "Early stopping and plateau schedules watch Loss or ValidationLoss (the default when validation data is given).")]
-    [ValidateSet("Loss", "ValidationLoss", IgnoreCase = true)]
+    [Parameter(HelpMessage = "Early stopping and plateau schedules watch Loss or ValidationLoss (the default when validation data is given), or a metric: F1, Precision, Recall, AUC, R2 (higher is better), MAE, each also as ValidationF1 and so on.")]
+    [ValidateSet("Loss", "ValidationLoss", "F1", "ValidationF1", "Precision", "ValidationPrecision", "Recall", "ValidationRecall",
+        "AUC", "ValidationAUC", "MAE", "ValidationMAE", "R2", "ValidationR2", IgnoreCase = true)]
     public string? Monitor { get; set; }
+
+    [Parameter(HelpMessage = "Metrics to compute every epoch on the training and validation data, beside loss and accuracy: F1, Precision, Recall, AUC (classes; macro averaged over more than two), MAE, R2 (values).")]
+    [ValidateNotNullOrEmpty]
+    public TrainingMetric[]? Metric { get; set; }
+
+    [Parameter(HelpMessage = "Weigh the classes in the loss: Balanced (n_rows / (n_classes · rows of the class), as scikit-learn), or a hashtable of class name = weight (@{ fraud = 20; ok = 1 }; classes not named weigh 1).")]
+    [ArgumentCompleter(typeof(ClassWeightCompleter))]
+    public object? ClassWeight { get; set; }
 
     [Parameter(HelpMessage = "Early stopping: keep the last epoch's weights instead of restoring the best epoch's.")]
     public SwitchParameter KeepLastWeights { get; set; }
@@ -96,11 +106,46 @@ public abstract class TrainingCommandBase : NeuralPSCmdlet
         Monitor = Monitor,
         RestoreBestWeights = !KeepLastWeights,
         Normalize = Normalize,
+        Metrics = Metric ?? Array.Empty<TrainingMetric>(),
+        ClassWeight = ClassWeight is null ? null : ToClassWeights(ClassWeight),
         Checkpoints = Checkpoints,
     };
 
     /// <summary>The checkpoints to write (Invoke-Training's -CheckpointPath; a sweep's runs write none).</summary>
     protected virtual CheckpointOptions? Checkpoints => null;
+
+    /// <summary>-ClassWeight as the engine takes it: Balanced, or the hashtable's classes and weights (numbers unwrapped).</summary>
+    private ClassWeights ToClassWeights(object value)
+    {
+        object given = value is PSObject wrapped ? wrapped.BaseObject : value;
+        if (given is IDictionary dictionary)
+        {
+            var plain = new Hashtable();
+            foreach (DictionaryEntry entry in dictionary)
+                plain[entry.Key is PSObject k ? k.BaseObject : entry.Key] = entry.Value is PSObject v ? v.BaseObject : entry.Value;
+            given = plain;
+        }
+        try
+        {
+            return ClassWeights.From(given);
+        }
+        catch (NeuralPSException e)
+        {
+            ThrowTerminatingError(Errors.From(e, value));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+    }
+
+    /// <summary>Tab completion of -ClassWeight: Balanced (a hashtable is typed by hand).</summary>
+    public sealed class ClassWeightCompleter : IArgumentCompleter
+    {
+        /// <inheritdoc />
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            "Balanced".StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)
+                ? new[] { new CompletionResult("Balanced") }
+                : Array.Empty<CompletionResult>();
+    }
 
     /// <summary>
     /// The training options the user gave, as Invoke-Training's parameters (switches as booleans). Options not given
