@@ -88,6 +88,8 @@ public class GoldenTests
                     Pair(layer, "strides").Item1, Pair(layer, "strides").Item2),
                 "globalaveragepool2d" => new GlobalAveragePoolLayer(),
                 "flatten" => new FlattenLayer(),
+                "embedding" => new EmbeddingLayer(layer.GetProperty("feature").GetString()!, layer.GetProperty("column").GetInt32(),
+                    layer.GetProperty("categories").GetInt32(), layer.GetProperty("dimensions").GetInt32()),
                 var t => throw new NotSupportedException(t),
             });
         }
@@ -165,7 +167,7 @@ public class GoldenTests
             foreach (JsonElement layer in spec.GetProperty("layers").EnumerateArray())
             {
                 string type = layer.GetProperty("type").GetString()!;
-                if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"))
+                if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" or "embedding"))
                     return $"layer type '{type}'";
                 if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" && layer.GetProperty("activation").GetString() != "linear")
                     return $"an activation on a {type} layer";
@@ -296,6 +298,12 @@ public class GoldenTests
                 w.CopyTo(p[..conv.WeightCount]);
                 Flatten(entry.GetProperty("b")).CopyTo(p[conv.WeightCount..]);
             }
+            else if (layer is EmbeddingLayer)
+            {
+                float[] table = Flatten(entry.GetProperty("table"));
+                Assert.Equal(layer.ParameterCount, table.Length); // [categories + 1, dimensions], as stored
+                table.CopyTo(p);
+            }
             else if (layer is BatchNormLayer bn)
             {
                 Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
@@ -324,6 +332,8 @@ public class GoldenTests
                 CloseAll(Flatten(entry.GetProperty("W")), p[..conv.WeightCount], where + " W");
                 CloseAll(Flatten(entry.GetProperty("b")), p[conv.WeightCount..], where + " b");
             }
+            else if (layer is EmbeddingLayer)
+                CloseAll(Flatten(entry.GetProperty("table")), p, where + " table");
             else if (layer is BatchNormLayer bn)
             {
                 CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");
