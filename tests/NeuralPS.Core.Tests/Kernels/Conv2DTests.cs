@@ -27,6 +27,10 @@ public class Conv2DTests
         new object[] { 40, 6, 6, 9, 3, 3, 1, 1, Padding.Same },     // K = 360: dW split by columns on 2 and 3 threads
         new object[] { 1, 28, 28, 32, 3, 3, 1, 1, Padding.Same },   // W5's first layer
         new object[] { 32, 14, 14, 64, 3, 3, 1, 1, Padding.Same },  // W5's second layer
+        // short patches (K <= 27, filters in whole vectors of 8) take SmallPatch's direct loops on the AVX paths:
+        new object[] { 3, 9, 10, 16, 3, 3, 1, 1, Padding.Same },    // K = 27, 16 filters: the one-row loop; P = 90: every pixel tail
+        new object[] { 1, 7, 9, 40, 3, 3, 2, 1, Padding.Valid },    // K = 9, 40 filters: 3x32 blocks and a remainder of 8; P = 21
+        new object[] { 2, 6, 6, 8, 2, 2, 1, 1, Padding.Same },      // K = 8: rows in threes and a remainder of 2
     };
 
     public static IEnumerable<object[]> Cases() => Shapes;

@@ -18,6 +18,8 @@ namespace NeuralPS.Core.Kernels;
 /// images in order (weight gradient); each product runs on one thread. So every output element is the same chain
 /// of fused multiply-adds, in the order of k (or of n then p for dW), on any number of threads, and equal to
 /// <see cref="Conv2DReference"/>'s loops bit for bit.
+/// A short patch (K ≤ 27, a first layer on gray or RGB pictures) skips the products for <see cref="SmallPatch"/>'s
+/// direct loops in the forward pass and the weight gradient: the same chains, so the same bits.
 /// Nothing is allocated: the caller passes <see cref="ScratchFloats"/> floats of scratch (Wᵀ or dWᵀ, and per thread
 /// the padded image, the patch matrix, the transposed output and the products' packing buffers).
 /// </summary>
@@ -203,6 +205,11 @@ public static unsafe class Conv2D
             scratch += (nint)k * p + Im2Col.Slack;
             PatchRows(s, x, 0, k, padded, col);
         }
+        if (SmallPatch.Takes(call.Path, s))
+        {
+            SmallPatch.Forward(k, f, p, col, call.W, call.B, call.Relu, y);
+            return;
+        }
         Product(call.Path, GemmForm.TN, p, f, k, col, call.W, yt, false, scratch);
         Transpose.Matrix(yt, p, f, y);
         if (call.B != null || call.Relu)
@@ -258,13 +265,19 @@ public static unsafe class Conv2D
             col = scratch;
             scratch += (nint)kn * p + Im2Col.Slack;
         }
+        bool small = SmallPatch.Takes(call.Path, s);
         for (int n = 0; n < call.Batch && kn > 0; n++)
         {
             float* x = call.X + (nint)n * s.InputSize, dy = call.Y + (nint)n * s.OutputSize;
             float* rows = col;
             if (s.IsPointwise) rows = x + (nint)k0 * p;    // the image's channels are the patch rows
             else PatchRows(s, x, k0, k1, padded, col);
-            Product(call.Path, GemmForm.NT, kn, f, p, rows, dy, block, n > 0, scratch);
+            if (small)
+            {
+                Transpose.Matrix(dy, f, p, scratch);       // dyᵀ[P, F]: the filters side by side
+                SmallPatch.AccumulateWeights(kn, f, p, rows, scratch, block, fresh: n == 0);
+            }
+            else Product(call.Path, GemmForm.NT, kn, f, p, rows, dy, block, n > 0, scratch);
         }
         for (int i = 0; i < f; i++)
             for (int j = k0; j < k1; j++) call.W[(nint)i * k + j] = call.Shared[(nint)j * f + i];
@@ -379,7 +392,8 @@ public static unsafe class Conv2D
             (int k0, int k1) = WeightRows(s, part, parts);
             int kn = k1 - k0;
             long rows = s.IsPointwise ? 0 : (long)kn * p + Im2Col.Slack;
-            floats = Math.Max(floats, padded + rows + ProductScratch(path, GemmForm.NT, kn, f, p));
+            long product = SmallPatch.Takes(path, s) ? (long)p * f : ProductScratch(path, GemmForm.NT, kn, f, p);   // dyᵀ, or the packing
+            floats = Math.Max(floats, padded + rows + product);
         }
         return (int)Math.Min(floats, int.MaxValue);
     }
