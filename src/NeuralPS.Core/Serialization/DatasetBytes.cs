@@ -39,6 +39,7 @@ public static class DatasetBytes
             LabelName = data.LabelName,
             Encoding = data.Encoding,
             Shape = data.Shape,
+            Series = data.Series,
         };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(meta, ModelFile.Json);
         long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length + ChecksumLength;
@@ -84,6 +85,7 @@ public static class DatasetBytes
             {
                 Encoding = meta.Encoding,
                 Shape = meta.Shape,
+                Series = meta.Series,
             };
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
@@ -129,5 +131,6 @@ public static class DatasetBytes
         public string? LabelName { get; set; }
         public FeatureEncoding? Encoding { get; set; }
         public int[]? Shape { get; set; }
+        public SeriesEncoding? Series { get; set; }
     }
 }
