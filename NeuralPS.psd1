@@ -23,6 +23,8 @@
         'Add-AveragePoolLayer'
         'Add-GlobalAveragePoolLayer'
         'Add-FlattenLayer'
+        'Add-LstmLayer'
+        'Add-GruLayer'
         'Set-Optimizer'
         'Set-Loss'
         'Invoke-Training'

@@ -156,11 +156,14 @@ public static class ErrorIds
     /// <summary>A layer was given fewer than one unit.</summary>
     public const string InvalidUnits = nameof(InvalidUnits);
 
-    /// <summary>New-Network -InputShape was not one number or three (channels, height, width), or a dimension was below 1 or too large.</summary>
+    /// <summary>New-Network -InputShape was not one number, two (timesteps, features) or three (channels, height, width), or a dimension was below 1 or too large.</summary>
     public const string InvalidInputShape = nameof(InvalidInputShape);
 
     /// <summary>A convolution or pooling layer was added where the network's output is a row of features, not images: give New-Network -InputShape C,H,W.</summary>
     public const string ImageInputRequired = nameof(ImageInputRequired);
+
+    /// <summary>A recurrent layer (LSTM, GRU) was added where the network's output is not a sequence: give New-Network -InputShape T,F (a windowed dataset's Shape), and -ReturnSequences on a recurrent layer that another follows.</summary>
+    public const string SequenceInputRequired = nameof(SequenceInputRequired);
 
     /// <summary>Batch normalization was added on images (per-channel batch normalization is not built): flatten first, or leave it out.</summary>
     public const string BatchNormOnImage = nameof(BatchNormOnImage);

@@ -19,7 +19,7 @@ public sealed class Network
     public Network(int inputSize, string? name = null, long? seed = null)
         : this(CheckedRow(inputSize), name, seed) { }
 
-    /// <summary>An empty network for inputs of <paramref name="inputShape"/> (a row of features, or C, H, W images).</summary>
+    /// <summary>An empty network for inputs of <paramref name="inputShape"/> (a row of features, T, F sequences or C, H, W images).</summary>
     public Network(Shape inputShape, string? name = null, long? seed = null)
     {
         if (inputShape.Size < 1)
@@ -139,8 +139,8 @@ public sealed class Network
         if (layer.MustBeFirst && _layers.Count > 0)
             throw new NeuralPSException(ErrorIds.NormalizationNotFirst, ErrorKind.InvalidOperation,
                 $"A {layer.Kind.ToLowerInvariant()} layer works on the raw inputs, so it must be the first layer.", layer);
-        // As Keras asks the user to, but done for them: images are flattened before a layer that takes rows.
-        if (layer.NeedsFlatInput && OutputShape.IsImage) Add(new FlattenLayer());
+        // As Keras asks the user to, but done for them: images and sequences are flattened before a layer that takes rows.
+        if (layer.NeedsFlatInput && !OutputShape.IsFlat) Add(new FlattenLayer());
         layer.Build(OutputShape);
 
         NetworkSize.EnsureCanAdd(this, layer); // in 64 bits, before allocating: NetworkTooLarge with the bytes needed
@@ -280,7 +280,7 @@ public sealed class Network
         // wide enough for image shapes, (None, 32, 28, 28); rows keep the narrow column they always had
         int shapeWidth = Math.Max(16, _layers.Count == 0 ? 0 : _layers.Max(l => l.SummaryLine().OutputShape.Length) + 2);
         string rule = new('─', layerWidth + shapeWidth + countWidth);
-        string inputs = InputShape.IsImage ? $"{InputShape.Channels}x{InputShape.Height}x{InputShape.Width} = {InputSize}" : $"{InputSize}";
+        string inputs = InputShape.IsFlat ? $"{InputSize}" : $"{string.Join("x", InputShape.Dimensions)} = {InputSize}";
         text.AppendLine($"Network '{Name}'  (inputs: {inputs}, seed: {Seed})");
         text.AppendLine(rule);
         text.AppendLine("Layer".PadRight(layerWidth) + "Output shape".PadRight(shapeWidth) + "Parameters".PadLeft(countWidth));

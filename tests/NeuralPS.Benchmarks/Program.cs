@@ -1,6 +1,6 @@
 // The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
-//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k|w6k [--batch B] [--epochs E] [--seed S] [--rep R]
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R]
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
 using System.Globalization;
 using NeuralPS.Benchmarks;
@@ -31,8 +31,9 @@ switch (options.Work)
     case "w3": GemmWorkload.Run(options); break;
     case "w1ps": PowerShellWorkload.Run(options); break;
     case "w5k": ConvWorkload.Run(options); break;
+    case "w6": SequenceWorkload.W6(options); break;
     case "w6k": RecurrentWorkload.Run(options); break;
-    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w5k, w6k"); return 2;
+    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w5k, w6, w6k"); return 2;
 }
 return 0;
 

@@ -88,6 +88,8 @@ public class GoldenTests
                     Pair(layer, "strides").Item1, Pair(layer, "strides").Item2),
                 "globalaveragepool2d" => new GlobalAveragePoolLayer(),
                 "flatten" => new FlattenLayer(),
+                "lstm" => new LstmLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
+                "gru" => new GruLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
                 var t => throw new NotSupportedException(t),
             });
         }
@@ -165,9 +167,11 @@ public class GoldenTests
             foreach (JsonElement layer in spec.GetProperty("layers").EnumerateArray())
             {
                 string type = layer.GetProperty("type").GetString()!;
-                if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"))
+                if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"
+                    or "lstm" or "gru"))
                     return $"layer type '{type}'";
-                if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" && layer.GetProperty("activation").GetString() != "linear")
+                if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" or "lstm" or "gru"
+                    && layer.GetProperty("activation").GetString() != "linear")
                     return $"an activation on a {type} layer";
                 ParseActivation(layer.GetProperty("activation").GetString()!);
             }
@@ -296,6 +300,12 @@ public class GoldenTests
                 w.CopyTo(p[..conv.WeightCount]);
                 Flatten(entry.GetProperty("b")).CopyTo(p[conv.WeightCount..]);
             }
+            else if (layer is RecurrentLayer)
+            {
+                float[] all = RecurrentParts(entry).SelectMany(part => part.Values).ToArray();
+                Assert.Equal(layer.ParameterCount, all.Length); // W_ih, W_hh, b_ih, b_hh: the layer's own layout
+                all.CopyTo(p);
+            }
             else if (layer is BatchNormLayer bn)
             {
                 Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
@@ -324,6 +334,15 @@ public class GoldenTests
                 CloseAll(Flatten(entry.GetProperty("W")), p[..conv.WeightCount], where + " W");
                 CloseAll(Flatten(entry.GetProperty("b")), p[conv.WeightCount..], where + " b");
             }
+            else if (layer is RecurrentLayer)
+            {
+                int offset = 0;
+                foreach ((string name, float[] values) in RecurrentParts(entry))
+                {
+                    CloseAll(values, p.Slice(offset, values.Length), $"{where} {name}");
+                    offset += values.Length;
+                }
+            }
             else if (layer is BatchNormLayer bn)
             {
                 CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");
@@ -337,6 +356,10 @@ public class GoldenTests
             i++;
         }
     }
+
+    /// <summary>A recurrent layer's parameters in the file, in the order of its slice (<c>RecurrentLayout</c>).</summary>
+    private static IEnumerable<(string Name, float[] Values)> RecurrentParts(JsonElement entry) =>
+        new[] { "W_ih", "W_hh", "b_ih", "b_hh" }.Select(name => (name, Flatten(entry.GetProperty(name))));
 
     private static void CloseAll(float[] expected, ReadOnlySpan<float> actual, string what)
     {

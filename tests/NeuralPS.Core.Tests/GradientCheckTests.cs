@@ -228,20 +228,67 @@ public class GradientCheckTests
         CheckAgainstOracle(net, new Oracle(net, x, rows, t, width, loss));
     }
 
+    public static IEnumerable<object[]> RecurrentCases()
+    {
+        // (kind, T timesteps, F features, H units, every state out, dense outputs, what follows before the dense layer)
+        yield return new object[] { "lstm", 5, 3, 4, false, 2, "" };
+        yield return new object[] { "lstm", 3, 2, 5, true, 1, "" };          // a dense layer after sequences: implicit flatten
+        yield return new object[] { "lstm", 1, 4, 2, false, 1, "" };         // one timestep
+        yield return new object[] { "lstm", 6, 2, 11, false, 1, "" };        // more units than a vector's lanes
+        yield return new object[] { "lstm", 4, 3, 4, true, 2, "lstm 3" };    // stacked
+        yield return new object[] { "gru", 6, 2, 3, false, 1, "" };
+        yield return new object[] { "gru", 4, 3, 5, true, 2, "" };
+        yield return new object[] { "gru", 5, 2, 9, false, 1, "" };
+        yield return new object[] { "lstm", 5, 2, 4, true, 1, "gru 3 sequences, gru 2" }; // mixed and stacked three deep
+    }
+
+    /// <summary>LSTM and GRU layers against the oracle: several T, F and H, last state and sequences, stacked.</summary>
+    [Theory]
+    [MemberData(nameof(RecurrentCases))]
+    public void RecurrentLayers(string kind, int steps, int features, int units, bool sequences, int outputs, string then)
+    {
+        const int rows = 5;
+        var layers = new List<Layer> { kind == "lstm" ? new LstmLayer(units, sequences) : new GruLayer(units, sequences) };
+        foreach (string next in then.Split(", ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] words = next.Split(' ');
+            int size = int.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture);
+            bool all = words.Length > 2;
+            layers.Add(words[0] == "lstm" ? new LstmLayer(size, all) : new GruLayer(size, all));
+        }
+        layers.Add(new DenseLayer(outputs, Activation.Linear, Initializer.GlorotNormal));
+        Network net = Build(Shape.Sequence(steps, features), layers.ToArray());
+        Assert.Equal(sequences ? Shape.Sequence(steps, units) : new Shape(units), net.Layers[0].OutputShape);
+        if (sequences && then.Length == 0) Assert.IsType<FlattenLayer>(net.Layers[1]);
+        // inputs of scale 1.5 drive some gates towards saturation; the biases are PyTorch's draws, off zero
+        float[] x = Normal(rows * net.InputSize, 111 + steps * 7 + units, 1.5);
+        CheckAgainstOracle(net, new Oracle(net, x, rows, Normal(rows * outputs, 112, 1), outputs, LossKind.MeanSquaredError));
+    }
+
     /// <summary>The input gradient of each layer kind, directly: d(Σ c·z)/dx by central differences in double on the layer's forward.</summary>
     [Theory]
     [InlineData("dense")]
     [InlineData("batchnorm")]
     [InlineData("dropout")]
     [InlineData("normalization")]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("lstm-sequences")]
+    [InlineData("gru-sequences")]
     public void LayerInputGradient(string kind)
     {
-        const int width = 4, rows = 5;
-        var net = Build(width, kind switch
+        const int rows = 5;
+        bool recurrent = kind.StartsWith("lstm", StringComparison.Ordinal) || kind.StartsWith("gru", StringComparison.Ordinal);
+        int width = recurrent ? 3 * 2 : 4;
+        var net = Build(recurrent ? Shape.Sequence(3, 2) : new Shape(width), kind switch
         {
             "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
             "batchnorm" => new BatchNormLayer(),
             "dropout" => new DropoutLayer(0.4f),
+            "lstm" => new LstmLayer(4),
+            "gru" => new GruLayer(4),
+            "lstm-sequences" => new LstmLayer(3, returnSequences: true),
+            "gru-sequences" => new GruLayer(3, returnSequences: true),
             _ => new NormalizationLayer(),
         });
         Layer layer = net.Layers[0];
@@ -633,6 +680,9 @@ public class GradientCheckTests
                     case FlattenLayer:
                         Array.Copy(a, z, z.Length);
                         break;
+                    case RecurrentLayer r:
+                        Recur(r, a, p, o, z);
+                        break;
                     default: throw new NotSupportedException(layer.Kind);
                 }
                 _preActivations.Add(z);
@@ -674,6 +724,55 @@ public class GradientCheckTests
                                     }
                             z[((n * c.Filters + f) * oh + y) * ow + x] = sum;
                         }
+        }
+
+        /// <summary>
+        /// PyTorch's nn.LSTM (gates i, f, g, o) and nn.GRU (r, z, n; r on h·W_hn + b_hn) over each sequence from a zero
+        /// state, with W_ih [F, G·H], W_hh [H, G·H], b_ih, b_hh [G·H] in the layer's slice; z is the last h, or every h.
+        /// </summary>
+        private void Recur(RecurrentLayer r, double[] a, double[] p, int o, double[] z)
+        {
+            int steps = r.InputShape.Steps, features = r.InputShape.Features, units = r.Units;
+            bool lstm = r is LstmLayer;
+            int g = lstm ? 4 : 3, width = g * units;
+            int wih = o, whh = o + features * width, bih = whh + units * width, bhh = bih + width;
+            static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+            for (int n = 0; n < _rows; n++)
+            {
+                var h = new double[units];
+                var c = new double[units];
+                for (int t = 0; t < steps; t++)
+                {
+                    double[] xi = new double[width], hh = new double[width];
+                    for (int k = 0; k < width; k++)
+                    {
+                        xi[k] = p[bih + k];
+                        for (int f = 0; f < features; f++) xi[k] += a[(n * steps + t) * features + f] * p[wih + f * width + k];
+                        hh[k] = p[bhh + k];
+                        for (int j = 0; j < units; j++) hh[k] += h[j] * p[whh + j * width + k];
+                    }
+                    var next = new double[units];
+                    for (int j = 0; j < units; j++)
+                    {
+                        if (lstm)
+                        {
+                            double i = Sigmoid(xi[j] + hh[j]), fg = Sigmoid(xi[units + j] + hh[units + j]);
+                            double cell = Math.Tanh(xi[2 * units + j] + hh[2 * units + j]), og = Sigmoid(xi[3 * units + j] + hh[3 * units + j]);
+                            c[j] = fg * c[j] + i * cell;
+                            next[j] = og * Math.Tanh(c[j]);
+                        }
+                        else
+                        {
+                            double reset = Sigmoid(xi[j] + hh[j]), update = Sigmoid(xi[units + j] + hh[units + j]);
+                            double candidate = Math.Tanh(xi[2 * units + j] + reset * hh[2 * units + j]);
+                            next[j] = (1 - update) * candidate + update * h[j];
+                        }
+                    }
+                    h = next;
+                    if (r.ReturnSequences) Array.Copy(h, 0, z, (n * steps + t) * units, units);
+                }
+                if (!r.ReturnSequences) Array.Copy(h, 0, z, n * units, units);
+            }
         }
 
         /// <summary>The maximum (a kink where the two largest of a window meet) or the mean of each window, valid only.</summary>

@@ -47,7 +47,7 @@ public class ImageNetworkTests
 
     [Theory]
     [InlineData(new[] { 2, 9, 8 })]    // 144 values for 126 inputs
-    [InlineData(new[] { 126, 1 })]     // not C, H, W
+    [InlineData(new[] { 126, 1, 1, 1 })] // neither T, F nor C, H, W
     [InlineData(new[] { 0, 9, 7 })]
     public void AFileWhoseInputShapeDoesNotFitItsInputsIsRefused(int[] dimensions)
     {
@@ -67,7 +67,7 @@ public class ImageNetworkTests
         Assert.Equal(ErrorIds.ImageInputRequired, Assert.Throws<NeuralPSException>(() => rows.Add(new GlobalAveragePoolLayer())).ErrorId);
         var images = new Network(new Shape(1, 4, 4));
         Assert.Equal(ErrorIds.BatchNormOnImage, Assert.Throws<NeuralPSException>(() => images.Add(new BatchNormLayer())).ErrorId);
-        Assert.Equal(ErrorIds.InvalidInputShape, Assert.Throws<NeuralPSException>(() => Shape.From(new[] { 1, 28 })).ErrorId);
+        Assert.Equal(ErrorIds.InvalidInputShape, Assert.Throws<NeuralPSException>(() => Shape.From(new[] { 1, 28, 28, 1 })).ErrorId);
         Assert.Empty(images.Layers);
         images.Add(new DropoutLayer(0.5f)); // dropout on an image drops single values, as Keras's Dropout does
         Assert.Equal(new Shape(1, 4, 4), images.OutputShape);

@@ -82,7 +82,7 @@ public static class ModelFile
             Writer = $"NeuralPS {typeof(ModelFile).Assembly.GetName().Version}",
             Name = network.Name,
             InputSize = network.InputSize,
-            InputShape = network.InputShape.IsImage ? network.InputShape.Dimensions : null,
+            InputShape = network.InputShape.IsFlat ? null : network.InputShape.Dimensions,
             Seed = network.Seed,
             LossOverride = network.LossOverride,
             Layers = network.Layers.Select(LayerRegistry.Save).ToArray(),
@@ -306,7 +306,7 @@ internal sealed class ModelMetadata
     public string Writer { get; set; } = "";
     public string Name { get; set; } = "network";
     public int InputSize { get; set; }
-    /// <summary>Optional (flat inputs and older files have none): C, H, W for image inputs.</summary>
+    /// <summary>Optional (flat inputs and older files have none): T, F for sequence inputs, C, H, W for image inputs.</summary>
     public int[]? InputShape { get; set; }
     public long Seed { get; set; }
     public LossKind? LossOverride { get; set; }

@@ -24,8 +24,9 @@ internal static class ModelFileValidation
     {
         var check = new Checker(source);
         check.Range("InputSize", meta.InputSize, 1, NetworkSize.MaxWidth);
-        check.That("InputShape", meta.InputShape is not int[] d || (d.Length == 3 && d.All(v => v >= 1)
-            && (long)d[0] * d[1] * d[2] == meta.InputSize), $"({string.Join(",", meta.InputShape ?? Array.Empty<int>())}) does not make its {meta.InputSize} inputs as channels, height, width");
+        check.That("InputShape", meta.InputShape is not int[] d || (d.Length is 2 or 3 && d.All(v => v >= 1)
+            && d.Aggregate(1L, (product, v) => product * v) == meta.InputSize),
+            $"({string.Join(",", meta.InputShape ?? Array.Empty<int>())}) does not make its {meta.InputSize} inputs as timesteps, features or channels, height, width");
         check.Defined("LossOverride", meta.LossOverride);
         check.That("Layers", meta.Layers is not null && meta.Layers.All(l => l is not null), "is missing or holds an empty layer");
         Layer[] layers = CheckLayers(meta, blocks, check);
@@ -56,9 +57,9 @@ internal static class ModelFileValidation
         return layers;
     }
 
-    /// <summary>The input shape the file gives (C, H, W for images, checked above), or a row of its inputs.</summary>
+    /// <summary>The input shape the file gives (T, F for sequences, C, H, W for images, checked above), or a row of its inputs.</summary>
     public static Shape InputShapeOf(ModelMetadata meta) =>
-        meta.InputShape is int[] d ? new Shape(d[0], d[1], d[2]) : new Shape(meta.InputSize);
+        meta.InputShape is int[] d ? Shape.From(d) : new Shape(meta.InputSize);
 
     /// <summary>Each layer's settings, then its shapes against the width limit and its blocks against its shapes.</summary>
     private static Layer[] CheckLayers(ModelMetadata meta, float[][] blocks, Checker check)

@@ -4,7 +4,7 @@ using NeuralPS.Core.Layers;
 
 namespace NeuralPS.Cmdlets;
 
-/// <summary>Creates an empty sequential network for a given number of inputs, or for images of a given C, H, W shape.</summary>
+/// <summary>Creates an empty sequential network for a given number of inputs, for sequences of a given T, F shape or for images of a given C, H, W shape.</summary>
 [Cmdlet(VerbsCommon.New, "Network", DefaultParameterSetName = "Size")]
 [OutputType(typeof(Network))]
 public sealed class NewNetworkCommand : NeuralPSCmdlet
@@ -14,9 +14,9 @@ public sealed class NewNetworkCommand : NeuralPSCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int InputSize { get; set; }
 
-    /// <summary>The input shape: channels, height, width (or one number, the features).</summary>
+    /// <summary>The input shape: timesteps, features; or channels, height, width (or one number, the features).</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Shape",
-        HelpMessage = "The input shape as channels, height, width (1,28,28), or a dataset's Shape; rows hold C*H*W values in that order.")]
+        HelpMessage = "The input shape as timesteps, features (24,3) for sequences, channels, height, width (1,28,28) for images, or a dataset's Shape; rows hold the values in that order.")]
     [ValidateCount(1, 3)]
     public int[] InputShape { get; set; } = Array.Empty<int>();
 

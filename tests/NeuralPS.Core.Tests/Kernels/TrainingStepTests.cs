@@ -49,7 +49,26 @@ public class TrainingStepTests
         return net;
     }
 
-    private static Network Make(string kind) => kind == "cnn" ? CnnNetwork() : W1Network();
+    /// <summary>
+    /// A recurrent network over the same rows as sequences of 28 steps × 28 features: an LSTM returning every state
+    /// into a GRU returning its last, then a softmax (the states the backward passes need kept between the passes).
+    /// </summary>
+    private static Network RecurrentNetwork()
+    {
+        var net = new Network(Shape.Sequence(28, 28), "rnn", seed: 7);
+        net.Add(new LstmLayer(12, returnSequences: true));
+        net.Add(new GruLayer(8));
+        net.Add(new DenseLayer(10, Activation.Softmax));
+        net.OptimizerSettings = new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 1e-3 };
+        return net;
+    }
+
+    private static Network Make(string kind) => kind switch
+    {
+        "cnn" => CnnNetwork(),
+        "rnn" => RecurrentNetwork(),
+        _ => W1Network(),
+    };
 
     /// <summary>
     /// A single prediction (the sparse one-row path, which skips zero inputs) gives the bits of the same row predicted
@@ -77,6 +96,8 @@ public class TrainingStepTests
     [InlineData(200, "w1")]
     [InlineData(16, "cnn")]
     [InlineData(50, "cnn")]
+    [InlineData(16, "rnn")]
+    [InlineData(64, "rnn")]
     public void ParametersAreBitIdenticalOnOneTwoAndThreeThreads(int batch, string kind)
     {
         Dataset data = W1Like(5 * batch + 17, seed: 1);   // five full batches and a partial one
@@ -140,6 +161,8 @@ public class TrainingStepTests
     [InlineData(2, "w1")]
     [InlineData(1, "cnn")]
     [InlineData(2, "cnn")]
+    [InlineData(1, "rnn")]
+    [InlineData(2, "rnn")]
     public void ATrainingStepAllocatesNothingAfterWarmUp(int threads, string kind)
     {
         const int batch = 64;
