@@ -148,6 +148,20 @@ public class ForecastTests : IDisposable
     }
 
     [Fact]
+    public void TheForecastExampleBeatsTheSeasonalNaiveForecast()
+    {
+        // examples/forecast.ps1 on the whole series (a few seconds): an LSTM on 12-month windows of the log growth
+        string script = Path.Combine(PowerShellSession.RepoRoot, "examples", "forecast.ps1");
+        string[] lines = _ps.Run($"& '{script}'").Select(o => o.ToString()).ToArray();
+        double Figure(string prefix) => double.Parse(Assert.Single(lines, l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Split(' ')[0],
+            System.Globalization.CultureInfo.InvariantCulture);
+        double lstm = Figure("LSTM test MAE: "), naive = Figure("Seasonal-naive test MAE: ");
+        Assert.Contains("Test months 1958-11 to 1960-12", lines);
+        Assert.Equal(44.15, naive, 2);   // the same months as the table of src/NeuralPS.Core/Data/Samples/airpassengers.md
+        Assert.True(lstm < naive, $"the LSTM's test MAE {lstm} does not beat the seasonal-naive {naive}");
+    }
+
+    [Fact]
     public void ARecordGivenAsOneWindowNamesAMissingTimestep()
     {
         var ok = _ps.Run("[pscustomobject]@{ 'Load(t-3)' = 100; 'Load(t-2)' = 102; 'Load(t-1)' = 104; 'Load(t)' = 106 } | Invoke-Prediction -Network $net");
