@@ -18,6 +18,7 @@
         'Add-DropoutLayer'
         'Add-BatchNormLayer'
         'Add-NormalizationLayer'
+        'Add-EmbeddingLayer'
         'Add-Conv2DLayer'
         'Add-MaxPoolLayer'
         'Add-AveragePoolLayer'
@@ -43,6 +44,7 @@
         'Get-Attribution'
         'Get-LayerStatistics'
         'Invoke-Sweep'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -75,6 +75,15 @@ public static class ErrorIds
     /// <summary>The columns given do not match the ones the encoding (-Encoding) expects.</summary>
     public const string EncodingMismatch = nameof(EncodingMismatch);
 
+    /// <summary>-CategoryIndex names a column that is not among the features.</summary>
+    public const string IndexColumnNotFound = nameof(IndexColumnNotFound);
+
+    /// <summary>An embedding layer's settings or place do not fit (no such column, not a category index, not first).</summary>
+    public const string InvalidEmbedding = nameof(InvalidEmbedding);
+
+    /// <summary>Get-Attribution was asked about a network whose inputs cannot be interpolated (an embedding's index).</summary>
+    public const string AttributionUnsupported = nameof(AttributionUnsupported);
+
     /// <summary>A dataset is larger than one .NET array holds (2³¹ values), to build or to send to a session.</summary>
     public const string DatasetTooLarge = nameof(DatasetTooLarge);
 
@@ -410,6 +419,11 @@ public static class ErrorIds
 
     /// <summary>An optimizer that cannot train distributed (L-BFGS).</summary>
     public const string DistributedNotSupported = nameof(DistributedNotSupported);
+
+    // ---- Find-LearningRate ----
+
+    /// <summary>Find-LearningRate with an optimizer it cannot sweep (L-BFGS searches its own step), or a range that does not grow.</summary>
+    public const string LearningRateFinderNotSupported = nameof(LearningRateFinderNotSupported);
 
     // ---- Anything else ----
 

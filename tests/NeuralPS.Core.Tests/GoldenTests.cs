@@ -90,6 +90,8 @@ public class GoldenTests
                 "flatten" => new FlattenLayer(),
                 "lstm" => new LstmLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
                 "gru" => new GruLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
+                "embedding" => new EmbeddingLayer(layer.GetProperty("feature").GetString()!, layer.GetProperty("column").GetInt32(),
+                    layer.GetProperty("categories").GetInt32(), layer.GetProperty("dimensions").GetInt32()),
                 var t => throw new NotSupportedException(t),
             });
         }
@@ -168,7 +170,7 @@ public class GoldenTests
             {
                 string type = layer.GetProperty("type").GetString()!;
                 if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"
-                    or "lstm" or "gru"))
+                    or "lstm" or "gru" or "embedding"))
                     return $"layer type '{type}'";
                 if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" or "lstm" or "gru"
                     && layer.GetProperty("activation").GetString() != "linear")
@@ -306,6 +308,12 @@ public class GoldenTests
                 Assert.Equal(layer.ParameterCount, all.Length); // W_ih, W_hh, b_ih, b_hh: the layer's own layout
                 all.CopyTo(p);
             }
+            else if (layer is EmbeddingLayer)
+            {
+                float[] table = Flatten(entry.GetProperty("table"));
+                Assert.Equal(layer.ParameterCount, table.Length); // [categories + 1, dimensions], as stored
+                table.CopyTo(p);
+            }
             else if (layer is BatchNormLayer bn)
             {
                 Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
@@ -343,6 +351,8 @@ public class GoldenTests
                     offset += values.Length;
                 }
             }
+            else if (layer is EmbeddingLayer)
+                CloseAll(Flatten(entry.GetProperty("table")), p, where + " table");
             else if (layer is BatchNormLayer bn)
             {
                 CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");

@@ -265,6 +265,28 @@ public class GradientCheckTests
         CheckAgainstOracle(net, new Oracle(net, x, rows, Normal(rows * outputs, 112, 1), outputs, LossKind.MeanSquaredError));
     }
 
+    /// <summary>
+    /// Two embedding layers chained (the second finds its column moved by the first), indices repeated within the
+    /// batch and the reserved row 0 used, feeding dense layers: every table row's gradient is the sum of its rows'.
+    /// </summary>
+    [Fact]
+    public void EmbeddingLayers()
+    {
+        const int rows = 9;
+        var net = Build(4, new EmbeddingLayer("a", 1, 4, 3), new EmbeddingLayer("b", 5, 2, 2),
+            new DenseLayer(5, Activation.Tanh, Initializer.GlorotNormal), new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+        Assert.Equal(new Shape(6), net.Layers[0].OutputShape);
+        Assert.Equal(new Shape(7), net.Layers[1].OutputShape);
+        float[] x = Normal(rows * 4, 81, 1.2);
+        for (int r = 0; r < rows; r++)
+        {
+            x[r * 4 + 1] = r % 5;        // 0..4: every row of the table, 0 (unseen) included, repeats
+            x[r * 4 + 3] = (r * 2) % 3;  // 0..2
+        }
+        float[] t = Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray();
+        CheckAgainstOracle(net, new Oracle(net, x, rows, t, 1, LossKind.SparseCategoricalCrossEntropy));
+    }
+
     /// <summary>The input gradient of each layer kind, directly: d(Σ c·z)/dx by central differences in double on the layer's forward.</summary>
     [Theory]
     [InlineData("dense")]
@@ -682,6 +704,16 @@ public class GradientCheckTests
                         break;
                     case RecurrentLayer r:
                         Recur(r, a, p, o, z);
+                        break;
+                    case EmbeddingLayer e:
+                        // the input row with the index column replaced by the table's row for that index
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int index = (int)a[r * width + e.Column], k = 0;
+                            for (int j = 0; j < width; j++)
+                                if (j != e.Column) z[r * n + (j < e.Column ? j : j - 1 + e.Dimensions)] = a[r * width + j];
+                                else for (k = 0; k < e.Dimensions; k++) z[r * n + j + k] = p[o + index * e.Dimensions + k];
+                        }
                         break;
                     default: throw new NotSupportedException(layer.Kind);
                 }

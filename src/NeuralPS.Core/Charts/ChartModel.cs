@@ -62,6 +62,28 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         return new Chart(title, panels);
     }
 
+    /// <summary>
+    /// A learning-rate range test (Find-LearningRate): the loss and its smoothed curve against log10 of the rate, and
+    /// the suggested rate as a vertical line.
+    /// </summary>
+    public static Chart FromLearningRateCurve(IReadOnlyList<LearningRatePoint> curve, double? suggested, string title)
+    {
+        if (curve.Count == 0)
+            throw new NeuralPSException(ErrorIds.NothingToChart, ErrorKind.InvalidArgument, "The learning-rate curve has no points to chart.");
+        double[] x = curve.Select(p => Math.Log10(p.LearningRate)).ToArray();
+        double[] smoothed = curve.Select(p => p.SmoothedLoss).ToArray();
+        var series = new List<ChartSeries>
+        {
+            new("loss", x, curve.Select(p => double.IsFinite(p.Loss) ? p.Loss : p.SmoothedLoss).ToArray()),
+            new("smoothed", x, smoothed),
+        };
+        // the loss axis spans the smoothed curve (a raw batch loss can jump far above it); the marker spans it too
+        double low = smoothed.Min(), high = smoothed.Max();
+        if (suggested is double rate && rate > 0)
+            series.Add(new ChartSeries($"suggested {rate:G2}", new[] { Math.Log10(rate), Math.Log10(rate) }, new[] { low, high }));
+        return new Chart(title, new ChartPanel[] { new LinePanel(title, "log10 learning rate", "Loss", series, low, high) });
+    }
+
     /// <summary>The confusion matrix of a classification evaluation as a heatmap of counts.</summary>
     public static Chart FromEvaluation(Evaluation evaluation, string title)
     {

@@ -38,6 +38,27 @@ internal sealed class OnnxGraph
         return outputs[^1];
     }
 
+    /// <summary>Appends a node of the operator set <paramref name="domain"/> (ai.onnx.ml) with one output; returns its name.</summary>
+    public string Node(string domain, string opType, string name, string[] inputs, params AttributeProto[] attributes)
+    {
+        Node(opType, name, inputs, attributes);
+        _graph.Node[^1].Domain = domain;
+        return name;
+    }
+
+    /// <summary>Adds a graph input of element type <paramref name="type"/> shaped [N, <paramref name="width"/>].</summary>
+    public void Input(string name, TensorProto.Types.DataType type, long width)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxExporter.BatchDimension });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        _graph.Input.Add(new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        });
+    }
+
     /// <summary>Adds a float tensor initializer of shape <paramref name="dims"/>; returns its name.</summary>
     public string Initializer(string name, ReadOnlySpan<float> values, params long[] dims)
     {
@@ -85,6 +106,22 @@ internal sealed class OnnxGraph
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    /// <summary>A string-list attribute.</summary>
+    public static AttributeProto StringsAttribute(string name, IEnumerable<string> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        attribute.Strings.AddRange(values.Select(ByteString.CopyFromUtf8));
+        return attribute;
+    }
+
+    /// <summary>A float-list attribute.</summary>
+    public static AttributeProto FloatsAttribute(string name, IEnumerable<float> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Floats };
+        attribute.Floats.AddRange(values);
         return attribute;
     }
 

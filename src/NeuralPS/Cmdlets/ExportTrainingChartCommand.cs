@@ -58,7 +58,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
     public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 1,
-        HelpMessage = "A trained network (its history), epoch results from Invoke-Training, a Test-Network evaluation, or Get-FeatureImportance results.")]
+        HelpMessage = "A trained network (its history), epoch results from Invoke-Training, a Test-Network evaluation, Get-FeatureImportance results, or a Find-LearningRate result.")]
     public PSObject InputObject { get; set; } = null!;
 
     [Parameter(HelpMessage = "Width of the image in pixels (900 for curves, 640 for a confusion matrix or bars).")]
@@ -155,6 +155,13 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
                 List<EpochResult> epochs = All<EpochResult>("epoch results");
                 return (Chart.FromHistory(epochs, Title ?? "Training"), "TrainingCurves", Or(Width, 900), Or(Height, 420));
             }
+            case LearningRateSearch search:
+                Single<LearningRateSearch>("a Find-LearningRate result");
+                return (Chart.FromLearningRateCurve(search.Curve, search.SuggestedLearningRate, Title ?? $"Learning rate range test of '{search.NetworkName}'"),
+                    "LearningRateCurve", Or(Width, 900), Or(Height, 420));
+            case LearningRatePoint:
+                return (Chart.FromLearningRateCurve(All<LearningRatePoint>("learning-rate points"), null, Title ?? "Learning rate range test"),
+                    "LearningRateCurve", Or(Width, 900), Or(Height, 420));
             case Evaluation evaluation:
                 Single<Evaluation>("a Test-Network result");
                 return (Chart.FromEvaluation(evaluation, Title ?? "Test results"), "ConfusionMatrix", Or(Width, 640), Or(Height, 560));

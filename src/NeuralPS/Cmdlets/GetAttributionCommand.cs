@@ -24,6 +24,7 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
     private float[]? _baseline;
     private int? _classIndex;
     private FeatureEncoding? _encoding;
+    private readonly UnseenCategories _unseen = new();
 
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
     public Network Network { get; set; } = null!;
@@ -115,7 +116,8 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         var values = new float[Network.InputSize];
-        encoding.Encode(name => RecordAccess.Lookup(input, name), values, what);
+        encoding.Encode(name => RecordAccess.Lookup(input, name), values, what, _unseen);
+        foreach (string warning in _unseen.TakeWarnings()) WriteWarning(warning);
         return values;
     }
 }

@@ -50,6 +50,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     public SwitchParameter IncludeProbabilities { get; set; }
 
     private FeatureEncoding? _encoding;
+    private readonly UnseenCategories _unseen = new();
     private ImageFormat? _imageFormat;
     private float[] _row = Array.Empty<float>();
 
@@ -177,7 +178,8 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         PSObject record = InputObject;
         if (Network.Series is SeriesEncoding series && Network.FeatureEncoding is null) CheckWindowRecord(series, encoding, record);
-        encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}");
+        encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}", _unseen);
+        foreach (string warning in _unseen.TakeWarnings()) WriteWarning(warning);
         return _row;
     }
 
