@@ -140,6 +140,23 @@ public static class ErrorIds
     /// <summary>A record inside a window over a series holds an empty value, NaN or infinity (the error names the record).</summary>
     public const string NaNInWindow = nameof(NaNInWindow);
 
+    // Forecasting: a network trained on windows continues its series (Invoke-Prediction -Steps).
+
+    /// <summary>Windows (a dataset, a row, a forecast's start) of another length or width than the network was trained on.</summary>
+    public const string WindowMismatch = nameof(WindowMismatch);
+
+    /// <summary>Invoke-Prediction -Steps on a network that was not trained on windows over a series.</summary>
+    public const string NotASeriesNetwork = nameof(NotASeriesNetwork);
+
+    /// <summary>Invoke-Prediction -Steps on a network whose label lies other than one step after its window (-Horizon 1).</summary>
+    public const string ForecastHorizon = nameof(ForecastHorizon);
+
+    /// <summary>A forecast needs window features other than the label for future steps, and -Future does not give them.</summary>
+    public const string FutureValuesUnknown = nameof(FutureValuesUnknown);
+
+    /// <summary>A record given as one window (properties per timestep, "Load(t-2)") lacks a timestep's column.</summary>
+    public const string MissingTimestep = nameof(MissingTimestep);
+
     // ---- Networks and layers ----
 
     /// <summary>New-Network was given fewer than one input.</summary>

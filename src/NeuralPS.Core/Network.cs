@@ -99,6 +99,12 @@ public sealed class Network
     /// </summary>
     public Data.ImageFormat? ImageFormat { get; set; }
 
+    /// <summary>
+    /// For a network trained on windows over a series: how records become a window, and the series' last window, so
+    /// that Invoke-Prediction -Steps can continue the series (null otherwise).
+    /// </summary>
+    public Data.SeriesEncoding? Series { get; set; }
+
     /// <summary>One entry per epoch trained, oldest first.</summary>
     public List<EpochResult> History { get; } = new();
 
@@ -254,6 +260,7 @@ public sealed class Network
             FeatureEncoding = FeatureEncoding,
             InputMean = InputMean,
             ImageFormat = ImageFormat,
+            Series = Series,
         };
         foreach (Layer layer in _layers) copy.Add(LayerRegistry.Copy(layer));
         copy.SetParameters(_parameters);

@@ -42,6 +42,8 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("New-Network 4 | Add-GlobalAveragePoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,4,4 | Add-DenseLayer 2 -Activation Softmax | Add-FlattenLayer", ErrorIds.LayerAfterSoftmax, ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
     [InlineData("New-Network -InputShape 0,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "at least one timestep")]
+    [InlineData("New-Network 4 | Add-LstmLayer 3", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape")]
+    [InlineData("New-Network 4 | Add-GruLayer 3", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape")]
     // Set-Optimizer
     [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
     [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", ErrorIds.NesterovWithoutMomentum, ErrorCategory.InvalidArgument, "-Momentum 0.9")]

@@ -87,6 +87,12 @@ public sealed class Dataset
     public FeatureEncoding? Encoding { get; set; }
 
     /// <summary>
+    /// For windows over a series (ConvertTo-Dataset -Window): how a record becomes features, the window and horizon,
+    /// and the series' last window; null for any other data. A network trained on the dataset keeps it.
+    /// </summary>
+    public SeriesEncoding? Series { get; init; }
+
+    /// <summary>
     /// The shape of a row, outermost first — C, H, W for pictures — or null for a plain row of features. The buffers
     /// stay flat: a row is the shape's values in row-major order, so the product of the shape is <see cref="FeatureCount"/>.
     /// </summary>
@@ -191,6 +197,7 @@ public sealed class Dataset
             Shape = _shape,
             Weights = _weights is null ? null : SubsetWeights(rows),
             WeightName = WeightName,
+            Series = Series,
         };
     }
 

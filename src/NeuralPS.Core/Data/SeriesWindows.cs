@@ -107,9 +107,18 @@ public sealed class SeriesWindows
             int lag = Window - 1 - t;
             for (int j = 0; j < f; j++) names[t * f + j] = lag == 0 ? $"{records.FeatureNames[j]}(t)" : $"{records.FeatureNames[j]}(t-{lag})";
         }
+        // the network trained on these windows keeps how they were made, and where the series ends, to continue it
+        var series = new SeriesEncoding
+        {
+            Record = records.Encoding ?? FeatureEncoding.Numeric(records.FeatureNames, records.LabelName, records.Task, records.ClassNames),
+            Window = Window,
+            Horizon = Horizon,
+            LastWindow = records.Features.AsSpan((Records - Window) * f, width).ToArray(),
+        };
         return new Dataset(features, width, targets, labels, records.Task, names, records.ClassNames, name ?? records.Name, records.LabelName)
         {
             Shape = new[] { Window, f },
+            Series = series,
         };
     }
 }

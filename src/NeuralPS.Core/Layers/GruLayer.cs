@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Kernels.Recurrent;
+using NeuralPS.Core.Onnx;
 
 namespace NeuralPS.Core.Layers;
 
@@ -33,4 +34,8 @@ public sealed class GruLayer : RecurrentLayer
     private protected override void KernelBackward(RecurrentShape shape, ReadOnlySpan<float> parameters, ReadOnlySpan<float> outputGradient,
         Span<float> gradients, Span<float> inputGradient, Span<float> scratch, WorkerPool pool) =>
         Gru.Backward(shape, parameters, outputGradient, gradients, inputGradient, scratch, pool);
+
+    /// <summary>ONNX's GRU operator, gates reordered to its z, r, h, with linear_before_reset = 1: PyTorch's r ⊙ (h W_hn + b_hn) (<see cref="OnnxRecurrent"/>).</summary>
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input) =>
+        OnnxRecurrent.Write(graph, "GRU", prefix, parameters, input, Layout, InputShape.Steps, ReturnSequences, OnnxRecurrent.GruGates, OnnxGraph.IntAttribute("linear_before_reset", 1));
 }

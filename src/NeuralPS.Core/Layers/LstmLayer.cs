@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Kernels.Recurrent;
+using NeuralPS.Core.Onnx;
 
 namespace NeuralPS.Core.Layers;
 
@@ -31,4 +32,8 @@ public sealed class LstmLayer : RecurrentLayer
     private protected override void KernelBackward(RecurrentShape shape, ReadOnlySpan<float> parameters, ReadOnlySpan<float> outputGradient,
         Span<float> gradients, Span<float> inputGradient, Span<float> scratch, WorkerPool pool) =>
         Lstm.Backward(shape, parameters, outputGradient, gradients, inputGradient, scratch, pool);
+
+    /// <summary>ONNX's LSTM operator, gates reordered to its i, o, f, c (<see cref="OnnxRecurrent"/>).</summary>
+    internal override string ToOnnx(OnnxGraph graph, string prefix, ReadOnlySpan<float> parameters, string input) =>
+        OnnxRecurrent.Write(graph, "LSTM", prefix, parameters, input, Layout, InputShape.Steps, ReturnSequences, OnnxRecurrent.LstmGates);
 }

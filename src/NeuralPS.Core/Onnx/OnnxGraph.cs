@@ -24,6 +24,20 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>
+    /// Appends a node with several outputs, in the operator's order ("" for an optional output left out, as ONNX
+    /// spells it); returns the name of the last one.
+    /// </summary>
+    public string Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return outputs[^1];
+    }
+
     /// <summary>Appends a node of the operator set <paramref name="domain"/> (ai.onnx.ml) with one output; returns its name.</summary>
     public string Node(string domain, string opType, string name, string[] inputs, params AttributeProto[] attributes)
     {

@@ -45,6 +45,7 @@ public static class DatasetBytes
             Shape = data.Shape,
             HasWeights = data.Weights is not null,
             WeightName = data.WeightName,
+            Series = data.Series,
         };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(meta, ModelFile.Json);
         long length = Magic.Length + 4 + 4 + json.Length + 4 + 4L * data.Features.Length + 4 + 4L * data.Targets.Length +
@@ -95,6 +96,7 @@ public static class DatasetBytes
                 Shape = meta.Shape,
                 Weights = weights,
                 WeightName = meta.WeightName,
+                Series = meta.Series,
             };
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
@@ -142,5 +144,6 @@ public static class DatasetBytes
         public int[]? Shape { get; set; }
         public bool HasWeights { get; set; }
         public string? WeightName { get; set; }
+        public SeriesEncoding? Series { get; set; }
     }
 }

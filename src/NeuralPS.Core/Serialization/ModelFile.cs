@@ -91,6 +91,7 @@ public static class ModelFile
             Encoding = network.FeatureEncoding,
             InputMean = network.InputMean,
             ImageFormat = network.ImageFormat,
+            Series = network.Series,
             History = network.History.ToArray(),
             Training = new TrainingSection
             {
@@ -198,6 +199,7 @@ public static class ModelFile
             FeatureEncoding = meta.Encoding,
             InputMean = meta.InputMean,
             ImageFormat = meta.ImageFormat,
+            Series = meta.Series,
         };
         foreach (Layer layer in layers) network.Add(layer);
         network.SetParameters(blocks[0]);
@@ -316,6 +318,8 @@ internal sealed class ModelMetadata
     public float[]? InputMean { get; set; }
     /// <summary>Optional (older files have none): how picture files become inputs.</summary>
     public ImageFormat? ImageFormat { get; set; }
+    /// <summary>Optional (networks not trained on windows, and older files, have none): how a window over a series is made.</summary>
+    public SeriesEncoding? Series { get; set; }
     public EpochResult[] History { get; set; } = Array.Empty<EpochResult>();
     public TrainingSection? Training { get; set; }
 

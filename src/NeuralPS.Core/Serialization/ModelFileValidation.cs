@@ -37,7 +37,8 @@ internal static class ModelFileValidation
                 $"has {classes.Length} names for {outputs} outputs (one a output, or two for a single sigmoid output)");
         if (meta.FeatureNames is string[] features)
             check.That("FeatureNames", features.Length == meta.InputSize, $"has {features.Length} names for {meta.InputSize} inputs");
-        if (meta.Encoding is FeatureEncoding encoding) CheckEncoding(encoding, meta.InputSize, check);
+        if (meta.Encoding is FeatureEncoding encoding) CheckEncoding("Encoding", encoding, meta.InputSize, check);
+        if (meta.Series is SeriesEncoding series) CheckSeries(series, meta.InputSize, check);
         if (meta.InputMean is float[] mean)
         {
             check.That("InputMean", mean.Length == meta.InputSize, $"has {mean.Length} values for {meta.InputSize} inputs");
@@ -99,18 +100,31 @@ internal static class ModelFileValidation
         return layers;
     }
 
-    private static void CheckEncoding(FeatureEncoding encoding, int inputs, Checker check)
+    private static void CheckEncoding(string field, FeatureEncoding encoding, int inputs, Checker check)
     {
-        check.Defined("Encoding.Task", encoding.Task);
-        check.That("Encoding.Columns", encoding.Columns is not null && encoding.Columns.All(c => c is not null), "is missing");
+        check.Defined($"{field}.Task", encoding.Task);
+        check.That($"{field}.Columns", encoding.Columns is not null && encoding.Columns.All(c => c is not null), "is missing");
         long width = 0;
         foreach (FeatureColumn column in encoding.Columns!)
         {
-            check.Defined("Encoding.Columns.Kind", column.Kind);
-            check.That("Encoding.Columns.Categories", column.Categories is not null, "is missing");
+            check.Defined($"{field}.Columns.Kind", column.Kind);
+            check.That($"{field}.Columns.Categories", column.Categories is not null, "is missing");
             width += column.Width;
         }
-        check.That("Encoding", width == inputs, $"makes {width} features for a network of {inputs} inputs");
+        check.That(field, width == inputs, $"makes {width} features for {(field == "Encoding" ? "a network of" : "a record of")} {inputs} inputs");
+    }
+
+    /// <summary>A window of Window records of the record encoding's features makes the network's inputs; the last window is one.</summary>
+    private static void CheckSeries(SeriesEncoding series, int inputs, Checker check)
+    {
+        check.Range("Series.Window", series.Window, 1, inputs);
+        check.Range("Series.Horizon", series.Horizon, 0, int.MaxValue);
+        check.That("Series.Record", series.Record is not null, "is missing");
+        check.That("Series.Window", inputs % series.Window == 0, $"({series.Window} records) does not divide the network's {inputs} inputs");
+        CheckEncoding("Series.Record", series.Record!, inputs / series.Window, check);
+        check.That("Series.LastWindow", series.LastWindow is not null && series.LastWindow.Length == inputs,
+            $"has {series.LastWindow?.Length ?? 0} values for a window of {inputs}");
+        check.That("Series.LastWindow", series.LastWindow!.All(float.IsFinite), "holds a value that is not a finite number");
     }
 
     private static void CheckHistory(EpochResult[] history, Checker check)

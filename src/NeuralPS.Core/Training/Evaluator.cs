@@ -23,6 +23,7 @@ public static class Evaluator
     public static void EnsureCompatible(Network network, Dataset data, string what = "dataset")
     {
         network.EnsureReady();
+        Forecaster.EnsureWindows(network, data.Shape, data.FeatureCount, what, data);
         if (data.FeatureCount != network.InputSize)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {network.InputSize} inputs but the {what} has {data.FeatureCount} features.", data);

@@ -114,6 +114,7 @@ public sealed partial class Trainer
         net.FeatureNames ??= _train.FeatureNames;
         net.ClassNames ??= _train.ClassNames;
         net.FeatureEncoding ??= _train.Encoding;
+        net.Series ??= _train.Series;
         net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
         net.InputMean ??= _train.FeatureMeans();
         if (_options.Normalize) net.InsertFirst(new NormalizationLayer());

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Data;
+using NeuralPS.Core.Training;
 using NeuralPS.Imaging;
 
 namespace NeuralPS.Cmdlets;
@@ -10,24 +11,40 @@ namespace NeuralPS.Cmdlets;
 /// Predicts for pipeline objects, numeric rows, picture files or a dataset. A record gets Prediction (the class name or
 /// value) and Confidence added and is passed on; a picture file (a FileInfo, or a path with a picture extension) is read
 /// at the network's picture size and color mode and answered with Name, Prediction, Confidence and Path; an input the
-/// network cannot read gets a non-terminating error.
+/// network cannot read gets a non-terminating error. With -Steps, a network trained on windows over a series continues
+/// the series from its last window (<see cref="Forecaster"/>): one object a step, Step, Label and Prediction.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Prediction", DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(PSObject))]
 public sealed class InvokePredictionCommand : NeuralPSCmdlet
 {
-    private const string ObjectSet = "Object", DataSet = "Dataset";
+    private const string ObjectSet = "Object", DataSet = "Dataset", ForecastSet = "Forecast";
     private int _recordNumber;
+    private Forecaster? _forecaster;
+    private readonly List<PSObject> _series = new();   // -Steps: the records given, the series to continue
+    private Dataset? _seriesData;                      // -Steps: or a dataset of windows
 
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
     public Network Network { get; set; } = null!;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet,
         HelpMessage = "Records with the properties the network was trained on, rows of numbers (double[]), or picture files (Get-ChildItem *.png, or paths).")]
+    [Parameter(ValueFromPipeline = true, ParameterSetName = ForecastSet,
+        HelpMessage = "Records with the properties the network was trained on, rows of numbers (double[]), or picture files (Get-ChildItem *.png, or paths).")]
     public PSObject InputObject { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = DataSet, HelpMessage = "A dataset to predict every row of.")]
+    [Parameter(Position = 1, ParameterSetName = ForecastSet, HelpMessage = "A dataset to predict every row of.")]
     public Dataset Data { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = ForecastSet,
+        HelpMessage = "Continue the series this many steps: from its last window (of the records or windows given, else the one kept with the network), feeding each prediction back as the newest record.")]
+    [ValidateRange(1, 1_000_000)]
+    public int Steps { get; set; }
+
+    [Parameter(ParameterSetName = ForecastSet,
+        HelpMessage = "With -Steps: one record a step with the windows' features other than the label (their future values), when the windows hold more than the label.")]
+    public PSObject[]? Future { get; set; }
 
     [Parameter(HelpMessage = "Also add one property per class with its probability.")]
     public SwitchParameter IncludeProbabilities { get; set; }
@@ -47,10 +64,17 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidOperation,
                 $"The network's encoding makes {_encoding.FeatureCount} features but the network takes {Network.InputSize} inputs.", Network);
         _row = new float[Network.InputSize];
+        if (ParameterSetName == ForecastSet) _forecaster = new Forecaster(Network);   // refused before any record is read
     }, Network);
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == ForecastSet)
+        {
+            if (InputObject?.BaseObject is Dataset windows) _seriesData = windows;
+            else if (InputObject is not null) _series.Add(InputObject);
+            return;
+        }
         if (ParameterSetName == DataSet)
         {
             Guard(() => PredictDataset(Data), Data);
@@ -85,6 +109,35 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
             WriteNonTerminating(e);
         }
     }
+
+    protected override void EndProcessing()
+    {
+        if (_forecaster is null) return;
+        Guard(() =>
+        {
+            Forecaster forecaster = _forecaster;
+            if (_series.Count > 0 && (_seriesData ?? Data) is not null)
+                throw new NeuralPSException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    "Give the series to continue one way: its records, or a dataset of its windows (-Data), not both.", Data);
+            float[] start = _series.Count > 0 ? forecaster.StartFrom(_series.Select(Lookup).ToArray())
+                : (_seriesData ?? Data) is Dataset windows ? forecaster.StartFrom(windows)
+                : forecaster.Series.LastWindow;
+            var future = Future?.Where(f => f is not null).Select(Lookup).ToArray();
+            int step = 0;
+            foreach (float[] output in forecaster.Run(start, Steps, future))
+            {
+                var result = new PSObject();
+                result.Properties.Add(new PSNoteProperty("Step", ++step));
+                result.Properties.Add(new PSNoteProperty("Label", forecaster.Series.LabelName));
+                // a value for a regression, the class (with Confidence, and -IncludeProbabilities) for a classifier
+                if (Network.ClassNames is null) result.Properties.Add(new PSNoteProperty("Prediction", (double)output[0]));
+                else AddPrediction(result, output);
+                WriteObject(result);
+            }
+        }, Network);
+    }
+
+    private static Func<string, (bool Found, object? Value)> Lookup(PSObject record) => name => RecordAccess.Lookup(record, name);
 
     /// <summary>The full path of a picture input: a FileInfo (whatever its extension), or a path with a picture extension.</summary>
     private string? PicturePath(object value) => value switch
@@ -124,9 +177,32 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         PSObject record = InputObject;
+        if (Network.Series is SeriesEncoding series && Network.FeatureEncoding is null) CheckWindowRecord(series, encoding, record);
         encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}", _unseen);
         foreach (string warning in _unseen.TakeWarnings()) WriteWarning(warning);
         return _row;
+    }
+
+    /// <summary>
+    /// A record that is one window of a series network, a property per timestep and feature ("Load(t-2)"): a missing
+    /// timestep is <see cref="ErrorIds.MissingTimestep"/> and an empty or non-finite value <see cref="ErrorIds.NaNInWindow"/>,
+    /// both naming the record, with the way to forecast from the series' own records instead.
+    /// </summary>
+    private void CheckWindowRecord(SeriesEncoding series, FeatureEncoding encoding, PSObject record)
+    {
+        foreach (FeatureColumn column in encoding.Columns)
+        {
+            (bool found, object? value) = RecordAccess.Lookup(record, column.Name);
+            if (!found)
+                throw new NeuralPSException(ErrorIds.MissingTimestep, ErrorKind.InvalidData,
+                    $"Record {_recordNumber} has no property '{column.Name}'. The network reads windows of {series.Describe()}, and a record given as one window " +
+                    $"needs a property per timestep and feature ({encoding.Columns[0].Name} … {encoding.Columns[^1].Name}). To forecast from the series' own records " +
+                    $"(with {string.Join(", ", series.Record.Columns.Select(c => c.Name))}), pipe them with -Steps.", record);
+            if (FeatureValues.IsMissing(value) || (FeatureValues.TryNumber(value, out double number) && !float.IsFinite((float)number)))
+                throw new NeuralPSException(ErrorIds.NaNInWindow, ErrorKind.InvalidData,
+                    $"Record {_recordNumber}, timestep column '{column.Name}' is {(FeatureValues.IsMissing(value) ? "empty" : "NaN or infinite")}. " +
+                    "A window must have no gaps: fill the value (the previous one, or the mean of its neighbours).", record);
+        }
     }
 
     /// <summary>A hashtable's entries as properties, so the prediction shows beside them in a table.</summary>
@@ -139,6 +215,10 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
 
     private float[] NumericRow(IList list)
     {
+        if (list.Count != Network.InputSize && Network.Series is SeriesEncoding series)
+            throw new NeuralPSException(ErrorIds.WindowMismatch, ErrorKind.InvalidData,
+                $"Record {_recordNumber} has {list.Count} values, but the network reads windows of {series.Describe()}: {Network.InputSize} values, " +
+                "the oldest record's features first.", list);
         if (list.Count != Network.InputSize)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {_recordNumber} has {list.Count} values but the network expects {Network.InputSize} inputs.", list);
@@ -157,6 +237,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
 
     private void PredictDataset(Dataset data)
     {
+        Forecaster.EnsureWindows(Network, data.Shape, data.FeatureCount, $"dataset '{data.Name}'", data);
         if (data.FeatureCount != Network.InputSize)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"The network expects {Network.InputSize} inputs but the dataset has {data.FeatureCount} features.", data);
