@@ -12,8 +12,7 @@ NeuralPS over each peer (above 1: NeuralPS is faster).
 
 The workloads and the JSON fields are those of peers/torch_bench.py; NeuralPS's benchmark
 program takes the same arguments: --threads N --work w1|w1acc|w2|w3 [--batch B] [--epochs E]
-[--seed S] [--rep R], and prints the same JSON objects, one a line. (W5 and W6, convolutional
-and recurrent, are defined for the peers only: NeuralPS has no such layers yet.)
+[--seed S] [--rep R], and prints the same JSON objects, one a line (W6 too: --work w6).
 """
 import argparse
 import json
