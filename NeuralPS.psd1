@@ -18,11 +18,13 @@
         'Add-DropoutLayer'
         'Add-BatchNormLayer'
         'Add-NormalizationLayer'
+        'Add-EmbeddingLayer'
         'Add-Conv2DLayer'
         'Add-MaxPoolLayer'
         'Add-AveragePoolLayer'
         'Add-GlobalAveragePoolLayer'
         'Add-FlattenLayer'
+        'Add-Conv1DLayer'
         'Add-LstmLayer'
         'Add-GruLayer'
         'Set-Optimizer'
@@ -43,6 +45,8 @@
         'Get-Attribution'
         'Get-LayerStatistics'
         'Invoke-Sweep'
+        'Invoke-CrossValidation'
+        'Find-LearningRate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

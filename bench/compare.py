@@ -46,6 +46,8 @@ ap.add_argument("--only", default="w1b32,w1b128,w1b512,w1acc,w2,w3")
 ap.add_argument("--json", help="append every raw JSON line here")
 ap.add_argument("--summary", help="write the medians and speed-ups here as JSON")
 ap.add_argument("--neuralps", help="command that runs the NeuralPS benchmark (default: build it)")
+ap.add_argument("--profile", action="store_true",
+                help="NeuralPS's W1 runs also record where a step's time goes; print that table after the speed-ups")
 args = ap.parse_args()
 
 
@@ -75,7 +77,7 @@ def command(system, threads, key, rep):
     if batch:
         tail += ["--batch", str(batch), "--epochs", str(epochs)]
     if system == "neuralps":
-        return NEURALPS + tail
+        return NEURALPS + tail + (["--profile"] if args.profile and work == "w1" else [])
     if system == "torchsharp":
         return ["dotnet", TS_DLL] + tail
     if system == "pytorch":
@@ -127,6 +129,32 @@ def median_of(rows, system, threads, work, match, field):
             and r.get("work") == work and all(r.get(k) == v for k, v in match.items())
             and r.get("impl") not in ("onednn_linear", "numpy.matmul[float64]") and field in r]
     return statistics.median(vals) if vals else None
+
+
+PHASES = ["gather", "forward", "backward", "clip", "optimizer", "bookkeeping"]
+INSIDE = ["products", "columnsums", "loss", "activations"]
+
+
+def print_profile(rows, threads_list):
+    """Where a W1 step's time goes (medians over repetitions), µs a step and share of the step."""
+    batches = sorted({r["batch"] for r in rows if r.get("work") == "w1_profile"})
+    if not batches:
+        return
+    cols = [(b, t) for b in batches for t in threads_list]
+    print("\nW1 step profile, µs a step (share of the step); inside forward+backward: products, column sums, loss,"
+          " activations; threads: time in split pool calls; serial = the caller with no split call running\n")
+    print("| phase | " + " | ".join(f"b{b} {t}T" for b, t in cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    names = ["step"] + PHASES + INSIDE + ["wait", "serial"] + [f"busy{i}" for i in range(max(threads_list))] + \
+        [f"idle{i}" for i in range(1, max(threads_list))]
+    for name in names:
+        cells = []
+        for b, t in cols:
+            v = median_of(rows, "neuralps", t, "w1_profile", {"batch": b}, f"{name}_us")
+            step = median_of(rows, "neuralps", t, "w1_profile", {"batch": b}, "step_us")
+            cells.append("—" if v is None else f"{v:,.0f}" + ("" if name == "step" else f" ({100 * v / step:.0f}%)"))
+        if any(c != "—" for c in cells):
+            print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def fmt(x):
@@ -186,6 +214,8 @@ if __name__ == "__main__":
             print(f"\nFMA peak, {threads}T: AVX-512 {fmt(peak[0])}, AVX2 {fmt(peak[1])} GFLOP/s{share}")
             summary.append({"metric": "FMA peak GFLOP/s", "threads": threads, "avx512": peak[0], "avx2": peak[1],
                             "neuralps_gemm_1024_share": gemm / best if gemm else None})
+    if args.profile:
+        print_profile(rows, threads_list)
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump(summary, f, indent=1)

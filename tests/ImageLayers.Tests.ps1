@@ -46,11 +46,47 @@ Describe 'New-Network -InputShape and the image layers' {
         (Import-Network $path).InputShape.ToString() | Should -Be '(None, 1, 4, 4)'
     }
 
-    It 'names the errors: images layers on rows, batch norm on images, a wrong shape' {
+    It 'normalizes each channel after a convolution (gamma and beta per channel)' {
+        $net = New-Network -InputShape 1, 6, 6 -Seed 1 | Add-Conv2DLayer 3 -KernelSize 3 | Add-BatchNormLayer -Activation Relu
+        $net.Layers[1].ParameterCount | Should -Be 6
+        $net.Layers[1].OutputShape.ToString() | Should -Be '(None, 3, 4, 4)'
+    }
+
+    It 'drops whole channels with Add-DropoutLayer -Spatial, and keeps it in the model file' {
+        $net = New-Network -InputShape 1, 6, 6 -Seed 1 | Add-Conv2DLayer 3 -KernelSize 3 -Activation Relu | Add-DropoutLayer 0.2 -Spatial
+        $net.Layers[1].Spatial | Should -BeTrue
+        $net.Layers[1].Describe() | Should -Be 'SpatialDropout (0.2)'
+        $path = Join-Path $TestDrive 'spatial.npsm'
+        $net | Export-Network $path
+        (Import-Network $path).Layers[1].Spatial | Should -BeTrue
+        { New-Network 8 | Add-DropoutLayer 0.2 -Spatial -ErrorAction Stop } | Should -Throw -ErrorId 'SpatialDropoutOnRows*'
+    }
+
+    It 'names the errors: images layers on rows, a wrong shape' {
         { New-Network 8 | Add-Conv2DLayer 2 -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'
         { New-Network 8 | Add-MaxPoolLayer -ErrorAction Stop } | Should -Throw -ErrorId 'ImageInputRequired*'
-        { New-Network -InputShape 1, 4, 4 | Add-BatchNormLayer -ErrorAction Stop } | Should -Throw -ErrorId 'BatchNormOnImage*'
-        { New-Network -InputShape 1, 28 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidInputShape*'
+        { New-Network -InputShape 0, 28 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidInputShape*'
         { New-Network -InputShape 1, 3, 3 | Add-Conv2DLayer 2 -KernelSize 5 -ErrorAction Stop } | Should -Throw -ErrorId 'ShapeMismatch*'
+    }
+}
+
+Describe 'Add-Conv1DLayer over windows of a series' {
+    It 'trains on a windowed dataset and keeps the layer in the model file' {
+        $series = 1..120 | ForEach-Object { [pscustomobject]@{ Load = [math]::Sin($_ * [math]::PI / 6); Hour = $_ % 12 } }
+        $windows = $series | ConvertTo-Dataset -Label Load -Window 12
+        $net = New-Network -InputShape $windows.Shape -Seed 1 |
+            Add-Conv1DLayer 4 -KernelSize 3 -Stride 2 -Padding Same -Activation Relu | Add-DenseLayer 1 |
+            Set-Optimizer Adam -LearningRate 0.01
+        $net.Layers[0].OutputShape.ToString() | Should -Be '(None, 6, 4)'
+        ($net.Layers | ForEach-Object Kind) -join ',' | Should -Be 'Conv1D,Flatten,Dense'
+        $losses = $net | Invoke-Training -Data $windows -Epochs 20 -BatchSize 16 | ForEach-Object Loss
+        $losses[-1] | Should -BeLessThan $losses[0]
+        $path = Join-Path $TestDrive 'conv1d.npsm'
+        $net | Export-Network $path
+        (Import-Network $path).Layers[0].Describe() | Should -Be 'Conv1D 4 k3 /2 Same (Relu)'
+    }
+
+    It 'names the error on rows' {
+        { New-Network 8 | Add-Conv1DLayer 2 -ErrorAction Stop } | Should -Throw -ErrorId 'SequenceInputRequired*'
     }
 }

@@ -117,3 +117,46 @@ Describe 'Get-LayerStatistics' {
         $stats[1].DeadUnits | Should -BeNullOrEmpty      # not a ReLU layer
     }
 }
+
+Describe 'Get-Attribution on pictures' {
+    BeforeAll {
+        . (Join-Path -Path $PSScriptRoot -ChildPath 'TestPictures.ps1')
+        # four classes, each a bright quadrant over dim noise: only the class's quadrant decides it
+        $script:pictures = Export-TestPicture -Path (Join-Path $TestDrive 'quadrants') -PerClass 15 -Synthetic
+        $data = Import-Dataset -Path (Join-Path $TestDrive 'quadrants') -ImageSize 28, 28 -ColorMode Grayscale
+        $script:imageNet = New-Network -InputShape $data.Shape -Seed 1 |
+            Add-Conv2DLayer 4 -KernelSize 3 -Stride 2 -Activation Relu | Add-MaxPoolLayer 2 |
+            Add-DenseLayer 4 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.01
+        $null = $imageNet | Invoke-Training -Data $data -Epochs 15 -BatchSize 16
+        $script:data = $data
+    }
+
+    It 'gives the attribution of a picture file per pixel in its C,H,W shape, the mass in the deciding quadrant' {
+        $picture = $pictures | Where-Object Class -EQ 'bottom-right' | Select-Object -First 1
+        $a = Get-Item $picture.Path | Get-Attribution -Network $imageNet
+        $a.Shape -join ',' | Should -Be '1,28,28'
+        $a.Attribution.Rank | Should -Be 3
+        $a.Attribution.GetLength(2) | Should -Be 28
+        $a.Target | Should -Be 'bottom-right'
+        $a.Source | Should -Be $picture.Path
+        [math]::Abs($a.Sum - ($a.Output - $a.BaselineOutput)) | Should -BeLessThan 1e-3
+        $map = $a.Saliency
+        $inside = 0.0; $total = 0.0
+        for ($y = 0; $y -lt 28; $y++) { for ($x = 0; $x -lt 28; $x++) { $total += $map[$y, $x]; if ($y -ge 14 -and $x -ge 14) { $inside += $map[$y, $x] } } }
+        $inside / $total | Should -BeGreaterThan 0.5   # a quarter of the picture by chance
+    }
+
+    It 'takes a row of an image dataset, and Export-TrainingChart draws the saliency map over the picture (PNG and SVG)' {
+        $row = [double[]]$data.Features[0..783]
+        $a = Get-Attribution -Network $imageNet -InputObject $row
+        $a.Shape -join ',' | Should -Be '1,28,28'
+        $svg = $a | Export-TrainingChart (Join-Path $TestDrive 'saliency.svg') -PassThru
+        $svg.Kind | Should -Be 'Saliency'
+        $text = Get-Content $svg.Path -Raw
+        ([regex]::Matches($text, 'class="pixel"')).Count | Should -Be (28 * 28)
+        $text | Should -Match 'data-rows="28" data-columns="28"'
+        $png = $a | Export-TrainingChart (Join-Path $TestDrive 'saliency.png') -PassThru
+        ($png.Format, $png.Kind) | Should -Be 'Png', 'Saliency'
+        $png.Length | Should -BeGreaterThan 1000
+    }
+}

@@ -96,3 +96,41 @@ Describe 'ONNX import with Import-Network in pwsh' {
         { Import-Network -Path $conv -ErrorAction Stop } | Should -Throw -ErrorId 'OnnxUnsupportedOperator,NeuralPS.Cmdlets.ImportNetworkCommand' -ExpectedMessage '*Conv*MaxPool*'
     }
 }
+
+Describe 'ONNX export of a pipeline with text columns, run on raw values' {
+    BeforeAll {
+        $script:logins = foreach ($i in 0..199) {
+            [pscustomobject]@{ User = 'u{0:d2}' -f ($i % 25); Site = ('lab', 'office', 'home')[$i % 3]; Hour = $i % 24
+                Alert = if (($i % 25) -lt 6 -or (($i % 3) -eq 2 -and ($i % 24) -lt 6)) { 'alert' } else { 'ok' } }
+        }
+        $train = $logins | ConvertTo-Dataset -Label Alert -CategoryIndex User
+        $script:pipeline = New-Network -Data $train -Seed 4 | Add-EmbeddingLayer -Feature User -Dimensions 4 |
+            Add-DenseLayer 10 -Activation Relu | Add-DenseLayer 2 -Activation Softmax | Set-Optimizer Adam -LearningRate 0.02
+        $null = $pipeline | Invoke-Training -Data $train -Epochs 15 -Normalize -Seed 1
+    }
+
+    It 'takes the raw columns and answers as Invoke-Prediction does on the same records' -Skip:$noRuntime {
+        $path = Join-Path $TestDrive 'pipeline.onnx'
+        $pipeline | Export-Network -Path $path
+        # the training records and users never seen (the embedding's reserved row)
+        $records = @($logins) + @(foreach ($h in 0..23) { [pscustomobject]@{ User = "new$h"; Site = 'home'; Hour = $h } })
+        $predicted = $records | Invoke-Prediction -Network $pipeline -IncludeProbabilities -WarningAction SilentlyContinue
+        $n = $records.Count
+        $session = [Microsoft.ML.OnnxRuntime.InferenceSession]::new($path)
+        try {
+            $session.InputMetadata.Keys | Sort-Object | Should -Be @('Hour', 'Site', 'User')
+            $inputs = [Microsoft.ML.OnnxRuntime.NamedOnnxValue[]]@(
+                [Microsoft.ML.OnnxRuntime.NamedOnnxValue]::CreateFromTensor('User', [Microsoft.ML.OnnxRuntime.Tensors.DenseTensor[string]]::new([string[]]$records.User, [int[]]($n, 1)))
+                [Microsoft.ML.OnnxRuntime.NamedOnnxValue]::CreateFromTensor('Site', [Microsoft.ML.OnnxRuntime.Tensors.DenseTensor[string]]::new([string[]]$records.Site, [int[]]($n, 1)))
+                [Microsoft.ML.OnnxRuntime.NamedOnnxValue]::CreateFromTensor('Hour', [Microsoft.ML.OnnxRuntime.Tensors.DenseTensor[float]]::new([float[]]$records.Hour, [int[]]($n, 1))))
+            $results = $session.Run($inputs)
+            try { $onnx = [float[]]@($results[0].AsTensor[float]()) } finally { $results.Dispose() }
+        }
+        finally { $session.Dispose() }
+        $onnx.Length | Should -Be (2 * $n)
+        for ($r = 0; $r -lt $n; $r++) {
+            [math]::Abs($onnx[2 * $r] - $predicted[$r].'P(alert)') | Should -BeLessOrEqual 1e-5
+            [math]::Abs($onnx[2 * $r + 1] - $predicted[$r].'P(ok)') | Should -BeLessOrEqual 1e-5
+        }
+    }
+}

@@ -156,6 +156,25 @@ Describe 'Invoke-Sweep in local runspaces' {
     }
 }
 
+Describe 'Invoke-CrossValidation in local runspaces' {
+    It 'cross-validates a piped network on 5 stratified folds and summarizes every metric as mean and standard deviation' {
+        $iris = Get-SampleDataset Iris
+        $output = @(New-Network 4 -Seed 1 | Add-NormalizationLayer | Add-DenseLayer 8 -Activation Relu | Add-DenseLayer 3 -Activation Softmax |
+                Set-Optimizer Adam -LearningRate 0.02 | Invoke-CrossValidation -Data $iris -Folds 5 -Epochs 20 -ThrottleLimit 2)
+        $folds = @($output | Where-Object { $_ -is [NeuralPS.Sweep.SweepResult] })
+        $summary = $output[-1]
+        $summary | Should -BeOfType NeuralPS.Sweep.CrossValidationSummary
+        ($folds.Fold | Sort-Object) | Should -Be @(1, 2, 3, 4, 5)
+        $summary.Runs | Should -Be 5
+        # Measure-Object's figures (its standard deviation is the sample one too), to rounding: it sums in another order.
+        $measured = $folds | Measure-Object ValidationAccuracy -Average -StandardDeviation
+        [Math]::Abs($summary.ValidationAccuracy.Mean - $measured.Average) | Should -BeLessThan 1e-12
+        [Math]::Abs($summary.ValidationAccuracy.StandardDeviation - $measured.StandardDeviation) | Should -BeLessThan 1e-12
+        $summary.ValidationAccuracy.StandardDeviation | Should -BeGreaterThan 0
+        "$($summary.ValidationLoss)" | Should -Match '^[\d.,]+ \u00B1 [\d.,]+$'
+    }
+}
+
 Describe 'about_NeuralPS_Scaling' {
     It 'explains sweeps here and over SSH, and data-parallel training over MPI' {
         $about = Get-Help -Name about_NeuralPS_Scaling | Out-String

@@ -75,6 +75,15 @@ public static class ErrorIds
     /// <summary>The columns given do not match the ones the encoding (-Encoding) expects.</summary>
     public const string EncodingMismatch = nameof(EncodingMismatch);
 
+    /// <summary>-CategoryIndex names a column that is not among the features.</summary>
+    public const string IndexColumnNotFound = nameof(IndexColumnNotFound);
+
+    /// <summary>An embedding layer's settings or place do not fit (no such column, not a category index, not first).</summary>
+    public const string InvalidEmbedding = nameof(InvalidEmbedding);
+
+    /// <summary>Get-Attribution was asked about a network whose inputs cannot be interpolated (an embedding's index).</summary>
+    public const string AttributionUnsupported = nameof(AttributionUnsupported);
+
     /// <summary>A dataset is larger than one .NET array holds (2³¹ values), to build or to send to a session.</summary>
     public const string DatasetTooLarge = nameof(DatasetTooLarge);
 
@@ -148,8 +157,8 @@ public static class ErrorIds
     /// <summary>A recurrent layer (LSTM, GRU) was added where the network's output is not a sequence: give New-Network -InputShape T,F (a windowed dataset's Shape), and -ReturnSequences on a recurrent layer that another follows.</summary>
     public const string SequenceInputRequired = nameof(SequenceInputRequired);
 
-    /// <summary>Batch normalization was added on images (per-channel batch normalization is not built): flatten first, or leave it out.</summary>
-    public const string BatchNormOnImage = nameof(BatchNormOnImage);
+    /// <summary>Spatial dropout (Add-DropoutLayer -Spatial) was added on a row of features: it drops channels of images or features of sequences.</summary>
+    public const string SpatialDropoutOnRows = nameof(SpatialDropoutOnRows);
 
     /// <summary>A convolution was given fewer than one filter, or a kernel or stride below 1.</summary>
     public const string InvalidConvolution = nameof(InvalidConvolution);
@@ -227,6 +236,12 @@ public static class ErrorIds
 
     /// <summary>L-BFGS was asked for a per-batch step; the trainer runs it over the whole dataset instead.</summary>
     public const string FullBatchOptimizer = nameof(FullBatchOptimizer);
+
+    /// <summary>
+    /// Levenberg–Marquardt was asked to train a network it cannot: a loss other than mean squared error, more than
+    /// 2,048 parameters, dropout or batch normalization, or an L1/L2 penalty.
+    /// </summary>
+    public const string LevenbergMarquardtUnsupported = nameof(LevenbergMarquardtUnsupported);
 
     /// <summary>Set-Optimizer -Nesterov without -Momentum.</summary>
     public const string NesterovWithoutMomentum = nameof(NesterovWithoutMomentum);
@@ -353,6 +368,12 @@ public static class ErrorIds
     /// <summary>A sweep run failed (its script or its training); the other runs go on.</summary>
     public const string SweepRunFailed = nameof(SweepRunFailed);
 
+    /// <summary>Cross-validation with -Folds below 2 or above the rows, or -Repeat below 1.</summary>
+    public const string InvalidFolds = nameof(InvalidFolds);
+
+    /// <summary>Cross-validation with -ValidationData or -ValidationSplit: each fold's held-out rows are its validation data.</summary>
+    public const string FoldsWithValidation = nameof(FoldsWithValidation);
+
     /// <summary>A sweep run was never run: every session broke or could not be prepared.</summary>
     public const string SweepRunNotRun = nameof(SweepRunNotRun);
 
@@ -393,6 +414,11 @@ public static class ErrorIds
 
     /// <summary>An optimizer that cannot train distributed (L-BFGS).</summary>
     public const string DistributedNotSupported = nameof(DistributedNotSupported);
+
+    // ---- Find-LearningRate ----
+
+    /// <summary>Find-LearningRate with an optimizer it cannot sweep (L-BFGS searches its own step), or a range that does not grow.</summary>
+    public const string LearningRateFinderNotSupported = nameof(LearningRateFinderNotSupported);
 
     // ---- Anything else ----
 

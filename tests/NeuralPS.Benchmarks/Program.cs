@@ -1,6 +1,7 @@
 // The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
-//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R]
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R] [--profile]
+//   (--profile: W1 also prints where a step's time goes, phase by phase and thread by thread: a w1_profile line)
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
 using System.Globalization;
 using NeuralPS.Benchmarks;
@@ -8,7 +9,8 @@ using NeuralPS.Benchmarks;
 var options = new BenchOptions();
 for (int i = 0; i < args.Length; i += 2)
 {
-    if (args[i] == "--distributed") { options.Distributed = true; i--; continue; } // a flag: no value follows
+    if (args[i] == "--distributed") { options.Distributed = true; i--; continue; } // flags: no value follows
+    if (args[i] == "--profile") { options.Profile = true; i--; continue; }
     if (i + 1 == args.Length) { Console.Error.WriteLine($"{args[i]} needs a value"); return 2; }
     string value = args[i + 1];
     switch (args[i])
@@ -45,6 +47,6 @@ namespace NeuralPS.Benchmarks
         public int Threads = 1, Batch = 128, Epochs = 4, Rep;
         public long Seed;
         public string Work = "w1";
-        public bool Distributed, BatchGiven;
+        public bool Distributed, BatchGiven, Profile;
     }
 }

@@ -51,6 +51,7 @@ internal static class TrainingWorkloads
         var times = new List<double>();
         var shares = new List<double>();
         int epoch = 0;
+        StepProfile.Enabled = options.Profile; // from the first epoch, so that the warm-up compiles the probes too
         var clock = Stopwatch.StartNew();
         foreach (EpochResult _ in trainer.Run())
         {
@@ -66,6 +67,7 @@ internal static class TrainingWorkloads
                 fields.AddRange([("ranks", mpi.Size), ("allreduce_s", reduce), ("allreduce_share", reduce / seconds)]);
             }
             if (print) Output.Emit(fields.ToArray());
+            if (epoch == 1) StepProfile.Reset(); // the profile covers the timed epochs only
             clock.Restart();
         }
         double median = Output.Median(times);
@@ -74,6 +76,7 @@ internal static class TrainingWorkloads
             ("gflops_gemm", FlopsGemm(train.Rows) / median / 1e9) };
         if (mpi is not null) summary.AddRange([("ranks", mpi.Size), ("median_allreduce_share", Output.Median(shares))]);
         if (print) Output.Emit(summary.ToArray());
+        if (options.Profile && print) EmitProfile(options, times.Sum());
         if (!withAccuracy || !print) return;
 
         Dataset test = Load("test");
@@ -82,6 +85,27 @@ internal static class TrainingWorkloads
         Output.Emit(("work", "w1_accuracy"), ("batch", options.Batch), ("epochs", options.Epochs), ("seed", options.Seed),
             ("test_accuracy", accuracy), ("train_loss", trainLoss));
         W4(net, test);
+    }
+
+    /// <summary>
+    /// The w1_profile line: microseconds a step per phase of the trainer (their sum is the step), the products,
+    /// column sums, loss and activations inside them, each thread's time in split pool calls, the caller's wait for
+    /// the workers, and what is left: the caller's serial time (no split call running) and each worker's idle time.
+    /// </summary>
+    private static void EmitProfile(BenchOptions options, double seconds)
+    {
+        long steps = Math.Max(1, StepProfile.Steps);
+        double Us(double s) => s / steps * 1e6;
+        var fields = new List<(string, object?)> { ("work", "w1_profile"), ("batch", options.Batch), ("steps", steps),
+            ("step_us", Us(seconds)) };
+        foreach (StepPhase phase in Enum.GetValues<StepPhase>())
+            fields.Add(($"{phase.ToString().ToLowerInvariant()}_us", Us(StepProfile.Seconds(phase))));
+        int threads = Math.Min(options.Threads, StepProfile.MaxThreads);
+        fields.Add(("wait_us", Us(StepProfile.WaitSeconds)));
+        fields.Add(("serial_us", Us(seconds - StepProfile.BusySeconds(0) - StepProfile.WaitSeconds)));
+        for (int t = 0; t < threads; t++) fields.Add(($"busy{t}_us", Us(StepProfile.BusySeconds(t))));
+        for (int t = 1; t < threads; t++) fields.Add(($"idle{t}_us", Us(seconds - StepProfile.BusySeconds(t))));
+        Output.Emit(fields.ToArray());
     }
 
     private static double Accuracy(Network net, Dataset data)

@@ -88,8 +88,13 @@ public class GoldenTests
                     Pair(layer, "strides").Item1, Pair(layer, "strides").Item2),
                 "globalaveragepool2d" => new GlobalAveragePoolLayer(),
                 "flatten" => new FlattenLayer(),
+                "conv1d" => new Conv1DLayer(layer.GetProperty("filters").GetInt32(), layer.GetProperty("kernelSize").GetInt32(),
+                    layer.GetProperty("stride").GetInt32(), layer.GetProperty("padding").GetString() == "same" ? Padding.Same : Padding.Valid,
+                    activation, Initializer.Zeros),
                 "lstm" => new LstmLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
                 "gru" => new GruLayer(layer.GetProperty("units").GetInt32(), layer.GetProperty("returnSequences").GetBoolean()),
+                "embedding" => new EmbeddingLayer(layer.GetProperty("feature").GetString()!, layer.GetProperty("column").GetInt32(),
+                    layer.GetProperty("categories").GetInt32(), layer.GetProperty("dimensions").GetInt32()),
                 var t => throw new NotSupportedException(t),
             });
         }
@@ -168,7 +173,7 @@ public class GoldenTests
             {
                 string type = layer.GetProperty("type").GetString()!;
                 if (type is not ("dense" or "batchnorm" or "conv2d" or "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten"
-                    or "lstm" or "gru"))
+                    or "lstm" or "gru" or "conv1d" or "embedding"))
                     return $"layer type '{type}'";
                 if (type is "maxpool2d" or "averagepool2d" or "globalaveragepool2d" or "flatten" or "lstm" or "gru"
                     && layer.GetProperty("activation").GetString() != "linear")
@@ -300,16 +305,29 @@ public class GoldenTests
                 w.CopyTo(p[..conv.WeightCount]);
                 Flatten(entry.GetProperty("b")).CopyTo(p[conv.WeightCount..]);
             }
+            else if (layer is Conv1DLayer conv1)
+            {
+                float[] w = Flatten(entry.GetProperty("W"));
+                Assert.Equal(conv1.WeightCount, w.Length); // [F, C, K], as stored
+                w.CopyTo(p[..conv1.WeightCount]);
+                Flatten(entry.GetProperty("b")).CopyTo(p[conv1.WeightCount..]);
+            }
             else if (layer is RecurrentLayer)
             {
                 float[] all = RecurrentParts(entry).SelectMany(part => part.Values).ToArray();
                 Assert.Equal(layer.ParameterCount, all.Length); // W_ih, W_hh, b_ih, b_hh: the layer's own layout
                 all.CopyTo(p);
             }
+            else if (layer is EmbeddingLayer)
+            {
+                float[] table = Flatten(entry.GetProperty("table"));
+                Assert.Equal(layer.ParameterCount, table.Length); // [categories + 1, dimensions], as stored
+                table.CopyTo(p);
+            }
             else if (layer is BatchNormLayer bn)
             {
-                Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.OutputSize]);
-                Flatten(entry.GetProperty("beta")).CopyTo(p[bn.OutputSize..]);
+                Flatten(entry.GetProperty("gamma")).CopyTo(p[..bn.Channels]);
+                Flatten(entry.GetProperty("beta")).CopyTo(p[bn.Channels..]);
                 Flatten(entry.GetProperty("runningMean")).CopyTo(bn.RunningMean);
                 Flatten(entry.GetProperty("runningVar")).CopyTo(bn.RunningVariance);
             }
@@ -334,6 +352,11 @@ public class GoldenTests
                 CloseAll(Flatten(entry.GetProperty("W")), p[..conv.WeightCount], where + " W");
                 CloseAll(Flatten(entry.GetProperty("b")), p[conv.WeightCount..], where + " b");
             }
+            else if (layer is Conv1DLayer conv1)
+            {
+                CloseAll(Flatten(entry.GetProperty("W")), p[..conv1.WeightCount], where + " W");
+                CloseAll(Flatten(entry.GetProperty("b")), p[conv1.WeightCount..], where + " b");
+            }
             else if (layer is RecurrentLayer)
             {
                 int offset = 0;
@@ -343,10 +366,12 @@ public class GoldenTests
                     offset += values.Length;
                 }
             }
+            else if (layer is EmbeddingLayer)
+                CloseAll(Flatten(entry.GetProperty("table")), p, where + " table");
             else if (layer is BatchNormLayer bn)
             {
-                CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.OutputSize], where + " gamma");
-                CloseAll(Flatten(entry.GetProperty("beta")), p[bn.OutputSize..], where + " beta");
+                CloseAll(Flatten(entry.GetProperty("gamma")), p[..bn.Channels], where + " gamma");
+                CloseAll(Flatten(entry.GetProperty("beta")), p[bn.Channels..], where + " beta");
                 if (!gradients && entry.TryGetProperty("runningMean", out JsonElement mean))
                 {
                     CloseAll(Flatten(mean), bn.RunningMean, where + " runningMean");

@@ -173,6 +173,11 @@ public class GradientCheckTests
         yield return new object[] { "conv3x3-stride2-same-relu, conv2x3-stride1x2-same, avgpool2, flatten, dense" };
         yield return new object[] { "conv3x3-stride2-valid-swish, conv1x1-relu, global average, dense softmax" };
         yield return new object[] { "conv2x2-same (padding after only), maxpool3-stride1, avgpool2x3-stride1x2, dense sigmoid" };
+        yield return new object[] { "conv1d-k3-valid, conv1d-k2-stride2-same (padding after), batch norm over features, dense softmax" };
+        yield return new object[] { "conv1d-k4-stride3-same, conv1d-k1, dense linear" };
+        yield return new object[] { "conv3x3-spatial-dropout, spatial dropout over an image's channels, dense softmax" };
+        yield return new object[] { "conv1d-spatial-dropout, spatial dropout over a sequence's features, dense" };
+        yield return new object[] { "conv3x3-same-batchnorm, per-channel batch norm (swish) after a convolution, maxpool2, batch norm on a row, dense" };
     }
 
     /// <summary>Convolution and pooling layers against the oracle: strides 1 and 2, valid and same, odd sizes, channels.</summary>
@@ -209,6 +214,44 @@ public class GradientCheckTests
                 Assert.Equal(new Shape(5), net.Layers[2].OutputShape);
                 (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)((r * 2) % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
                 break;
+            case "conv1d-k3-valid":
+                net = Build(Shape.Sequence(9, 3), new Conv1DLayer(4, 3, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new Conv1DLayer(3, 2, 2, Padding.Same, Activation.Swish, Initializer.GlorotNormal),
+                    new BatchNormLayer(Activation.Tanh), new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+                Assert.Equal(Shape.Sequence(7, 4), net.Layers[0].OutputShape);
+                Assert.Equal(Shape.Sequence(4, 3), net.Layers[1].OutputShape);   // ceil(7/2), one zero after
+                Assert.Equal(6, net.Layers[2].ParameterCount);                    // γ, β per feature
+                SetBatchNorm(net, 2, 107);
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
+            case "conv1d-k4-stride3-same":
+                net = Build(Shape.Sequence(8, 2), new Conv1DLayer(3, 4, 3, Padding.Same, Activation.Sigmoid, Initializer.GlorotNormal),
+                    new Conv1DLayer(2, 1, activation: Activation.Linear, initializer: Initializer.GlorotNormal),
+                    new DenseLayer(2, Activation.Linear, Initializer.GlorotNormal));
+                Assert.Equal(Shape.Sequence(3, 3), net.Layers[0].OutputShape);   // ceil(8/3): pads 1 before, 2 after
+                Assert.IsType<FlattenLayer>(net.Layers[2]);
+                (t, width, loss) = (Normal(rows * 2, 108, 1), 2, LossKind.MeanSquaredError);
+                break;
+            case "conv3x3-spatial-dropout":
+                net = Build(new Shape(3, 5, 5), new Conv2DLayer(6, 3, 3, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new DropoutLayer(0.4f, spatial: true), new FlattenLayer(), new DenseLayer(2, Activation.Softmax, Initializer.GlorotNormal));
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 2)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
+            case "conv1d-spatial-dropout":
+                net = Build(Shape.Sequence(6, 2), new Conv1DLayer(5, 2, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
+                    new DropoutLayer(0.4f, spatial: true), new DenseLayer(2, Activation.Linear, Initializer.GlorotNormal));
+                (t, width, loss) = (Normal(rows * 2, 109, 1), 2, LossKind.MeanSquaredError);
+                break;
+            case "conv3x3-same-batchnorm":
+                net = Build(new Shape(2, 5, 6), new Conv2DLayer(3, 3, 3, padding: Padding.Same, initializer: Initializer.GlorotNormal),
+                    new BatchNormLayer(Activation.Swish), new MaxPool2DLayer(2, 2), new FlattenLayer(), new BatchNormLayer(Activation.Tanh, epsilon: 0.1f),
+                    new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+                Assert.Equal(6, net.Layers[1].ParameterCount); // γ and β per channel
+                Assert.Equal(2 * 3 * 2 * 3, net.Layers[4].ParameterCount); // per feature after the flatten
+                SetBatchNorm(net, 1, 105);
+                SetBatchNorm(net, 4, 106);
+                (t, width, loss) = (Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray(), 1, LossKind.SparseCategoricalCrossEntropy);
+                break;
             default:
                 net = Build(new Shape(2, 5, 7), new Conv2DLayer(3, 2, 2, padding: Padding.Same, activation: Activation.Tanh, initializer: Initializer.GlorotNormal),
                     new MaxPool2DLayer(3, 3, 1, 1), new AveragePool2DLayer(2, 3, 1, 2), new DenseLayer(2, Activation.Sigmoid, Initializer.GlorotNormal));
@@ -219,9 +262,9 @@ public class GradientCheckTests
         }
         // biases off zero, so that a wrong bias gradient shows
         foreach (Layer layer in net.Layers)
-            if (layer is Conv2DLayer conv)
+            if (layer is Conv2DLayer or Conv1DLayer)
             {
-                Span<float> b = net.ParametersOf(conv)[conv.WeightCount..];
+                Span<float> b = net.ParametersOf(layer)[(layer is Conv2DLayer conv ? conv.WeightCount : ((Conv1DLayer)layer).WeightCount)..];
                 for (int i = 0; i < b.Length; i++) b[i] = 0.1f * (i % 3) - 0.05f;
             }
         float[] x = Normal(rows * net.InputSize, 101 + name.Length, 1.5);
@@ -265,6 +308,28 @@ public class GradientCheckTests
         CheckAgainstOracle(net, new Oracle(net, x, rows, Normal(rows * outputs, 112, 1), outputs, LossKind.MeanSquaredError));
     }
 
+    /// <summary>
+    /// Two embedding layers chained (the second finds its column moved by the first), indices repeated within the
+    /// batch and the reserved row 0 used, feeding dense layers: every table row's gradient is the sum of its rows'.
+    /// </summary>
+    [Fact]
+    public void EmbeddingLayers()
+    {
+        const int rows = 9;
+        var net = Build(4, new EmbeddingLayer("a", 1, 4, 3), new EmbeddingLayer("b", 5, 2, 2),
+            new DenseLayer(5, Activation.Tanh, Initializer.GlorotNormal), new DenseLayer(3, Activation.Softmax, Initializer.GlorotNormal));
+        Assert.Equal(new Shape(6), net.Layers[0].OutputShape);
+        Assert.Equal(new Shape(7), net.Layers[1].OutputShape);
+        float[] x = Normal(rows * 4, 81, 1.2);
+        for (int r = 0; r < rows; r++)
+        {
+            x[r * 4 + 1] = r % 5;        // 0..4: every row of the table, 0 (unseen) included, repeats
+            x[r * 4 + 3] = (r * 2) % 3;  // 0..2
+        }
+        float[] t = Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray();
+        CheckAgainstOracle(net, new Oracle(net, x, rows, t, 1, LossKind.SparseCategoricalCrossEntropy));
+    }
+
     /// <summary>The input gradient of each layer kind, directly: d(Σ c·z)/dx by central differences in double on the layer's forward.</summary>
     [Theory]
     [InlineData("dense")]
@@ -275,22 +340,25 @@ public class GradientCheckTests
     [InlineData("gru")]
     [InlineData("lstm-sequences")]
     [InlineData("gru-sequences")]
+    [InlineData("batchnorm-image")]
+    [InlineData("batchnorm-sequence")]
     public void LayerInputGradient(string kind)
     {
         const int rows = 5;
         bool recurrent = kind.StartsWith("lstm", StringComparison.Ordinal) || kind.StartsWith("gru", StringComparison.Ordinal);
-        int width = recurrent ? 3 * 2 : 4;
-        var net = Build(recurrent ? Shape.Sequence(3, 2) : new Shape(width), kind switch
-        {
-            "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
-            "batchnorm" => new BatchNormLayer(),
-            "dropout" => new DropoutLayer(0.4f),
-            "lstm" => new LstmLayer(4),
-            "gru" => new GruLayer(4),
-            "lstm-sequences" => new LstmLayer(3, returnSequences: true),
-            "gru-sequences" => new GruLayer(3, returnSequences: true),
-            _ => new NormalizationLayer(),
-        });
+        var net = Build(recurrent ? Shape.Sequence(3, 2) : kind == "batchnorm-image" ? new Shape(2, 2, 3)
+            : kind == "batchnorm-sequence" ? Shape.Sequence(4, 3) : new Shape(4), kind switch
+            {
+                "dense" => new DenseLayer(3, Activation.Linear, Initializer.GlorotNormal),
+                "batchnorm" or "batchnorm-image" or "batchnorm-sequence" => new BatchNormLayer(),
+                "dropout" => new DropoutLayer(0.4f),
+                "lstm" => new LstmLayer(4),
+                "gru" => new GruLayer(4),
+                "lstm-sequences" => new LstmLayer(3, returnSequences: true),
+                "gru-sequences" => new GruLayer(3, returnSequences: true),
+                _ => new NormalizationLayer(),
+            });
+        int width = net.InputSize;
         Layer layer = net.Layers[0];
         if (layer is BatchNormLayer) SetBatchNorm(net, 0, 71);
         float[] x = Normal(rows * width, 72, 2);
@@ -567,7 +635,17 @@ public class GradientCheckTests
                 if (layer is DropoutLayer d)
                 {
                     float keep = 1f / (1f - d.Rate);
-                    _masks.Add(Enumerable.Range(0, rows * d.OutputSize).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray());
+                    if (!d.Spatial)
+                    {
+                        _masks.Add(Enumerable.Range(0, rows * d.OutputSize).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray());
+                        continue;
+                    }
+                    // spatial: one draw per example and channel, in that order, for all the channel's values
+                    Shape s = d.InputShape;
+                    int channels = s.IsImage ? s.Channels : s.Features, n = s.Size;
+                    float[] drawn = Enumerable.Range(0, rows * channels).Select(_ => random.NextFloat() >= d.Rate ? keep : 0f).ToArray();
+                    _masks.Add(Enumerable.Range(0, rows * n).Select(i =>
+                        drawn[i / n * channels + (s.IsImage ? i % n / (s.Height * s.Width) : i % n % channels)]).ToArray());
                 }
             Evaluate(net.Parameters.Select(v => (double)v).ToArray());
         }
@@ -642,17 +720,21 @@ public class GradientCheckTests
                         }
                         break;
                     case BatchNormLayer b:
-                        for (int j = 0; j < n; j++)
+                    {
+                        // per feature of a row; per channel of an image, over the batch and the channel's pixels; per
+                        // feature of a sequence, over the batch and the timesteps
+                        Shape s = b.InputShape;
+                        int channels = s.IsImage ? s.Channels : s.IsSequence ? s.Features : n, pixels = n / channels;
+                        for (int j = 0; j < channels; j++)
                         {
-                            double mean = 0, variance = 0;
-                            for (int r = 0; r < rows; r++) mean += a[r * n + j];
-                            mean /= rows;
-                            for (int r = 0; r < rows; r++) variance += (a[r * n + j] - mean) * (a[r * n + j] - mean);
-                            variance /= rows; // biased, as in training
-                            for (int r = 0; r < rows; r++)
-                                z[r * n + j] = p[o + j] * (a[r * n + j] - mean) / Math.Sqrt(variance + b.Epsilon) + p[o + n + j];
+                            int[] at = Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, pixels)
+                                .Select(q => s.IsSequence ? r * n + q * channels + j : r * n + j * pixels + q)).ToArray();
+                            double mean = at.Average(i => a[i]);
+                            double variance = at.Average(i => (a[i] - mean) * (a[i] - mean)); // biased, as in training
+                            foreach (int i in at) z[i] = p[o + j] * (a[i] - mean) / Math.Sqrt(variance + b.Epsilon) + p[o + channels + j];
                         }
-                        break;
+                    }
+                    break;
                     case DropoutLayer:
                         float[] mask = _masks[maskIndex++];
                         for (int i = 0; i < z.Length; i++) z[i] = a[i] * mask[i];
@@ -664,6 +746,9 @@ public class GradientCheckTests
                         break;
                     case Conv2DLayer c:
                         Convolve(c, a, p, o, z);
+                        break;
+                    case Conv1DLayer c1:
+                        Convolve1D(c1, a, p, o, z);
                         break;
                     case MaxPool2DLayer m:
                         Pool(m.InputShape, m.PoolHeight, m.PoolWidth, m.StrideHeight, m.StrideWidth, a, z, max: true);
@@ -682,6 +767,16 @@ public class GradientCheckTests
                         break;
                     case RecurrentLayer r:
                         Recur(r, a, p, o, z);
+                        break;
+                    case EmbeddingLayer e:
+                        // the input row with the index column replaced by the table's row for that index
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int index = (int)a[r * width + e.Column], k = 0;
+                            for (int j = 0; j < width; j++)
+                                if (j != e.Column) z[r * n + (j < e.Column ? j : j - 1 + e.Dimensions)] = a[r * width + j];
+                                else for (k = 0; k < e.Dimensions; k++) z[r * n + j + k] = p[o + index * e.Dimensions + k];
+                        }
                         break;
                     default: throw new NotSupportedException(layer.Kind);
                 }
@@ -773,6 +868,27 @@ public class GradientCheckTests
                 }
                 if (!r.ReturnSequences) Array.Copy(h, 0, z, n * units, units);
             }
+        }
+
+        /// <summary>z[n, t, f] = b[f] + Σ_c,k W[f, c, k] · x[n, t·s − left + k, c] (zero outside), rows time-major.</summary>
+        private void Convolve1D(Conv1DLayer c, double[] a, double[] p, int o, double[] z)
+        {
+            Shape s = c.InputShape;
+            (int steps, int left) = Axis(s.Steps, c.KernelSize, c.Stride, c.Padding);
+            int weights = c.Filters * s.Features * c.KernelSize;
+            for (int n = 0; n < _rows; n++)
+                for (int t = 0; t < steps; t++)
+                    for (int f = 0; f < c.Filters; f++)
+                    {
+                        double sum = p[o + weights + f];
+                        for (int ch = 0; ch < s.Features; ch++)
+                            for (int k = 0; k < c.KernelSize; k++)
+                            {
+                                int at = t * c.Stride - left + k;
+                                if (at >= 0 && at < s.Steps) sum += p[o + (f * s.Features + ch) * c.KernelSize + k] * a[n * s.Size + at * s.Features + ch];
+                            }
+                        z[(n * steps + t) * c.Filters + f] = sum;
+                    }
         }
 
         /// <summary>The maximum (a kink where the two largest of a window meet) or the mean of each window, valid only.</summary>

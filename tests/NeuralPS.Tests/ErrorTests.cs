@@ -28,15 +28,20 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     // Add-NormalizationLayer
     [InlineData("New-Network 4 | Add-DenseLayer 4 | Add-NormalizationLayer", ErrorIds.NormalizationNotFirst, ErrorCategory.InvalidOperation, "must be the first layer")]
     // the image layers
+    // Add-EmbeddingLayer
+    [InlineData("New-Network 4 | Add-EmbeddingLayer Host 8", ErrorIds.NoFeatureNames, ErrorCategory.InvalidOperation, "New-Network -Data $train")]
+    [InlineData("New-Network -Data (@{ Host = 'a'; Up = 1 }, @{ Host = 'b'; Up = 0 } | ConvertTo-Dataset -Label Up) | Add-EmbeddingLayer Host 8", ErrorIds.InvalidEmbedding, ErrorCategory.InvalidArgument, "-CategoryIndex Host")]
     [InlineData("New-Network 4 | Add-Conv2DLayer 2", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "New-Network -InputShape 1,28,28")]
+    [InlineData("New-Network 4 | Add-Conv1DLayer 2", ErrorIds.SequenceInputRequired, ErrorCategory.InvalidOperation, "ConvertTo-Dataset -Window")]
+    [InlineData("New-Network 4 | Add-DropoutLayer 0.2 -Spatial", ErrorIds.SpatialDropoutOnRows, ErrorCategory.InvalidOperation, "leave -Spatial out")]
+    [InlineData("New-Network -InputShape 4,2 | Add-Conv1DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "-Padding Same")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-Conv2DLayer 2 -KernelSize 5", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use Same padding or a smaller kernel")]
     [InlineData("New-Network -InputShape 1,8,8 | Add-Conv2DLayer 2 -KernelSize 1,2,3", "ParameterArgumentValidationError", ErrorCategory.InvalidData, "KernelSize")]
     [InlineData("New-Network 4 | Add-MaxPoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,3,3 | Add-AveragePoolLayer 4", ErrorIds.ShapeMismatch, ErrorCategory.InvalidArgument, "use a smaller window")]
     [InlineData("New-Network 4 | Add-GlobalAveragePoolLayer", ErrorIds.ImageInputRequired, ErrorCategory.InvalidOperation, "image input")]
     [InlineData("New-Network -InputShape 1,4,4 | Add-DenseLayer 2 -Activation Softmax | Add-FlattenLayer", ErrorIds.LayerAfterSoftmax, ErrorCategory.InvalidOperation, "put the softmax on the last layer")]
-    [InlineData("New-Network -InputShape 1,4,4 | Add-BatchNormLayer", ErrorIds.BatchNormOnImage, ErrorCategory.InvalidOperation, "Add-FlattenLayer")]
-    [InlineData("New-Network -InputShape 1,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "channels, height, width")]
+    [InlineData("New-Network -InputShape 0,28", ErrorIds.InvalidInputShape, ErrorCategory.InvalidArgument, "at least one timestep")]
     // Set-Optimizer
     [InlineData("New-Network 4 | Set-Optimizer Adamax", "CannotConvertArgumentNoMessage", ErrorCategory.InvalidArgument, "AdamW")]
     [InlineData("New-Network 4 | Set-Optimizer Sgd -Nesterov", ErrorIds.NesterovWithoutMomentum, ErrorCategory.InvalidArgument, "-Momentum 0.9")]
@@ -91,6 +96,16 @@ public class ErrorTests : IClassFixture<PowerShellSession>
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "Record 1 has 2 values but the network expects 4 inputs")]
     [InlineData("Get-Attribution (" + Iris4 + ") -InputObject @(1, 2, 3, 4) -Class rose", ErrorIds.NotAClassifier, ErrorCategory.InvalidArgument, "-Class needs a classifier")]
     [InlineData("Get-LayerStatistics (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Invoke-CrossValidation
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid | Invoke-CrossValidation -Data (Get-SampleDataset Xor) -ValidationSplit 0.2", ErrorIds.FoldsWithValidation, ErrorCategory.InvalidArgument, "cannot be given with folds")]
+    [InlineData("Invoke-CrossValidation -Network 'no network' -Data (Get-SampleDataset Xor)", ErrorIds.InvalidNetworkScript, ErrorCategory.InvalidArgument, "takes a network")]
+    [InlineData("New-Network 2 | Add-DenseLayer 1 -Activation Sigmoid | Set-Optimizer LevenbergMarquardt | Invoke-Training -Data (Get-SampleDataset Xor) -Epochs 1", ErrorIds.LevenbergMarquardtUnsupported, ErrorCategory.InvalidOperation, "Set-Loss MeanSquaredError")]
+    // Find-LearningRate
+    [InlineData("Find-LearningRate (" + Iris4 + " | Set-Optimizer Lbfgs) (Get-SampleDataset Iris)", ErrorIds.LearningRateFinderNotSupported, ErrorCategory.InvalidOperation, "L-BFGS searches its own step length")]
+    [InlineData("Find-LearningRate (" + Iris4 + ") (Get-SampleDataset Iris) -Start 1 -End 0.1", ErrorIds.LearningRateFinderNotSupported, ErrorCategory.InvalidArgument, "give 0 < Start < End")]
+    [InlineData("Find-LearningRate (" + Iris4 + ") (Get-SampleDataset Moons)", ErrorIds.ShapeMismatch, ErrorCategory.InvalidData, "expects 4 inputs")]
+    // Invoke-Training -CheckpointPath
+    [InlineData("$f = New-TemporaryFile; try { " + Iris4 + " | Invoke-Training -Data (Get-SampleDataset Iris) -Epochs 1 -CheckpointPath $f } finally { Remove-Item $f }", ErrorIds.CannotWriteFile, ErrorCategory.InvalidArgument, "it is a file. Give a folder")]
     // Invoke-Sweep
     [InlineData("Invoke-Sweep -Grid @{} -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "has no keys, so the sweep has no points")]
     [InlineData("Invoke-Sweep -Grid @{ Units = @() } -Network { New-Network 2 } -Data (Get-SampleDataset Xor)", ErrorIds.EmptyGrid, ErrorCategory.InvalidArgument, "'Units' has no values")]

@@ -61,13 +61,14 @@ public class OptimizerDefaultsTests : IDisposable
     {
         OptimizerSettings fromCmdlet = FromCmdlet(
             "RmsProp 0.2 -Momentum 0.3 -Nesterov -Dampening 0 -Centered -InitialAccumulator 0.4 -Beta1 0.5 -Beta2 0.6 -Epsilon 0.001 " +
-            "-Rho 0.7 -WeightDecay 0.02 -MomentumDecay 0.03 -MaxIterations 7 -ClipNorm 2 -ClipValue 3 -Schedule Cosine -StepSize 4 " +
+            "-Rho 0.7 -WeightDecay 0.02 -MomentumDecay 0.03 -MaxIterations 7 -Mu 0.5 -MuDecrease 0.2 -MuIncrease 4 -MuMax 1e6 " +
+            "-ClipNorm 2 -ClipValue 3 -Schedule Cosine -StepSize 4 " +
             "-Gamma 0.8 -TMax 9 -MinLearningRate 0.0001 -Factor 0.25 -SchedulePatience 5");
         var fromApi = new OptimizerSettings
         {
             Kind = OptimizerKind.RmsProp, LearningRate = 0.2, Momentum = 0.3, Nesterov = true, Dampening = 0, Centered = true,
             InitialAccumulator = 0.4, Beta1 = 0.5, Beta2 = 0.6, Epsilon = 0.001, Rho = 0.7, WeightDecay = 0.02, MomentumDecay = 0.03,
-            MaxIterations = 7, ClipNorm = 2, ClipValue = 3,
+            MaxIterations = 7, Mu = 0.5, MuDecrease = 0.2, MuIncrease = 4, MuMax = 1e6, ClipNorm = 2, ClipValue = 3,
             Schedule = new ScheduleSettings
             {
                 Kind = ScheduleKind.Cosine, StepSize = 4, Gamma = 0.8, TMax = 9, MinLearningRate = 0.0001, Factor = 0.25, Patience = 5,

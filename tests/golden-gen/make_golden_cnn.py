@@ -18,6 +18,16 @@ Needs Debian's python3-torch (1.13) and numpy. Conventions added for images:
     first maximum of a window (PyTorch's rule); globalaveragepool2d: the mean of each channel, output [C];
     flatten: [C, H, W] -> [C*H*W] in C, H, W order. These layers have no parameters: their entry in "initial",
     "final" and "gradientsAtFirstStep" is {}.
+  * batchnorm on an image is PyTorch's BatchNorm2d (per channel, over the batch and the pixels: "gamma", "beta",
+    "runningMean", "runningVar" have one value a channel); on a row of features BatchNorm1d, as in make_golden.py.
+    "predictionsAfter" is in evaluation mode (running statistics).
+Conventions added for sequences:
+  * "inputShape": [T, F]; a row of "x" is one window time-major (t * F + f), as ConvertTo-Dataset -Window makes it,
+    and so is every sequence between layers (outputShapes [T', filters])
+  * conv1d: PyTorch's nn.Conv1d on the window transposed to (N, F, T), its output transposed back to (N, T', filters):
+    "filters", "kernelSize" K, "stride", "padding" "valid" or "same" (the same rule as conv2d's), "activation"; weights
+    "W" nested [filters][F][K] (PyTorch's and ONNX's layout) and "b" [filters]
+  * batchnorm on a sequence normalizes each feature over the batch and the timesteps (BatchNorm1d on (N, F, T))
 The kernel file holds, per case, a convolution's x, W, b and an upstream gradient dy with PyTorch's y, dx, dW, db,
 and a pooling's x and dy with y and dx, all of x, W, b, dy exactly float32 values.
 """
@@ -58,8 +68,22 @@ def conv(x, W, b, layer, shape):
     return F.conv2d(F.pad(x, pads), W, b, stride=tuple(layer["strides"]))
 
 
+def conv1d(y, W, b, layer):
+    """y (N, T, F) time-major -> (N, T', filters), through nn.Conv1d's layout (N, F, T)."""
+    steps = y.shape[1]
+    if layer["padding"] == "same":
+        _, left, right = same_padding(steps, layer["kernelSize"], layer["stride"])
+    else:
+        left = right = 0
+    return F.conv1d(F.pad(y.transpose(1, 2), (left, right)), W, b, stride=layer["stride"]).transpose(1, 2)
+
+
 def output_shape(shape, layer):
     t = layer["type"]
+    if t == "conv1d":
+        steps, k, s = shape[0], layer["kernelSize"], layer["stride"]
+        out = -(-steps // s) if layer["padding"] == "same" else (steps - k) // s + 1
+        return [out, layer["filters"]]
     if t == "conv2d":
         return conv_geometry(shape, layer)[0]
     if t in ("maxpool2d", "averagepool2d"):
@@ -69,6 +93,8 @@ def output_shape(shape, layer):
         return [shape[0]]
     if t == "flatten":
         return [int(np.prod(shape))]
+    if t == "batchnorm":
+        return shape
     if t == "dense":
         return [layer["units"]]
     raise ValueError(t)
@@ -88,6 +114,18 @@ class Net:
                 entry["W"] = torch.tensor(f32(rng.uniform(-bound, bound, size=[layer["filters"], shape[0]] + layer["kernelSize"])),
                                           requires_grad=True)
                 entry["b"] = torch.tensor(f32(rng.uniform(-bound, bound, size=layer["filters"])), requires_grad=True)
+            elif layer["type"] == "conv1d":
+                fan_in = shape[1] * layer["kernelSize"]
+                bound = 1.0 / math.sqrt(fan_in)   # torch's default Conv1d init range
+                entry["W"] = torch.tensor(f32(rng.uniform(-bound, bound, size=[layer["filters"], shape[1], layer["kernelSize"]])),
+                                          requires_grad=True)
+                entry["b"] = torch.tensor(f32(rng.uniform(-bound, bound, size=layer["filters"])), requires_grad=True)
+            elif layer["type"] == "batchnorm":
+                width = shape[1] if len(shape) == 2 else shape[0]   # a sequence's features, an image's channels, a row's features
+                entry["gamma"] = torch.tensor(f32(rng.uniform(0.7, 1.3, size=width)), requires_grad=True)
+                entry["beta"] = torch.tensor(f32(rng.uniform(-0.2, 0.2, size=width)), requires_grad=True)
+                entry["runningMean"] = torch.tensor(f32(rng.normal(0, 0.2, size=width)))
+                entry["runningVar"] = torch.tensor(f32(rng.uniform(0.5, 1.5, size=width)))
             elif layer["type"] == "dense":
                 bound = 1.0 / math.sqrt(shape[0])
                 entry["W"] = torch.tensor(f32(rng.uniform(-bound, bound, size=(shape[0], layer["units"]))), requires_grad=True)
@@ -98,15 +136,18 @@ class Net:
 
     def to(self, dtype):
         for l in self.layers:
-            for k in ("W", "b"):
+            for k in ("W", "b", "gamma", "beta"):
                 if k in l:
                     l[k] = l[k].detach().to(dtype).requires_grad_()
+            for k in ("runningMean", "runningVar"):
+                if k in l:
+                    l[k] = l[k].to(dtype)
         return self
 
     def parameters(self):
-        return [t for l in self.layers for t in ((l["W"], l["b"]) if "W" in l else ())]
+        return [t for l in self.layers for t in ((l["W"], l["b"]) if "W" in l else (l["gamma"], l["beta"]) if "gamma" in l else ())]
 
-    def forward(self, x, spec):
+    def forward(self, x, spec, training=True):
         """Returns (pre-activation of the last layer, its output) for rows x of C*H*W."""
         y = x.reshape([x.shape[0]] + spec["inputShape"])
         z = y
@@ -122,6 +163,14 @@ class Net:
                 z = y.mean(dim=(2, 3))
             elif t == "flatten":
                 z = y.reshape(y.shape[0], -1)
+            elif t == "conv1d":
+                z = conv1d(y, l["W"], l["b"], s)
+            elif t == "batchnorm" and len(l["in"]) == 2:
+                z = F.batch_norm(y.transpose(1, 2), l["runningMean"], l["runningVar"], l["gamma"], l["beta"], training=training,
+                                 momentum=s.get("momentum", 0.1), eps=s.get("epsilon", 1e-5)).transpose(1, 2)
+            elif t == "batchnorm":
+                z = F.batch_norm(y, l["runningMean"], l["runningVar"], l["gamma"], l["beta"], training=training,
+                                 momentum=s.get("momentum", 0.1), eps=s.get("epsilon", 1e-5))
             else:
                 z = y @ l["W"] + l["b"]
             y = activate(s["activation"], z)
@@ -133,6 +182,13 @@ class Net:
             if "W" in l:
                 W, b = (l["W"].grad, l["b"].grad) if grads else (l["W"], l["b"])
                 out.append({"W": W.detach().tolist(), "b": b.detach().tolist()})
+            elif "gamma" in l:
+                g, be = (l["gamma"].grad, l["beta"].grad) if grads else (l["gamma"], l["beta"])
+                entry = {"gamma": g.detach().tolist(), "beta": be.detach().tolist()}
+                if not grads:
+                    entry["runningMean"] = l["runningMean"].tolist()
+                    entry["runningVar"] = l["runningVar"].tolist()
+                out.append(entry)
             else:
                 out.append({})
         return out
@@ -179,7 +235,7 @@ def run_case(spec, seed, dtype=torch.float64):
         if row >= n:
             row = 0
     with torch.no_grad():
-        _, pred = net.forward(x, spec)
+        _, pred = net.forward(x, spec, training=False)
     return {
         "case": spec,
         "outputShapes": net.shapes,
@@ -205,6 +261,15 @@ def pool(kind, size, stride):
 
 def plain(kind):
     return {"type": kind, "activation": "linear"}
+
+
+def conv1(filters, kernel, stride, padding, activation):
+    return {"type": "conv1d", "filters": filters, "kernelSize": kernel, "stride": stride, "padding": padding,
+            "activation": activation}
+
+
+def batchnorm(activation, **kw):
+    return dict({"type": "batchnorm", "activation": activation}, **kw)
 
 
 def dense(units, activation):
@@ -240,6 +305,28 @@ def cases():
              [conv2d(6, 3, 1, "valid", "relu"), pool("maxpool2d", 2, 2), conv2d(5, 3, 2, "same", "relu"),
               plain("globalaveragepool2d"), dense(4, "relu"), dense(3, "softmax")],
              {"name": "sgd", "learningRate": 0.1}),
+        # per-channel batch normalization (BatchNorm2d) after linear convolutions, ReLU after it; a partial last
+        # batch; then batch normalization on the row after the flatten (BatchNorm1d)
+        case("cnn_bn_2x7x6_sgd", [2, 7, 6], 14, 5, 8, "sparse_categorical_crossentropy",
+             [conv2d(4, 3, 1, "same", "linear"), batchnorm("relu"), pool("maxpool2d", 2, 2),
+              conv2d(5, 2, 1, "valid", "linear"), batchnorm("relu", momentum=0.2, epsilon=1e-3), plain("flatten"),
+              batchnorm("tanh"), dense(3, "softmax")],
+             {"name": "sgd", "learningRate": 0.1, "momentum": 0.5}),
+        # batch norm over channels of a stride-2 convolution, momentum SGD, global average pooling, MSE
+        case("cnn_bn_3x8x8_stride2_sgd_mse", [3, 8, 8], 12, 6, 6, "mse",
+             [conv2d(6, 3, 2, "same", "linear"), batchnorm("linear"), conv2d(4, 3, 1, "same", "relu"),
+              batchnorm("swish"), plain("globalaveragepool2d"), dense(2, "linear")],
+             {"name": "sgd", "learningRate": 0.05, "momentum": 0.9}),
+        # nn.Conv1d over windows of 12 timesteps x 3 features: valid, then stride 2 same (one zero after), batch norm
+        # over the features, flatten (time-major), dense softmax
+        case("conv1d_12x3_sgd", [12, 3], 14, 5, 8, "sparse_categorical_crossentropy",
+             [conv1(5, 3, 1, "valid", "relu"), conv1(4, 2, 2, "same", "linear"), batchnorm("tanh"), plain("flatten"),
+              dense(3, "softmax")],
+             {"name": "sgd", "learningRate": 0.1, "momentum": 0.5}),
+        # stride 3 same (zeros before and after), a 1-wide kernel, Adam, MSE
+        case("conv1d_10x2_stride3_adam_mse", [10, 2], 12, 4, 6, "mse",
+             [conv1(6, 4, 3, "same", "tanh"), conv1(3, 1, 1, "valid", "swish"), plain("flatten"), dense(2, "linear")],
+             {"name": "adam", "learningRate": 0.01}),
     ]
 
 

@@ -20,6 +20,25 @@ public sealed record HeatmapPanel(string Title, string XLabel, string YLabel, st
 public sealed record BarPanel(string Title, string XLabel, string YLabel, string[] Names, double[] Values, double[]? Errors)
     : ChartPanel(Title, XLabel, YLabel);
 
+/// <summary>
+/// A saliency map over a picture of <paramref name="Rows"/>×<paramref name="Columns"/> pixels: the picture in gray
+/// (<paramref name="Gray"/>, 0 black to 1 white, row after row) under a red veil as opaque as the pixel's saliency
+/// (<paramref name="Heat"/>, 0 to 1, the largest 1). Drawn one square cell a pixel, so the map has the picture's size.
+/// </summary>
+public sealed record SaliencyPanel(string Title, int Rows, int Columns, double[] Gray, double[] Heat) : ChartPanel(Title, "", "")
+{
+    /// <summary>The color of pixel i: its gray blended toward red by its heat (the SVG's and the PNG's).</summary>
+    public (byte R, byte G, byte B) Color(int i)
+    {
+        double gray = 255 * Math.Clamp(Gray[i], 0, 1), alpha = 0.85 * Math.Clamp(Heat[i], 0, 1);
+        static byte Mix(double from, double to, double a) => (byte)Math.Round(from + (to - from) * a);
+        return (Mix(gray, 214, alpha), Mix(gray, 39, alpha), Mix(gray, 40, alpha));
+    }
+
+    /// <summary>The side of a pixel's square cell in an area of <paramref name="width"/>×<paramref name="height"/> (at least 1).</summary>
+    public int CellSize(double width, double height) => Math.Max(1, (int)Math.Floor(Math.Min(width / Columns, height / Rows)));
+}
+
 /// <summary>What a chart file shows: a title and panels laid side by side.</summary>
 public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
 {
@@ -62,6 +81,28 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         return new Chart(title, panels);
     }
 
+    /// <summary>
+    /// A learning-rate range test (Find-LearningRate): the loss and its smoothed curve against log10 of the rate, and
+    /// the suggested rate as a vertical line.
+    /// </summary>
+    public static Chart FromLearningRateCurve(IReadOnlyList<LearningRatePoint> curve, double? suggested, string title)
+    {
+        if (curve.Count == 0)
+            throw new NeuralPSException(ErrorIds.NothingToChart, ErrorKind.InvalidArgument, "The learning-rate curve has no points to chart.");
+        double[] x = curve.Select(p => Math.Log10(p.LearningRate)).ToArray();
+        double[] smoothed = curve.Select(p => p.SmoothedLoss).ToArray();
+        var series = new List<ChartSeries>
+        {
+            new("loss", x, curve.Select(p => double.IsFinite(p.Loss) ? p.Loss : p.SmoothedLoss).ToArray()),
+            new("smoothed", x, smoothed),
+        };
+        // the loss axis spans the smoothed curve (a raw batch loss can jump far above it); the marker spans it too
+        double low = smoothed.Min(), high = smoothed.Max();
+        if (suggested is double rate && rate > 0)
+            series.Add(new ChartSeries($"suggested {rate:G2}", new[] { Math.Log10(rate), Math.Log10(rate) }, new[] { low, high }));
+        return new Chart(title, new ChartPanel[] { new LinePanel(title, "log10 learning rate", "Loss", series, low, high) });
+    }
+
     /// <summary>The confusion matrix of a classification evaluation as a heatmap of counts.</summary>
     public static Chart FromEvaluation(Evaluation evaluation, string title)
     {
@@ -90,6 +131,35 @@ public sealed record Chart(string Title, IReadOnlyList<ChartPanel> Panels)
         {
             new BarPanel(heading, valueLabel, "Feature", ordered.Select(b => b.Name).ToArray(), ordered.Select(b => b.Value).ToArray(),
                 ordered.Select(b => b.Error).ToArray()),
+        });
+    }
+
+    /// <summary>
+    /// The saliency map of an image attribution over its picture: the picture's gray (the mean of its channels, scaled
+    /// to its own range) and each pixel's saliency (the sum over channels of |attribution|) relative to the largest.
+    /// </summary>
+    public static Chart FromImageAttribution(Interpretability.ImageAttribution attribution, string title)
+    {
+        int rows = attribution.Height, columns = attribution.Width, plane = rows * columns;
+        var gray = new double[plane];
+        var heat = new double[plane];
+        for (int c = 0; c < attribution.Channels; c++)
+            for (int i = 0; i < plane; i++)
+            {
+                gray[i] += attribution.Pixels[c * plane + i] / (double)attribution.Channels;
+                heat[i] += Math.Abs(attribution.Values[c * plane + i]);
+            }
+        if (gray.Concat(heat).Any(v => !double.IsFinite(v)))
+            throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData, "The attribution or its picture holds a value that is not a finite number; it cannot be charted.");
+        double low = gray.Min(), high = gray.Max(), most = heat.Max();
+        for (int i = 0; i < plane; i++)
+        {
+            gray[i] = high > low ? (gray[i] - low) / (high - low) : 0.5;
+            heat[i] = most > 0 ? heat[i] / most : 0;
+        }
+        return new Chart(title, new ChartPanel[]
+        {
+            new SaliencyPanel("Saliency (red: |attribution|)", rows, columns, gray, heat),
         });
     }
 

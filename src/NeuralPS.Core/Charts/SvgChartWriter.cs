@@ -44,6 +44,7 @@ public static class SvgChartWriter
                 case LinePanel line: RenderLines(svg, line, area, heading); break;
                 case HeatmapPanel heatmap: RenderHeatmap(svg, heatmap, area, heading); break;
                 case BarPanel bars: RenderBars(svg, bars, area, heading); break;
+                case SaliencyPanel saliency: RenderSaliency(svg, saliency, area, heading); break;
             }
             svg.Append("</g>\n");
         }
@@ -196,6 +197,23 @@ public static class SvgChartWriter
         svg.Append(Invariant, $"<line x1=\"{Px(0):0.##}\" y1=\"{plot.Y:0.##}\" x2=\"{Px(0):0.##}\" y2=\"{plot.Bottom:0.##}\" stroke=\"#333\"/>\n");
         foreach (double t in ticks) Text(svg, Px(t), plot.Bottom + 16, AxisTicks.Format(t, step), "middle");
         Text(svg, plot.X + plot.Width / 2, plot.Bottom + 36, panel.XLabel, "middle", size: 13);
+    }
+
+    /// <summary>One square &lt;rect class="pixel"&gt; a pixel of the picture, centred in the panel.</summary>
+    private static void RenderSaliency(StringBuilder svg, SaliencyPanel panel, Box area, string? heading)
+    {
+        if (heading is not null) Title(svg, area.X + area.Width / 2, area.Y + 16, heading, Chart.HeadingSize);
+        double top = area.Y + HeadingRoom(heading) + 6;
+        int cell = panel.CellSize(area.Width - 20, area.Bottom - 10 - top);
+        double left = area.X + (area.Width - cell * panel.Columns) / 2;
+        svg.Append(Invariant, $"<g class=\"saliency\" data-rows=\"{panel.Rows}\" data-columns=\"{panel.Columns}\" shape-rendering=\"crispEdges\">\n");
+        for (int r = 0; r < panel.Rows; r++)
+            for (int c = 0; c < panel.Columns; c++)
+            {
+                (byte red, byte green, byte blue) = panel.Color(r * panel.Columns + c);
+                svg.Append(Invariant, $"<rect class=\"pixel\" x=\"{left + c * cell:0.##}\" y=\"{top + r * cell:0.##}\" width=\"{cell}\" height=\"{cell}\" fill=\"#{red:x2}{green:x2}{blue:x2}\"/>\n");
+            }
+        svg.Append("</g>\n");
     }
 
     private static string Blend(double t)

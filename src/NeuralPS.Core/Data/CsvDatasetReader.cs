@@ -52,6 +52,8 @@ public static class CsvDatasetReader
                 new DatasetBuildOptions
                 {
                     Categorical = options.Categorical,
+                    CategoryIndex = options.CategoryIndex,
+                    Unseen = options.Unseen,
                     Classification = options.Classification,
                     Encoding = options.Encoding,
                     Name = options.Name ?? Path.GetFileNameWithoutExtension(path),

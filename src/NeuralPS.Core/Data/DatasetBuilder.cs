@@ -11,6 +11,18 @@ public sealed class DatasetBuildOptions
     /// <summary>Columns to one-hot encode even when their values are numbers (codes, ZIP codes, digits as classes).</summary>
     public IReadOnlyCollection<string> Categorical { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Columns to encode as ONE category index each (<see cref="ColumnKind.CategoryIndex"/>), for an embedding layer,
+    /// instead of one-hot: 1 to N for the categories seen, 0 kept for one never seen in training.
+    /// </summary>
+    public IReadOnlyCollection<string> CategoryIndex { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Where a category-index column's unseen values (with <see cref="Encoding"/>: categories training never saw) are
+    /// noted; they become index 0 either way.
+    /// </summary>
+    public UnseenCategories? Unseen { get; init; }
+
     /// <summary>Make a classification dataset even when the label is numeric.</summary>
     public bool Classification { get; init; }
 
@@ -66,6 +78,11 @@ public sealed partial class DatasetBuilder
         _features = features.ToArray();
         _label = label;
         var categorical = new HashSet<string>(_options.Categorical, StringComparer.OrdinalIgnoreCase);
+        var indexed = new HashSet<string>(_options.CategoryIndex, StringComparer.OrdinalIgnoreCase);
+        foreach (string name in indexed)
+            if (!_features.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new NeuralPSException(ErrorIds.IndexColumnNotFound, ErrorKind.InvalidArgument,
+                    $"{_options.Source}-CategoryIndex names '{name}', which is not one of the feature columns ({string.Join(", ", _features.Take(30))}).", name);
         FeatureEncoding? fixedEncoding = _options.Encoding;
         if (fixedEncoding is not null)
         {
@@ -77,10 +94,13 @@ public sealed partial class DatasetBuilder
         _columns = new ColumnStore[_features.Length + 1];
         for (int c = 0; c < _features.Length; c++)
         {
-            bool text = fixedEncoding is not null
+            bool asIndex = fixedEncoding is not null
+                ? fixedEncoding.Columns[c].Kind == ColumnKind.CategoryIndex
+                : indexed.Contains(_features[c]);
+            bool text = asIndex || (fixedEncoding is not null
                 ? fixedEncoding.Columns[c].Kind == ColumnKind.Categorical
-                : categorical.Contains(_features[c]);
-            _columns[c] = new ColumnStore(_features[c], text, $"-Categorical {_features[c]}");
+                : categorical.Contains(_features[c]));
+            _columns[c] = new ColumnStore(_features[c], text, $"-Categorical {_features[c]}") { AsIndex = asIndex };
         }
         bool labelText = fixedEncoding is not null ? fixedEncoding.Task == DatasetTask.Classification : _options.Classification;
         _columns[^1] = new ColumnStore(label, labelText, "-Classification");
@@ -183,7 +203,17 @@ public sealed partial class DatasetBuilder
         {
             FeatureColumn column = encoding.Columns[c];
             ColumnStore store = _columns[c];
-            if (column.Kind != ColumnKind.Categorical)
+            if (column.Kind == ColumnKind.CategoryIndex)
+            {
+                for (int r = 0; r < _rows; r++)
+                {
+                    string text = store.TextAt(r);
+                    int k = encoding.CategoryIndex(c, text);
+                    if (k < 0) _options.Unseen?.Note(column.Name, text, $"{_options.Source}{_options.RowNoun} {r + 1}");
+                    features[r * width + offset] = k + 1; // 0, the reserved row, for a category training never saw
+                }
+            }
+            else if (column.Kind != ColumnKind.Categorical)
             {
                 ReadOnlySpan<float> values = store.Numbers;
                 for (int r = 0; r < _rows; r++) features[r * width + offset] = values[r];
@@ -229,7 +259,7 @@ public sealed partial class DatasetBuilder
             {
                 Name = store.Name,
                 Kind = kind,
-                Categories = kind == ColumnKind.Categorical ? FeatureValues.Sort(store.DistinctTexts()) : Array.Empty<string>(),
+                Categories = kind is ColumnKind.Categorical or ColumnKind.CategoryIndex ? FeatureValues.Sort(store.DistinctTexts()) : Array.Empty<string>(),
             };
         }
         ColumnStore label = _columns[^1];
@@ -249,7 +279,7 @@ public sealed partial class DatasetBuilder
         for (int c = 0; c < _features.Length; c++)
         {
             ColumnStore store = _columns[c];
-            if (encoding.Columns[c].Kind != ColumnKind.Categorical && store.FirstTextRow >= 0)
+            if (!encoding.Columns[c].IsText && store.FirstTextRow >= 0)
                 throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{_options.Source}{_options.RowNoun} {store.FirstTextRow + 1}, column '{store.Name}': '{store.TextAt(store.FirstTextRow)}' is not a number, and the encoding says the column is {encoding.Columns[c].Kind.ToString().ToLowerInvariant()}.", store.Name);
         }
@@ -286,6 +316,8 @@ public sealed partial class DatasetBuilder
         /// <summary>The parameter that makes this column categorical, for messages.</summary>
         public string Fix { get; }
         public bool ForceText { get; }
+        /// <summary>Encoded as one category index (for an embedding) rather than one-hot.</summary>
+        public bool AsIndex { get; init; }
         public int FirstTextRow { get; private set; } = -1;
 
         public ReadOnlySpan<float> Numbers => CollectionsMarshal.AsSpan(_numbers);
@@ -329,7 +361,7 @@ public sealed partial class DatasetBuilder
 
         public ColumnKind Kind(DatasetBuildOptions options)
         {
-            if (ForceText) return ColumnKind.Categorical;
+            if (ForceText) return AsIndex ? ColumnKind.CategoryIndex : ColumnKind.Categorical;
             bool sawText = FirstTextRow >= 0;
             if (sawText) RefuseNumbersWithCommas(options);
             if (sawText && (_sawNumber || _sawBool))

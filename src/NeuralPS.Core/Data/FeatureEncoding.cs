@@ -12,6 +12,12 @@ public enum ColumnKind
     Boolean,
     /// <summary>Text: one feature per category seen in training (one-hot), named "Column=category".</summary>
     Categorical,
+    /// <summary>
+    /// Text for an embedding layer: ONE feature, the category's index, 1 to N in <see cref="FeatureColumn.Categories"/>
+    /// order, and 0 for a category never seen in training (the embedding's reserved row, as Keras's StringLookup puts
+    /// its out-of-vocabulary index first). An unseen category is noted (<see cref="UnseenCategories"/>), not an error.
+    /// </summary>
+    CategoryIndex,
 }
 
 /// <summary>One raw column of an encoding and the features it becomes.</summary>
@@ -23,7 +29,10 @@ public sealed class FeatureColumn
     /// <summary>How its values are encoded.</summary>
     public ColumnKind Kind { get; init; }
 
-    /// <summary>The categories of a categorical column, in feature order (sorted; see <see cref="FeatureValues.Compare"/>).</summary>
+    /// <summary>
+    /// The categories of a categorical or category-index column, in feature (index) order (sorted; see
+    /// <see cref="FeatureValues.Sort"/>).
+    /// </summary>
     public string[] Categories { get; init; } = Array.Empty<string>();
 
     /// <summary>Number of features this column becomes.</summary>
@@ -31,9 +40,16 @@ public sealed class FeatureColumn
     public int Width => Kind == ColumnKind.Categorical ? Categories.Length : 1;
 
     /// <inheritdoc />
-    public override string ToString() => Kind == ColumnKind.Categorical
-        ? $"{Name} (categorical: {string.Join(", ", Categories.Take(8))}{(Categories.Length > 8 ? ", …" : "")})"
-        : $"{Name} ({Kind.ToString().ToLowerInvariant()})";
+    public override string ToString() => Kind switch
+    {
+        ColumnKind.Categorical => $"{Name} (categorical: {string.Join(", ", Categories.Take(8))}{(Categories.Length > 8 ? ", …" : "")})",
+        ColumnKind.CategoryIndex => $"{Name} (category index: {Categories.Length} categories, 0 for an unseen one)",
+        _ => $"{Name} ({Kind.ToString().ToLowerInvariant()})",
+    };
+
+    /// <summary>True for the columns whose raw values are text (one-hot or index).</summary>
+    [JsonIgnore]
+    public bool IsText => Kind is ColumnKind.Categorical or ColumnKind.CategoryIndex;
 }
 
 /// <summary>
@@ -57,7 +73,10 @@ public sealed class FeatureEncoding
     /// <summary>The class names in class-index order (classification only).</summary>
     public string[]? ClassNames { get; init; }
 
-    /// <summary>The feature names: the column name for numeric and boolean columns, "Column=category" for each category.</summary>
+    /// <summary>
+    /// The feature names: the column name for numeric, boolean and category-index columns, "Column=category" for each
+    /// category of a one-hot column.
+    /// </summary>
     [JsonIgnore]
     public string[] FeatureNames => Columns.SelectMany(c => c.Kind == ColumnKind.Categorical
         ? c.Categories.Select(v => $"{c.Name}={v}")
@@ -81,7 +100,14 @@ public sealed class FeatureEncoding
     /// Encodes one record into <paramref name="row"/> (<see cref="FeatureCount"/> values). <paramref name="lookup"/>
     /// gives a column's value, or false when the record has no such property. Errors name the record and the property.
     /// </summary>
-    public void Encode(Func<string, (bool Found, object? Value)> lookup, Span<float> row, string record)
+    public void Encode(Func<string, (bool Found, object? Value)> lookup, Span<float> row, string record) => Encode(lookup, row, record, null);
+
+    /// <summary>
+    /// Encodes one record as <see cref="Encode(Func{string, ValueTuple{bool, object}}, Span{float}, string)"/> does,
+    /// noting in <paramref name="unseen"/> each value of a category-index column that training never saw (it becomes
+    /// index 0). Without <paramref name="unseen"/> such a value still becomes 0, silently.
+    /// </summary>
+    public void Encode(Func<string, (bool Found, object? Value)> lookup, Span<float> row, string record, UnseenCategories? unseen)
     {
         if (row.Length < FeatureCount)
             throw new ArgumentException($"The row has room for {row.Length} features; {FeatureCount} are needed.", nameof(row));
@@ -94,12 +120,12 @@ public sealed class FeatureEncoding
                 throw new NeuralPSException(ErrorIds.MissingFeature, ErrorKind.InvalidData,
                     $"{record} has no property '{column.Name}', which the network was trained on. Add it, or predict from records that have every feature ({string.Join(", ", Columns.Select(x => x.Name))}).",
                     record);
-            offset += EncodeValue(c, value, row[offset..], record);
+            offset += EncodeValue(c, value, row[offset..], record, unseen);
         }
     }
 
     /// <summary>Encodes one value of column <paramref name="c"/> at the start of <paramref name="destination"/>; returns the features written.</summary>
-    internal int EncodeValue(int c, object? value, Span<float> destination, string record)
+    internal int EncodeValue(int c, object? value, Span<float> destination, string record, UnseenCategories? unseen = null)
     {
         FeatureColumn column = Columns[c];
         if (FeatureValues.IsMissing(value))
@@ -120,6 +146,14 @@ public sealed class FeatureEncoding
                 if (FeatureValues.TryNumber(value, out double n) && n is 0 or 1) { destination[0] = (float)n; return 1; }
                 throw new NeuralPSException(ErrorIds.InvalidData, ErrorKind.InvalidData,
                     $"{record}, property '{column.Name}': '{FeatureValues.Text(value)}' is not True or False, and the column was boolean in training.", record);
+            case ColumnKind.CategoryIndex:
+            {
+                string text = FeatureValues.Text(value);
+                int position = CategoryIndex(c, text);
+                if (position < 0) unseen?.Note(column.Name, text, record);
+                destination[0] = position + 1; // 0, the reserved row, for an unseen category
+                return 1;
+            }
             default:
                 int index = CategoryIndex(c, FeatureValues.Text(value));
                 if (index < 0)
@@ -159,11 +193,14 @@ public sealed class FeatureEncoding
         {
             ColumnKind.Numeric => features[0],
             ColumnKind.Boolean => features[0] >= 0.5f,
+            ColumnKind.CategoryIndex => features[0] >= 1 && features[0] <= column.Categories.Length
+                ? column.Categories[(int)features[0] - 1] : UnseenCategories.Placeholder,
             _ => column.Categories[Training.Evaluator.ArgMax(features[..column.Categories.Length])],
         };
     }
 
-    private int CategoryIndex(int c, string text)
+    /// <summary>The position of <paramref name="text"/> among column <paramref name="c"/>'s categories, or -1.</summary>
+    internal int CategoryIndex(int c, string text)
     {
         // One encoding is shared by the networks trained on one dataset, which may predict on several threads at once
         // (parallel runspaces of a sweep): the index is built once and published whole.

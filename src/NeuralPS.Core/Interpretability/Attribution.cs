@@ -59,6 +59,10 @@ public static class IntegratedGradients
     {
         network.EnsureReady();
         int n = network.InputSize, width = network.OutputSize;
+        if (network.Layers.FirstOrDefault(l => l.ReadsIndices) is Layers.Layer indexed)
+            throw new NeuralPSException(ErrorIds.AttributionUnsupported, ErrorKind.InvalidOperation,
+                $"Integrated gradients move each input along a path from the baseline, but a category index ({indexed.Describe()}) " +
+                "has no values in between. Use Get-FeatureImportance (permutation importance), which works on such networks.", network);
         if (record.Length != n)
             throw new NeuralPSException(ErrorIds.ShapeMismatch, ErrorKind.InvalidData,
                 $"Record {recordNumber} has {record.Length} features but the network expects {n}.", recordNumber);
@@ -140,6 +144,8 @@ public static class IntegratedGradients
     {
         Data.ColumnKind.Numeric => (double)features[0],
         Data.ColumnKind.Boolean => features[0] >= 0.5f,
+        Data.ColumnKind.CategoryIndex => features[0] >= 1 && features[0] <= column.Categories.Length
+            ? column.Categories[(int)features[0] - 1] : Data.UnseenCategories.Placeholder,
         _ => features.IndexOfAnyExcept(0f) is int i && i >= 0 ? column.Categories[Evaluator.ArgMax(features)] : "",
     };
 

@@ -30,13 +30,18 @@ public static class ColumnSums
         if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");
         int w = Vector.IsHardwareAccelerated ? Vector<float>.Count : 1;
         int parts = pool is null ? 1 : Math.Min(pool.ThreadCount, cols / w);
-        if (parts <= 1 || (long)rows * cols < SplitFloats) { Strip(x, rows, cols, 0, cols, sums); return; }
-        fixed (float* px = x, ps = sums)
+        long phase = StepProfile.Start();
+        if (parts <= 1 || (long)rows * cols < SplitFloats) Strip(x, rows, cols, 0, cols, sums);
+        else
         {
-            ColumnSumsJob job = pool!.ColumnSumsJob;
-            job.X = px; job.Sums = ps; job.Rows = rows; job.Cols = cols; job.Width = w;
-            pool.Run(job, parts);
+            fixed (float* px = x, ps = sums)
+            {
+                ColumnSumsJob job = pool!.ColumnSumsJob;
+                job.X = px; job.Sums = ps; job.Rows = rows; job.Cols = cols; job.Width = w;
+                pool.Run(job, parts);
+            }
         }
+        StepProfile.Stop(StepPhase.ColumnSums, phase);
     }
 
     /// <summary>Columns [first, end) of the sums.</summary>

@@ -27,7 +27,11 @@ public static unsafe class Gemm
     public static void Multiply(GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         bool accumulate = false, WorkerPool? pool = null)
-        => Multiply(GemmPaths.Selected, form, m, n, k, a, b, c, accumulate, default, false, pool);
+    {
+        long phase = StepProfile.Start();
+        Multiply(GemmPaths.Selected, form, m, n, k, a, b, c, accumulate, default, false, pool);
+        StepProfile.Stop(StepPhase.Products, phase);
+    }
 
     /// <summary>
     /// C = op(A)·op(B) + bias (added to every row), then max(C, 0) when <paramref name="relu"/>: a dense layer's
@@ -39,7 +43,9 @@ public static unsafe class Gemm
         bool relu = false, WorkerPool? pool = null)
     {
         if (bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
+        long phase = StepProfile.Start();
         Multiply(GemmPaths.Selected, form, m, n, k, a, b, c, false, bias, relu, pool);
+        StepProfile.Stop(StepPhase.Products, phase);
     }
 
     /// <summary>The product on a named path (tests run every path through this).</summary>

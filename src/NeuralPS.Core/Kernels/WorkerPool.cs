@@ -132,6 +132,7 @@ public sealed class WorkerPool : IDisposable
         }
         Exception? failure = null;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long busy = StepProfile.Start(); // the caller's own parts of a split call (thread 0)
         for (int part = 0; part < parts; part++)
         {
             // Part 0 first, then any part whose worker has not started it yet.
@@ -140,11 +141,14 @@ public sealed class WorkerPool : IDisposable
             catch (Exception e) { failure ??= e; }
             Interlocked.Increment(ref _completed);
         }
+        StepProfile.Busy(0, busy);
         if (Volatile.Read(ref _completed) < parts)
         {
             long waiting = System.Diagnostics.Stopwatch.GetTimestamp();
+            long wait = StepProfile.Start();
             var spinner = new SpinWait();
             while (Volatile.Read(ref _completed) < parts) spinner.SpinOnce(sleep1Threshold: -1);
+            StepProfile.Waited(wait);
             long now = System.Diagnostics.Stopwatch.GetTimestamp(), waited = now - waiting;
             // Late: a long wait, and long against the caller's own share (a worker that merely started late on a
             // large product is not late).
@@ -214,8 +218,10 @@ public sealed class WorkerPool : IDisposable
             if (_disposed) return;
             // Claim this worker's part, unless the call has fewer parts or the caller already took it.
             if (index >= Volatile.Read(ref _parts) || Interlocked.Exchange(ref _claimed[index], 1) != 0) continue;
+            long busy = StepProfile.Start();
             try { _work!.Execute(index, _parts); }
             catch { /* the work records its own failures; the pool must keep running */ }
+            StepProfile.Busy(index, busy);
             Interlocked.Increment(ref _completed);
         }
     }

@@ -95,14 +95,26 @@ public abstract class Layer
     /// <summary>True when the layer is the identity at inference (dropout): it may follow a softmax output.</summary>
     internal virtual bool IsIdentityAtInference => false;
 
+    /// <summary>
+    /// True when training computes something else than prediction (dropout's masks, batch statistics): a method that
+    /// differentiates the prediction sample by sample (Levenberg–Marquardt's Jacobian) cannot train the layer.
+    /// </summary>
+    internal virtual bool TrainsDifferently => IsIdentityAtInference;
+
+    /// <summary>True when the layer reads whole-number indices (an embedding): inputs that cannot be interpolated.</summary>
+    internal virtual bool ReadsIndices => false;
+
     /// <summary>True when the layer must be the first one (it reads the raw inputs).</summary>
     internal virtual bool MustBeFirst => false;
 
     /// <summary>True when the layer learns from the raw training data before the first step and has not yet.</summary>
     public virtual bool NeedsAdapting => false;
 
-    /// <summary>Learns from [rows, InputSize] raw training data (a first layer that <see cref="NeedsAdapting"/>).</summary>
-    public virtual void Adapt(ReadOnlySpan<float> data, int rows) { }
+    /// <summary>
+    /// Learns from [rows, InputSize] raw training data (a first layer that <see cref="NeedsAdapting"/>), made with
+    /// <paramref name="encoding"/> when it came from records.
+    /// </summary>
+    public virtual void Adapt(ReadOnlySpan<float> data, int rows, Data.FeatureEncoding? encoding = null) { }
 
     /// <summary>
     /// For statistics: how many of the layer's parameters are weights (scales), the rest being biases (shifts); null
@@ -158,7 +170,9 @@ public abstract class Layer
         int rows, bool training, Span<float> scratch, ExecutionContext context)
     {
         Forward(parameters, input, z, rows, training, scratch, context);
+        long phase = StepProfile.Start();
         if (Activation != Activation.Linear) ActivationFunctions.Forward(Activation, z, y, OutputSize);
+        StepProfile.Stop(StepPhase.Activations, phase);
     }
 
     /// <summary>The layer's regularization penalty at <paramref name="parameters"/> (its slice).</summary>

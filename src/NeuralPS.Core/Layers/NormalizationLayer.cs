@@ -45,12 +45,31 @@ public sealed class NormalizationLayer : Layer
     /// <summary>The learned standard deviation of each feature (1 where a feature is constant).</summary>
     public ReadOnlySpan<float> StandardDeviation => State.AsSpan(OutputSize, OutputSize);
 
-    /// <summary>Learns mean and standard deviation from [rows, width] data, in double precision.</summary>
-    public override void Adapt(ReadOnlySpan<float> data, int rows)
+    /// <summary>
+    /// Learns mean and standard deviation from [rows, width] data, in double precision. A category-index column of
+    /// <paramref name="encoding"/> (what an embedding layer reads) is left as it is: mean 0, standard deviation 1.
+    /// </summary>
+    public override void Adapt(ReadOnlySpan<float> data, int rows, Data.FeatureEncoding? encoding = null)
     {
         int n = OutputSize;
+        var indexColumns = new HashSet<int>();
+        if (encoding is not null && encoding.FeatureCount == n)
+        {
+            int offset = 0;
+            foreach (Data.FeatureColumn column in encoding.Columns)
+            {
+                if (column.Kind == Data.ColumnKind.CategoryIndex) indexColumns.Add(offset);
+                offset += column.Width;
+            }
+        }
         for (int j = 0; j < n; j++)
         {
+            if (indexColumns.Contains(j))
+            {
+                State[j] = 0f;
+                State[n + j] = 1f;
+                continue;
+            }
             double mean = 0;
             for (int r = 0; r < rows; r++) mean += data[r * n + j];
             mean /= Math.Max(rows, 1);

@@ -7,10 +7,13 @@ using NeuralPS.Core.Onnx.Proto;
 namespace NeuralPS.Core.Onnx;
 
 /// <summary>
-/// Writes a network as an ONNX model (IR version 8, opset 17) in its inference form: each layer writes its own nodes
+/// Writes a network as an ONNX model (IR version 8, opset 17) in its inference form. A network whose encoding has a text
+/// or boolean column is exported as the whole pipeline: one input per raw column, named after it, encoded inside the
+/// model (<see cref="OnnxEncoding"/>, with ai.onnx.ml encoders), so another runtime feeds the raw values. Otherwise
+/// (numbers only, images) the input is one row of features as before. Then each layer writes its own nodes
 /// (<see cref="Layer.ToOnnx"/>: dense layers as Gemm, the normalization layer as Sub and Div, batch normalization as
 /// BatchNormalization with the running statistics, dropout as Identity), and every activation either as its ONNX operator or composed from operators (GELU through
-/// Erf, swish as x·Sigmoid(x)). The input is named <c>input</c>, shaped [N, features] with a dynamic batch
+/// Erf, swish as x·Sigmoid(x)). The row input is named <c>input</c>, shaped [N, features] with a dynamic batch
 /// dimension; the output is <c>output</c>, [N, outputs]. The model's name, class names and feature names travel in
 /// metadata_props.
 /// </summary>
@@ -53,10 +56,11 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(network);
         Check(network);
         var graph = new GraphProto { Name = string.IsNullOrWhiteSpace(network.Name) ? "network" : network.Name };
-        graph.Input.Add(TensorValue(InputName, network.InputSize));
         var builder = new OnnxGraph(graph);
-
+        bool rawColumns = OnnxEncoding.Applies(network);
         string current = InputName;
+        if (rawColumns) current = OnnxEncoding.Write(builder, network.FeatureEncoding!);
+        else graph.Input.Add(TensorValue(InputName, network.InputSize));
         for (int i = 0; i < network.Layers.Count; i++)
         {
             Layer layer = network.Layers[i];
@@ -81,11 +85,14 @@ public static class OnnxExporter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (rawColumns) model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxEncoding.MlDomain, Version = OnnxEncoding.MlVersion });
         AddMetadata(model, "name", network.Name);
         AddMetadata(model, "task", network.ClassNames is null ? "regression" : "classification");
         AddMetadata(model, "output_activation", network.OutputActivation.ToString());
         if (network.ClassNames is not null) AddMetadata(model, "class_names", JsonSerializer.Serialize(network.ClassNames));
         if (network.FeatureNames is not null) AddMetadata(model, "feature_names", JsonSerializer.Serialize(network.FeatureNames));
+        if (rawColumns)
+            AddMetadata(model, "raw_columns", JsonSerializer.Serialize(network.FeatureEncoding!.Columns.Select(c => new { c.Name, Kind = c.Kind.ToString() })));
         return model;
     }
 

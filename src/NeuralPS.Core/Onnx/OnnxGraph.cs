@@ -24,6 +24,27 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>Appends a node of the operator set <paramref name="domain"/> (ai.onnx.ml) with one output; returns its name.</summary>
+    public string Node(string domain, string opType, string name, string[] inputs, params AttributeProto[] attributes)
+    {
+        Node(opType, name, inputs, attributes);
+        _graph.Node[^1].Domain = domain;
+        return name;
+    }
+
+    /// <summary>Adds a graph input of element type <paramref name="type"/> shaped [N, <paramref name="width"/>].</summary>
+    public void Input(string name, TensorProto.Types.DataType type, long width)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxExporter.BatchDimension });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        _graph.Input.Add(new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        });
+    }
+
     /// <summary>Adds a float tensor initializer of shape <paramref name="dims"/>; returns its name.</summary>
     public string Initializer(string name, ReadOnlySpan<float> values, params long[] dims)
     {
@@ -55,6 +76,23 @@ internal sealed class OnnxGraph
     public string AsImages(string prefix, string input, Layers.Shape shape) =>
         Node("Reshape", $"{prefix}_images", new[] { input, Int64Initializer($"{prefix}_image_shape", -1, shape.Channels, shape.Height, shape.Width) });
 
+    /// <summary>
+    /// <paramref name="input"/>, rows of a (T, F) sequence stored time-major, as [N, F, T]: the channels-first layout
+    /// of ONNX's Conv and BatchNormalization (Reshape to [N, T, F], then Transpose).
+    /// </summary>
+    public string SequenceToChannels(string prefix, string input, Layers.Shape shape)
+    {
+        string steps = Node("Reshape", $"{prefix}_steps", new[] { input, Int64Initializer($"{prefix}_steps_shape", -1, shape.Steps, shape.Features) });
+        return Node("Transpose", $"{prefix}_to_channels", new[] { steps }, IntsAttribute("perm", 0, 2, 1));
+    }
+
+    /// <summary>[N, F, T] back to rows of T·F values, time-major (Transpose, then Reshape); the node is named <paramref name="name"/>.</summary>
+    public string ChannelsToSequence(string name, string input, Layers.Shape shape)
+    {
+        string steps = Node("Transpose", $"{name}_to_steps", new[] { input }, IntsAttribute("perm", 0, 2, 1));
+        return Node("Reshape", name, new[] { steps, Int64Initializer($"{name}_rows_shape", -1, shape.Size) });
+    }
+
     /// <summary>Adds a one-value initializer.</summary>
     public string Scalar(string name, float value) => Initializer(name, new[] { value });
 
@@ -71,6 +109,22 @@ internal sealed class OnnxGraph
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    /// <summary>A string-list attribute.</summary>
+    public static AttributeProto StringsAttribute(string name, IEnumerable<string> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        attribute.Strings.AddRange(values.Select(ByteString.CopyFromUtf8));
+        return attribute;
+    }
+
+    /// <summary>A float-list attribute.</summary>
+    public static AttributeProto FloatsAttribute(string name, IEnumerable<float> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Floats };
+        attribute.Floats.AddRange(values);
         return attribute;
     }
 

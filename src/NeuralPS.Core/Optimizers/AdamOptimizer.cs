@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using NeuralPS.Core.Kernels;
 
 namespace NeuralPS.Core.Optimizers;
@@ -75,6 +76,21 @@ internal sealed unsafe class AdamOptimizer : Optimizer, IPoolWork
         float* p = _p, g = _g, m = _pm, v = _pv;
         float fb1 = _fb1, fb2 = _fb2, rb1 = _rb1, rb2 = _rb2, eps = _eps, stepSize = _stepSize, invBc2Root = _invBc2Root;
         int i = start;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Square roots and divisions bound this loop: 16 lanes an instruction where the CPU has them (Vector<T>
+            // stays at 8 on AVX-512 machines). The same operations as the loops below, so the same bits.
+            for (; i <= end - 16; i += 16)
+            {
+                Vector512<float> gi = Vector512.Load(g + i);
+                Vector512<float> mi = fb1 * Vector512.Load(m + i) + rb1 * gi;
+                Vector512<float> vi = fb2 * Vector512.Load(v + i) + rb2 * gi * gi;
+                mi.Store(m + i);
+                vi.Store(v + i);
+                Vector512<float> update = stepSize * mi / (Vector512.Sqrt(vi) * invBc2Root + Vector512.Create(eps));
+                (Vector512.Load(p + i) - update).Store(p + i);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count;
@@ -109,6 +125,19 @@ internal sealed unsafe class AdamOptimizer : Optimizer, IPoolWork
         float fb1 = _fb1, fb2 = _fb2, rb1 = _rb1, rb2 = _rb2, eps = _eps, gradScale = _stepSize, momentumScale = _momentumScale,
             invBc2Root = _invBc2Root;
         int i = start;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= end - 16; i += 16)
+            {
+                Vector512<float> gi = Vector512.Load(g + i);
+                Vector512<float> mi = fb1 * Vector512.Load(m + i) + rb1 * gi;
+                Vector512<float> vi = fb2 * Vector512.Load(v + i) + rb2 * gi * gi;
+                mi.Store(m + i);
+                vi.Store(v + i);
+                Vector512<float> update = (gradScale * gi + momentumScale * mi) / (Vector512.Sqrt(vi) * invBc2Root + Vector512.Create(eps));
+                (Vector512.Load(p + i) - update).Store(p + i);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count;

@@ -13,7 +13,7 @@ namespace NeuralPS.Core.Optimizers;
 /// count; a step allocates nothing.
 /// The rules, one a file, from simple to complex: <see cref="SgdOptimizer"/> (plain, momentum, Nesterov),
 /// <see cref="AdaGradOptimizer"/>, <see cref="RmsPropOptimizer"/>, <see cref="AdamOptimizer"/> (Adam, AdamW,
-/// NAdam) and <see cref="LbfgsOptimizer"/> (full batch).
+/// NAdam), <see cref="LbfgsOptimizer"/> and <see cref="LevenbergMarquardtOptimizer"/> (both full batch).
 /// </summary>
 public abstract class Optimizer
 {
@@ -25,6 +25,7 @@ public abstract class Optimizer
         OptimizerKind.RmsProp => new RmsPropOptimizer(settings, parameterCount),
         OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.Nadam => new AdamOptimizer(settings, parameterCount),
         OptimizerKind.Lbfgs => new LbfgsOptimizer(settings, parameterCount),
+        OptimizerKind.LevenbergMarquardt => new LevenbergMarquardtOptimizer(settings, parameterCount),
         _ => throw new ArgumentOutOfRangeException(nameof(settings)),
     };
 

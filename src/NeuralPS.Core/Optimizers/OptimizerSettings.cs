@@ -17,6 +17,8 @@ public enum OptimizerKind
     Nadam,
     /// <summary>Limited-memory BFGS on the full batch (PyTorch's algorithm, with a strong-Wolfe line search that starts at the learning rate).</summary>
     Lbfgs,
+    /// <summary>Levenberg–Marquardt on the full batch (MATLAB's trainlm): Gauss–Newton steps damped by μ, for MSE and small networks.</summary>
+    LevenbergMarquardt,
 }
 
 /// <summary>
@@ -68,6 +70,18 @@ public sealed record OptimizerSettings
     /// <summary>L-BFGS: iterations per epoch (PyTorch's max_iter).</summary>
     public int MaxIterations { get; init; } = 20;
 
+    /// <summary>Levenberg–Marquardt: the starting damping μ (MATLAB's mu).</summary>
+    public double Mu { get; init; } = 0.001;
+
+    /// <summary>Levenberg–Marquardt: μ is multiplied by this after a step that lowers the loss (mu_dec).</summary>
+    public double MuDecrease { get; init; } = 0.1;
+
+    /// <summary>Levenberg–Marquardt: μ is multiplied by this after a step that does not (mu_inc).</summary>
+    public double MuIncrease { get; init; } = 10;
+
+    /// <summary>Levenberg–Marquardt: training stops when μ grows past this (mu_max).</summary>
+    public double MuMax { get; init; } = 1e10;
+
     /// <summary>Clip gradients whose global L2 norm exceeds this (0: off).</summary>
     public double ClipNorm { get; init; }
 
@@ -82,7 +96,7 @@ public sealed record OptimizerSettings
     {
         OptimizerKind.Sgd or OptimizerKind.AdaGrad or OptimizerKind.RmsProp => 0.01,
         OptimizerKind.Nadam => 0.002,
-        OptimizerKind.Lbfgs => 1.0,
+        OptimizerKind.Lbfgs or OptimizerKind.LevenbergMarquardt => 1.0,
         _ => 0.001,
     };
 
@@ -95,6 +109,7 @@ public sealed record OptimizerSettings
     /// <summary>A one-line description for views.</summary>
     public override string ToString()
     {
+        if (Kind == OptimizerKind.LevenbergMarquardt) return $"{Kind} mu={Mu:G4} muDecrease={MuDecrease:G4} muIncrease={MuIncrease:G4} muMax={MuMax:G4}";
         string text = $"{Kind} lr={EffectiveLearningRate:G4}";
         if (Momentum != 0) text += $" momentum={Momentum:G4}" + (Nesterov ? " nesterov" : "");
         if (EffectiveWeightDecay != 0) text += $" weightDecay={EffectiveWeightDecay:G4}";

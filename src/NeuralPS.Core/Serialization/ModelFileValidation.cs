@@ -150,6 +150,10 @@ internal static class ModelFileValidation
         if (!double.IsNaN(o.WeightDecay)) check.Range($"{at}.WeightDecay", o.WeightDecay, 0, double.MaxValue);
         check.Range($"{at}.MomentumDecay", o.MomentumDecay, 0, 1);
         check.Range($"{at}.MaxIterations", o.MaxIterations, 1, 100_000);
+        check.Positive($"{at}.Mu", o.Mu, orDefault: false);
+        check.Range($"{at}.MuDecrease", o.MuDecrease, double.Epsilon, 1);
+        check.Range($"{at}.MuIncrease", o.MuIncrease, 1, double.MaxValue);
+        check.Positive($"{at}.MuMax", o.MuMax, orDefault: false);
         check.Range($"{at}.ClipNorm", o.ClipNorm, 0, double.MaxValue);
         check.Range($"{at}.ClipValue", o.ClipValue, 0, double.MaxValue);
         check.That($"{at}.Schedule", o.Schedule is not null, "is missing");

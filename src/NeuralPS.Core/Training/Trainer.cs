@@ -11,7 +11,7 @@ namespace NeuralPS.Core.Training;
 /// Trains a network on a dataset, one epoch at a time. <see cref="Run"/> yields each epoch's result as the epoch
 /// ends. Stopping (the token) takes effect between steps and leaves the weights of the last completed step.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly Network _network;
     private readonly TrainingState _state;
@@ -37,10 +37,10 @@ public sealed class Trainer
         Evaluator.EnsureTrainable(network, train);
         if (options.Communicator is { } communicator)
         {
-            if (_state.OptimizerSettings.Kind == OptimizerKind.Lbfgs)
+            if (_state.OptimizerSettings.Kind is OptimizerKind.Lbfgs or OptimizerKind.LevenbergMarquardt)
                 throw new NeuralPSException(ErrorIds.DistributedNotSupported, ErrorKind.InvalidOperation,
-                    "L-BFGS cannot train with -Distributed: it runs full-batch line searches that NeuralPS does not split across ranks. " +
-                    "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train L-BFGS in one process without -Distributed.");
+                    $"{_state.OptimizerSettings.Kind} cannot train with -Distributed: it takes full-batch steps that NeuralPS does not split across ranks. " +
+                    "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train it in one process without -Distributed.");
             _parallel = new DataParallel(communicator);
         }
         if (validation is null && options.ValidationSplit > 0)
@@ -90,10 +90,15 @@ public sealed class Trainer
         net.ImageFormat ??= ImageFormat.FromShape(_train.Shape);
         net.InputMean ??= _train.FeatureMeans();
         if (_options.Normalize) net.InsertFirst(new NormalizationLayer());
-        if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows);
+        if (net.Layers[0].NeedsAdapting) net.Layers[0].Adapt(_train.Features, _train.Rows, net.FeatureEncoding);
 
         Optimizer optimizer = _state.EnsureOptimizer();
-        return optimizer is LbfgsOptimizer lbfgs ? RunFullBatch(lbfgs, cancellation) : RunMiniBatches(cancellation);
+        return optimizer switch
+        {
+            LbfgsOptimizer lbfgs => RunFullBatch(lbfgs, cancellation),
+            LevenbergMarquardtOptimizer lm => RunLevenbergMarquardt(lm, cancellation), // Trainer.LevenbergMarquardt.cs
+            _ => RunMiniBatches(cancellation),
+        };
     }
 
     /// <summary>
@@ -123,6 +128,7 @@ public sealed class Trainer
         }
         var epochStart = new Snapshot(net);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
+        Checkpoints? checkpoints = MakeCheckpoints();
         StopReason = null;
         optimizer.BeginRun(_options.Epochs);
         try
@@ -158,6 +164,7 @@ public sealed class Trainer
                 EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
+                checkpoints?.AfterEpoch(result, endOfRun: stop || e == _options.Epochs - 1);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
             }
@@ -166,6 +173,17 @@ public sealed class Trainer
         {
             stopping.RestoreBestIfAsked();
         }
+    }
+
+    /// <summary>
+    /// The checkpoint writer of this run, if asked for: on rank 0 alone in a distributed training (every rank holds the
+    /// same network), watching the loss early stopping watches.
+    /// </summary>
+    private Checkpoints? MakeCheckpoints()
+    {
+        if (_options.Checkpoints is not { } options || (_options.Communicator is { } c && c.Rank != 0)) return null;
+        bool validation = (_options.Monitor ?? (_validation is not null ? "ValidationLoss" : "Loss")).Equals("ValidationLoss", StringComparison.OrdinalIgnoreCase);
+        return new Checkpoints(_network, options, validation);
     }
 
     /// <summary>
@@ -199,6 +217,7 @@ public sealed class Trainer
         var lastGood = new Snapshot(net);
         optimizer.BeginRun(_options.Epochs);
         var stopping = new EarlyStopping(net, _options, _validation is not null);
+        Checkpoints? checkpoints = MakeCheckpoints();
         StopReason = null;
         int lastEpoch = net.History.Count + _options.Epochs;
         var loop = new BatchLoop
@@ -235,6 +254,8 @@ public sealed class Trainer
                 // must still have this epoch counted as a candidate for the best weights.
                 optimizer.EndEpoch(stopping.Monitored(result));
                 bool stop = stopping.ShouldStop(result);
+                // Before the result goes out: a consumer that stops the run here still finds this epoch saved.
+                checkpoints?.AfterEpoch(result, endOfRun: stop || e == _options.Epochs - 1);
                 yield return result;
                 if (stop) { StopReason = stopping.Reason; yield break; }
             }
@@ -289,13 +310,20 @@ public sealed class Trainer
             // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce below
             // turns the slices' gradients and metrics into the whole batch's.
             (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
+            long phase = StepProfile.Start();
             ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard);
+            StepProfile.Stop(StepPhase.Gather, phase);
             double loss = 0;
             long batchCorrect = 0, batchCounted = 0;
             if (shard > 0)
             {
+                phase = StepProfile.Start();
                 ws.Forward(ws.Inputs, shard, training: true);
+                StepProfile.Stop(StepPhase.Forward, phase);
+                phase = StepProfile.Start();
                 loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard);
+                StepProfile.Stop(StepPhase.Backward, phase);
+                phase = StepProfile.Start();
                 if (hasAccuracy)
                 {
                     batchCorrect = Evaluator.CountCorrect(ws.Output(shard), ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard, width, out int n);
@@ -309,12 +337,20 @@ public sealed class Trainer
             lossSum += loss * count;
             correct += batchCorrect;
             counted += batchCounted;
+            StepProfile.Stop(StepPhase.Bookkeeping, phase);
+            phase = StepProfile.Start();
             ws.Clip(settings.ClipNorm, settings.ClipValue); // after the reduce: clipping the whole batch's gradient
+            StepProfile.Stop(StepPhase.Clip, phase);
+            phase = StepProfile.Start();
             optimizer.Step(net.Parameters, ws.Gradients, lr);
+            StepProfile.Stop(StepPhase.Optimizer, phase);
+            phase = StepProfile.Start();
             // Non-finite weights show in the next batch's loss; after an epoch's last step, no batch may follow.
             if (b == batches - 1 && !DivergenceGuard.AreFinite(net.Parameters))
                 throw Diverged(loop, loop.Divergence.Error(epoch, b + 1, loss, weights: true));
             BatchCompleted?.Invoke(new BatchProgress(epoch, lastEpoch, b + 1, batches, lossSum / (start + count), clock.Elapsed));
+            StepProfile.Stop(StepPhase.Bookkeeping, phase);
+            StepProfile.StepDone();
         }
         return (lossSum, correct, counted, false);
     }

@@ -46,4 +46,7 @@ public sealed class TrainingOptions
     /// (<see cref="Distributed.ICommunicator.Abort"/>), as Invoke-Training does.
     /// </summary>
     public Distributed.ICommunicator? Communicator { get; init; }
+
+    /// <summary>Write checkpoints (complete model files to resume from) while training; null: none.</summary>
+    public CheckpointOptions? Checkpoints { get; init; }
 }

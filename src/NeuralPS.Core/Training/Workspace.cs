@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 
@@ -81,7 +82,7 @@ internal sealed class Workspace : IDisposable
         else Pool.Run(job, Pool.ThreadCount);
     }
 
-    private sealed class GatherJob : IPoolWork
+    private sealed unsafe class GatherJob : IPoolWork
     {
         public float[] Features = Array.Empty<float>(), Targets = Array.Empty<float>(), X = Array.Empty<float>(), T = Array.Empty<float>();
         public int[] Order = Array.Empty<int>();
@@ -96,9 +97,22 @@ internal sealed class Workspace : IDisposable
             for (int i = first; i < end; i++)
             {
                 int row = Order[Start + i];
+                if (i + 1 < end) Prefetch(Order[Start + i + 1] * (long)inputs, inputs);
                 Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
                 Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
             }
+        }
+
+        /// <summary>
+        /// Asks for the next row's cache lines while this row is copied: the rows are scattered over the dataset, so
+        /// each would otherwise start with a memory round trip the hardware prefetcher cannot foresee.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Prefetch(long offset, int floats)
+        {
+            if (!Sse.IsSupported) return;
+            fixed (float* row = &Features[offset])
+                for (int j = 0; j < floats; j += 16) Sse.Prefetch0(row + j);
         }
     }
 
@@ -120,26 +134,14 @@ internal sealed class Workspace : IDisposable
         LossKind lossKind = _network.Loss;
         int width = output.OutputSize;
         Span<float> lossGradient = _gradient[last].AsSpan(0, rows * width);
+        long phase = StepProfile.Start();
         double loss = LossFunctions.Compute(lossKind, outputActivation, _z[last].AsSpan(0, rows * width),
             _y[last].AsSpan(0, rows * width), targets, targetWidth, rows, width, lossGradient);
         bool fused = LossFunctions.IsFused(lossKind, outputActivation);
+        StepProfile.Stop(StepPhase.Loss, phase);
+        Propagate(inputs, rows, fused);
 
         float[] parameters = _network.Parameters;
-        for (int i = last; i >= 0; i--)
-        {
-            Layer layer = _network.Layers[i];
-            int size = rows * layer.OutputSize;
-            Span<float> dz = _gradient[i].AsSpan(0, size);
-            if (layer.FusesActivation && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
-                ReluBackward(_y[i], _gradient[i], size);
-            else if (!(i == last && fused) && layer.Activation != Activation.Linear)
-                ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
-            ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
-            Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
-            layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
-                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
-        }
-
         // An indexed loop: foreach over the IReadOnlyList would box an enumerator every step.
         for (int i = 0; i < _network.Layers.Count; i++)
         {
@@ -148,6 +150,41 @@ internal sealed class Workspace : IDisposable
                 Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount));
         }
         return loss;
+    }
+
+    /// <summary>
+    /// The gradients of Σ outputGradient·output of the last forward pass with respect to every parameter, into
+    /// <see cref="Gradients"/> (no loss, no penalty): with one row and a one-hot <paramref name="outputGradient"/>
+    /// [rows, OutputSize], one row of the Jacobian of the outputs (what Levenberg–Marquardt needs).
+    /// </summary>
+    public void BackwardFromOutput(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputGradient, int rows)
+    {
+        outputGradient[..(rows * _network.OutputSize)].CopyTo(_gradient[^1]);
+        Propagate(inputs, rows, fused: false);
+    }
+
+    /// <summary>From the gradient in the last layer's buffer (of z when <paramref name="fused"/>, else of y) back through every layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Propagate(ReadOnlySpan<float> inputs, int rows, bool fused)
+    {
+        int last = _network.Layers.Count - 1;
+        float[] parameters = _network.Parameters;
+        for (int i = last; i >= 0; i--)
+        {
+            Layer layer = _network.Layers[i];
+            int size = rows * layer.OutputSize;
+            Span<float> dz = _gradient[i].AsSpan(0, size);
+            long phase = StepProfile.Start();
+            if (layer.FusesActivation && !(i == last && fused) && Pool.ThreadCount > 1 && size >= ReluSplitFloats)
+                ReluBackward(_y[i], _gradient[i], size);
+            else if (!(i == last && fused) && layer.Activation != Activation.Linear)
+                ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
+            StepProfile.Stop(StepPhase.Activations, phase);
+            ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
+            Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
+            layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
+                Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
+        }
     }
 
     // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).

@@ -71,6 +71,11 @@ public static class PngChartRenderer
         {
             string? heading = chart.PanelHeading(i);
             if (heading is not null) titles.Add(heading);
+            if (chart.Panels[i] is SaliencyPanel saliency)
+            {
+                DrawSaliency(canvas, saliency, heading, typeface, new SKRect(i * panelWidth, header, (i + 1) * panelWidth, height));
+                continue;
+            }
             Plot plot = Build(chart.Panels[i], heading, (int)panelWidth);
             plot.Font.Set(FontName);
             plot.Legend.FontName = FontName;
@@ -87,6 +92,33 @@ public static class PngChartRenderer
         using SKImage image = surface.Snapshot();
         using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
         return new RenderedPng(data.ToArray(), family, fontFile, titles);
+    }
+
+    /// <summary>
+    /// The picture one square cell a pixel, as the SVG writer lays it out (the same cell size and colors), drawn as a
+    /// bitmap of the picture's size scaled up without smoothing: a PNG's pixels, not a plot's axes.
+    /// </summary>
+    private static void DrawSaliency(SKCanvas canvas, SaliencyPanel panel, string? heading, SKTypeface typeface, SKRect area)
+    {
+        float top = area.Top + (heading is null ? 6 : 24) + 6;
+        if (heading is not null)
+        {
+            using var font = new SKFont(typeface, Chart.HeadingSize);
+            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            canvas.DrawText(heading, area.MidX - font.MeasureText(heading) / 2, area.Top + 16, font, paint);
+        }
+        int cell = panel.CellSize(area.Width - 20, area.Bottom - 10 - top);
+        float left = (float)Math.Round(area.Left + (area.Width - cell * panel.Columns) / 2);
+        using var bitmap = new SKBitmap(new SKImageInfo(panel.Columns, panel.Rows, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (int r = 0; r < panel.Rows; r++)
+            for (int c = 0; c < panel.Columns; c++)
+            {
+                (byte red, byte green, byte blue) = panel.Color(r * panel.Columns + c);
+                bitmap.SetPixel(c, r, new SKColor(red, green, blue));
+            }
+        using SKImage image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, new SKRect(left, (float)Math.Round(top), left + cell * panel.Columns, (float)Math.Round(top) + cell * panel.Rows),
+            new SKSamplingOptions(SKFilterMode.Nearest));
     }
 
     private static Plot Build(ChartPanel panel, string? heading, int widthHint)

@@ -34,6 +34,9 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Properties to one-hot encode even though they hold numbers (codes, digits standing for categories).")]
     public string[] Categorical { get; set; } = Array.Empty<string>();
 
+    [Parameter(HelpMessage = "Text properties to encode as one category index each, for Add-EmbeddingLayer, instead of one-hot (1 to N for the categories seen; 0, the reserved row, for a category never seen in training).")]
+    public string[] CategoryIndex { get; set; } = Array.Empty<string>();
+
     [Parameter(HelpMessage = "Treat a numeric label as class names (classification) instead of a value to regress.")]
     public SwitchParameter Classification { get; set; }
 
@@ -81,9 +84,12 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
         if (Exclude.Length > 0)
             features = DatasetBuilder.Exclude(features, RecordAccess.Columns(_records[0]), label, Exclude, "Record 1: ");
         SeriesWindows? series = windowed ? new SeriesWindows(Window, Horizon, _records.Count) : null;
+        var unseen = new UnseenCategories();
         var builder = new DatasetBuilder(features, label, new DatasetBuildOptions
         {
             Categorical = Categorical,
+            CategoryIndex = CategoryIndex,
+            Unseen = unseen,
             Classification = Classification,
             Encoding = Encoding,
             LabelMayBeFeature = windowed,
@@ -103,6 +109,8 @@ public sealed class ConvertToDatasetCommand : NeuralPSCmdlet
             builder.EndRow();
         }
         Dataset data = builder.Build();
+        foreach (string warning in unseen.TakeWarnings()) WriteWarning(warning);
+        foreach (string line in unseen.Summary()) WriteVerbose(line);
         if (series is not null) data = series.Make(data);
         WriteVerbose($"{data}; encoding: {data.Encoding}");
         WriteObject(data);

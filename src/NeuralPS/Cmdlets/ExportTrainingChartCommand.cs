@@ -17,7 +17,7 @@ public sealed class ChartFile
     /// <summary>Png or Svg.</summary>
     public string Format { get; init; } = "";
 
-    /// <summary>What the chart shows: TrainingCurves, ConfusionMatrix or FeatureImportance.</summary>
+    /// <summary>What the chart shows: TrainingCurves, ConfusionMatrix, FeatureImportance or Saliency.</summary>
     public string Kind { get; init; } = "";
 
     /// <summary>Width in pixels.</summary>
@@ -44,8 +44,8 @@ public sealed class ChartFile
 
 /// <summary>
 /// Writes training curves (loss and accuracy, training against validation) from a network's history or from epoch
-/// results, a confusion-matrix heatmap from a Test-Network evaluation, or a bar chart from Get-FeatureImportance, as
-/// PNG or SVG by the file's extension.
+/// results, a confusion-matrix heatmap from a Test-Network evaluation, a bar chart from Get-FeatureImportance, or a
+/// saliency map over the picture from Get-Attribution on an image, as PNG or SVG by the file's extension.
 /// </summary>
 [Cmdlet(VerbsData.Export, "TrainingChart", SupportsShouldProcess = true)]
 [OutputType(typeof(ChartFile))]
@@ -58,7 +58,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
     public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 1,
-        HelpMessage = "A trained network (its history), epoch results from Invoke-Training, a Test-Network evaluation, or Get-FeatureImportance results.")]
+        HelpMessage = "A trained network (its history), epoch results from Invoke-Training, a Test-Network evaluation, Get-FeatureImportance results, a Find-LearningRate result, or a Get-Attribution result on an image.")]
     public PSObject InputObject { get; set; } = null!;
 
     [Parameter(HelpMessage = "Width of the image in pixels (900 for curves, 640 for a confusion matrix or bars).")]
@@ -155,9 +155,24 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
                 List<EpochResult> epochs = All<EpochResult>("epoch results");
                 return (Chart.FromHistory(epochs, Title ?? "Training"), "TrainingCurves", Or(Width, 900), Or(Height, 420));
             }
+            case LearningRateSearch search:
+                Single<LearningRateSearch>("a Find-LearningRate result");
+                return (Chart.FromLearningRateCurve(search.Curve, search.SuggestedLearningRate, Title ?? $"Learning rate range test of '{search.NetworkName}'"),
+                    "LearningRateCurve", Or(Width, 900), Or(Height, 420));
+            case LearningRatePoint:
+                return (Chart.FromLearningRateCurve(All<LearningRatePoint>("learning-rate points"), null, Title ?? "Learning rate range test"),
+                    "LearningRateCurve", Or(Width, 900), Or(Height, 420));
             case Evaluation evaluation:
                 Single<Evaluation>("a Test-Network result");
                 return (Chart.FromEvaluation(evaluation, Title ?? "Test results"), "ConfusionMatrix", Or(Width, 640), Or(Height, 560));
+            case ImageAttribution attribution:
+            {
+                Single<ImageAttribution>("image attribution");
+                // room for the title and heading, and cells of several screen pixels for small pictures (8x8 digits)
+                int side = Math.Max(280, Math.Min(640, 8 * Math.Max(attribution.Height, attribution.Width)));
+                return (Chart.FromImageAttribution(attribution, Title ?? $"Attribution to '{attribution.Target}'"), "Saliency",
+                    Or(Width, side + 20), Or(Height, side + 70));
+            }
             case FeatureImportance:
             {
                 List<FeatureImportance> features = All<FeatureImportance>("feature importances");
@@ -171,7 +186,7 @@ public sealed class ExportTrainingChartCommand : NeuralPSCmdlet
             default:
                 throw new NeuralPSException(ErrorIds.UnsupportedChartInput, ErrorKind.InvalidArgument,
                     $"Export-TrainingChart cannot chart a {first.GetType().Name}. Pipe a trained network, the epoch results of Invoke-Training, " +
-                    "a Test-Network result or Get-FeatureImportance results.", first);
+                    "a Test-Network result, Get-FeatureImportance results or Get-Attribution on an image.", first);
         }
     }
 

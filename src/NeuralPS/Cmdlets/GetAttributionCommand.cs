@@ -12,9 +12,12 @@ namespace NeuralPS.Cmdlets;
 /// names) with its attribution to the predicted class's probability (or the regression output), measured from a
 /// baseline: the average training input the network keeps unless -Baseline is given (an all-zeros input is rarely a
 /// neutral one: 0 cm of sepal width). The attributions of a record sum to its output minus the baseline's output.
+/// For a network over images the input is a row of pixels or a picture file, the baseline a black picture unless
+/// -Baseline is given, and the answer one <see cref="ImageAttribution"/> per picture, in its C, H, W shape
+/// (Export-TrainingChart draws it as a saliency map over the picture).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "Attribution")]
-[OutputType(typeof(FeatureAttribution))]
+[OutputType(typeof(FeatureAttribution), typeof(ImageAttribution))]
 public sealed class GetAttributionCommand : NeuralPSCmdlet
 {
     /// <summary>The completeness gap the automatic step count aims for.</summary>
@@ -24,15 +27,16 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
     private float[]? _baseline;
     private int? _classIndex;
     private FeatureEncoding? _encoding;
+    private readonly UnseenCategories _unseen = new();
 
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The trained network.")]
     public Network Network { get; set; } = null!;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 1,
-        HelpMessage = "Records with the properties the network was trained on, or rows of numbers (double[]).")]
+        HelpMessage = "Records with the properties the network was trained on, rows of numbers (double[]), or for a network over images picture files.")]
     public PSObject InputObject { get; set; } = null!;
 
-    [Parameter(HelpMessage = "The reference input the attributions are measured from: a record with the same properties, or a row of numbers (the mean of the training data if omitted).")]
+    [Parameter(HelpMessage = "The reference input the attributions are measured from: a record with the same properties, or a row of numbers (the mean of the training data if omitted; a black picture for a network over images).")]
     public PSObject? Baseline { get; set; }
 
     [Parameter(HelpMessage = "Intervals of the path from the baseline; by default 64, doubled until the attributions sum to the output difference within 1e-4.")]
@@ -48,7 +52,9 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         Network.EnsureReady();
         _encoding = Network.FeatureEncoding ?? (Network.FeatureNames is string[] names ? FeatureEncoding.Numeric(names) : null);
         if (_encoding is not null && _encoding.FeatureCount != Network.InputSize) _encoding = null;
-        _baseline = Baseline is null ? TrainingMean() : ReadRow(Baseline, 0, "The baseline");
+        // Pictures are explained from black (integrated gradients' usual baseline): the mean picture is a blur whose
+        // pixels already carry the class's shape, and would hide it from the attribution.
+        _baseline = Baseline is null ? Network.InputShape.IsImage ? new float[Network.InputSize] : TrainingMean() : ReadRow(Baseline, 0, "The baseline");
         if (Class is not null)
         {
             string[] classes = Network.ClassNames ?? throw new NeuralPSException(ErrorIds.NotAClassifier, ErrorKind.InvalidArgument,
@@ -66,9 +72,15 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         _recordNumber++;
         try
         {
-            float[] row = ReadRow(InputObject, _recordNumber, $"Record {_recordNumber}");
+            string? picture = Network.InputShape.IsImage ? PicturePath(InputObject.BaseObject) : null;
+            float[] row = picture is not null ? ReadPicture(picture) : ReadRow(InputObject, _recordNumber, $"Record {_recordNumber}");
             FeatureAttribution[] attributions = IntegratedGradients.Explain(Network, row, _baseline!,
                 Steps > 0 ? Steps : 64, _classIndex, _recordNumber, Steps > 0 ? null : Tolerance);
+            if (Network.InputShape.IsImage)
+            {
+                WriteObject(ImageAttribution.FromInputs(Network.InputShape, row, attributions, picture));
+                return;
+            }
             // Records are explained in the user's columns: a one-hot column's inputs add up to one attribution.
             if (_encoding is not null) attributions = IntegratedGradients.ByColumn(attributions, _encoding, row, _baseline!);
             WriteObject(attributions, enumerateCollection: true);
@@ -93,6 +105,25 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         return new float[Network.InputSize];
     }
 
+    /// <summary>The full path of a picture input: a FileInfo, or a path with a picture extension.</summary>
+    private string? PicturePath(object value) => value switch
+    {
+        FileInfo file => file.FullName,
+        string text when Imaging.ImageDecoder.HasImageExtension(text) => GetUnresolvedProviderPathFromPSPath(text),
+        _ => null,
+    };
+
+    /// <summary>A picture file read as the network's pictures are (its size and color mode, or its input shape's).</summary>
+    private float[] ReadPicture(string path)
+    {
+        ImageFormat format = Network.ImageFormat ?? ImageFormat.FromShape(Network.InputShape.Dimensions)
+            ?? throw new NeuralPSException(ErrorIds.NoImageFormat, ErrorKind.InvalidOperation,
+                $"The network '{Network.Name}' reads images of {Network.InputShape.Channels} channels, which no picture file has; pass rows of numbers instead.", Network);
+        var row = new float[Network.InputSize];
+        Imaging.ImageDecoder.Decode(path, format, row);
+        return row;
+    }
+
     private float[] ReadRow(PSObject input, int recordNumber, string what)
     {
         object value = input.BaseObject;
@@ -115,7 +146,8 @@ public sealed class GetAttributionCommand : NeuralPSCmdlet
         FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         var values = new float[Network.InputSize];
-        encoding.Encode(name => RecordAccess.Lookup(input, name), values, what);
+        encoding.Encode(name => RecordAccess.Lookup(input, name), values, what, _unseen);
+        foreach (string warning in _unseen.TakeWarnings()) WriteWarning(warning);
         return values;
     }
 }

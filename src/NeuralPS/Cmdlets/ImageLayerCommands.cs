@@ -59,10 +59,8 @@ public sealed class AddConv2DLayerCommand : LayerCommandBase
     }
 }
 
-/// <summary>Adds max pooling over images.</summary>
-[Cmdlet(VerbsCommon.Add, "MaxPoolLayer")]
-[OutputType(typeof(Network))]
-public sealed class AddMaxPoolLayerCommand : LayerCommandBase
+/// <summary>The pooling cmdlets: their -PoolSize and -Stride, read as the layer's window and stride.</summary>
+public abstract class PoolLayerCommandBase : LayerCommandBase
 {
     /// <summary>Window size.</summary>
     [Parameter(Position = 0, HelpMessage = "Window size: one number (2 for 2x2, the default) or height, width.")]
@@ -76,37 +74,33 @@ public sealed class AddMaxPoolLayerCommand : LayerCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int[]? Stride { get; set; }
 
-    protected override Layer CreateLayer()
+    /// <summary>The layer for windows of poolHeight×poolWidth and the strides (0: the window's).</summary>
+    private protected abstract Layer CreatePool(int poolHeight, int poolWidth, int strideHeight, int strideWidth);
+
+    protected sealed override Layer CreateLayer()
     {
         (int ph, int pw) = SizePair.Of(PoolSize, nameof(PoolSize));
         (int sh, int sw) = Stride is null ? (0, 0) : SizePair.Of(Stride, nameof(Stride));
-        return new MaxPool2DLayer(ph, pw, sh, sw);
+        return CreatePool(ph, pw, sh, sw);
     }
+}
+
+/// <summary>Adds max pooling over images.</summary>
+[Cmdlet(VerbsCommon.Add, "MaxPoolLayer")]
+[OutputType(typeof(Network))]
+public sealed class AddMaxPoolLayerCommand : PoolLayerCommandBase
+{
+    private protected override Layer CreatePool(int poolHeight, int poolWidth, int strideHeight, int strideWidth) =>
+        new MaxPool2DLayer(poolHeight, poolWidth, strideHeight, strideWidth);
 }
 
 /// <summary>Adds average pooling over images.</summary>
 [Cmdlet(VerbsCommon.Add, "AveragePoolLayer")]
 [OutputType(typeof(Network))]
-public sealed class AddAveragePoolLayerCommand : LayerCommandBase
+public sealed class AddAveragePoolLayerCommand : PoolLayerCommandBase
 {
-    /// <summary>Window size.</summary>
-    [Parameter(Position = 0, HelpMessage = "Window size: one number (2 for 2x2, the default) or height, width.")]
-    [ValidateCount(1, 2)]
-    [ValidateRange(1, int.MaxValue)]
-    public int[] PoolSize { get; set; } = { 2 };
-
-    /// <summary>Stride.</summary>
-    [Parameter(HelpMessage = "Stride: one number or vertical, horizontal. Default: the window size (windows side by side).")]
-    [ValidateCount(1, 2)]
-    [ValidateRange(1, int.MaxValue)]
-    public int[]? Stride { get; set; }
-
-    protected override Layer CreateLayer()
-    {
-        (int ph, int pw) = SizePair.Of(PoolSize, nameof(PoolSize));
-        (int sh, int sw) = Stride is null ? (0, 0) : SizePair.Of(Stride, nameof(Stride));
-        return new AveragePool2DLayer(ph, pw, sh, sw);
-    }
+    private protected override Layer CreatePool(int poolHeight, int poolWidth, int strideHeight, int strideWidth) =>
+        new AveragePool2DLayer(poolHeight, poolWidth, strideHeight, strideWidth);
 }
 
 /// <summary>Adds global average pooling: one value a channel.</summary>

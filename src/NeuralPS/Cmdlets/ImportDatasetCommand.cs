@@ -58,6 +58,10 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
     [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "Columns to one-hot encode even though they hold numbers.")]
     public string[] Categorical { get; set; } = Array.Empty<string>();
 
+    [Parameter(ParameterSetName = CsvSet, HelpMessage = "Text columns to encode as one category index each, for Add-EmbeddingLayer, instead of one-hot (0 for a category never seen in training).")]
+    [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "Text columns to encode as one category index each, for Add-EmbeddingLayer, instead of one-hot (0 for a category never seen in training).")]
+    public string[] CategoryIndex { get; set; } = Array.Empty<string>();
+
     [Parameter(ParameterSetName = CsvSet, HelpMessage = "Treat a numeric label as class names (classification).")]
     [Parameter(ParameterSetName = CsvLiteralSet, HelpMessage = "Treat a numeric label as class names (classification).")]
     public SwitchParameter Classification { get; set; }
@@ -141,15 +145,20 @@ public sealed class ImportDatasetCommand : NeuralPSCmdlet
     private Dataset Read(string path)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var unseen = new UnseenCategories();
         Dataset data = ParameterSetName == ImageFolderSet ? ReadImageFolder(path)
             : IsIdx ? IdxReader.ReadDataset(path, GetUnresolvedProviderPathFromPSPath(LabelPath), ClassName, Name)
             : CsvDatasetReader.Read(path, Label, Feature, Delimiter, new DatasetBuildOptions
             {
                 Categorical = Categorical,
+                CategoryIndex = CategoryIndex,
+                Unseen = unseen,
                 Classification = Classification,
                 Encoding = Encoding,
                 Name = Name,
             }, Exclude);
+        foreach (string warning in unseen.TakeWarnings()) WriteWarning(warning);
+        foreach (string line in unseen.Summary()) WriteVerbose(line);
         WriteVerbose($"Read {data} from {path} in {clock.Elapsed.TotalSeconds:N1}s.");
         return data;
     }

@@ -33,6 +33,7 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
     public SwitchParameter IncludeProbabilities { get; set; }
 
     private FeatureEncoding? _encoding;
+    private readonly UnseenCategories _unseen = new();
     private ImageFormat? _imageFormat;
     private float[] _row = Array.Empty<float>();
 
@@ -123,7 +124,8 @@ public sealed class InvokePredictionCommand : NeuralPSCmdlet
         FeatureEncoding encoding = _encoding ?? throw new NeuralPSException(ErrorIds.NoFeatureNames, ErrorKind.InvalidOperation,
             "The network does not know its feature names (it was not trained on named data); pass rows of numbers instead.", Network);
         PSObject record = InputObject;
-        encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}");
+        encoding.Encode(name => RecordAccess.Lookup(record, name), _row, $"Record {_recordNumber}", _unseen);
+        foreach (string warning in _unseen.TakeWarnings()) WriteWarning(warning);
         return _row;
     }
 

@@ -36,6 +36,22 @@ public sealed class InvokeTrainingCommand : TrainingCommandBase
     [Parameter(HelpMessage = "Train one network on every process of an MPI job (mpirun -np 4 pwsh -File train.ps1): each rank computes the gradient of its slice of every batch and the ranks sum them; rank 0 alone writes epoch results and progress.")]
     public SwitchParameter Distributed { get; set; }
 
+    [Parameter(HelpMessage = "Write checkpoints to this folder (made if missing): last.npsm, epoch-NNNN.npsm and best.npsm, each a model file that Import-Network resumes from.")]
+    public string? CheckpointPath { get; set; }
+
+    [Parameter(HelpMessage = "With -CheckpointPath: write last.npsm and epoch-NNNN.npsm every N epochs of the network's count (1), and after the run's last epoch.")]
+    [ValidateRange(1, int.MaxValue)]
+    public int CheckpointEvery { get; set; } = 1;
+
+    [Parameter(HelpMessage = "With -CheckpointPath: how many epoch-NNNN.npsm files to keep, the most recently written (3).")]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepCheckpoints { get; set; } = 3;
+
+    protected override CheckpointOptions? Checkpoints => CheckpointPath is null ? null : new CheckpointOptions
+    {
+        Folder = GetUnresolvedProviderPathFromPSPath(CheckpointPath), Every = CheckpointEvery, Keep = KeepCheckpoints,
+    };
+
     protected override void ProcessRecord()
     {
         MpiCommunicator? mpi = null;

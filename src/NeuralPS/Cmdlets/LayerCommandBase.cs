@@ -64,7 +64,11 @@ public sealed class AddDropoutLayerCommand : LayerCommandBase
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "Fraction of inputs dropped in training, at least 0 and below 1.")]
     public double Rate { get; set; }
 
-    protected override Layer CreateLayer() => new DropoutLayer((float)Rate);
+    /// <summary>Drop whole channels.</summary>
+    [Parameter(HelpMessage = "Drop whole channels rather than single values: an image's feature maps (PyTorch's Dropout2d, Keras's SpatialDropout2D) or a sequence's features at every timestep (SpatialDropout1D). For after convolution layers.")]
+    public SwitchParameter Spatial { get; set; }
+
+    protected override Layer CreateLayer() => new DropoutLayer((float)Rate, Spatial);
 }
 
 /// <summary>Adds batch normalization.</summary>

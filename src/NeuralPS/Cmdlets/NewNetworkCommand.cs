@@ -20,6 +20,11 @@ public sealed class NewNetworkCommand : NeuralPSCmdlet
     [ValidateCount(1, 3)]
     public int[] InputShape { get; set; } = Array.Empty<int>();
 
+    /// <summary>A dataset whose shape and encoding the network takes.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Data",
+        HelpMessage = "A training dataset: the network takes its shape and its encoding (feature names, the categories an embedding layer needs).")]
+    public Core.Data.Dataset Data { get; set; } = null!;
+
     /// <summary>A name for the network.</summary>
     [Parameter(HelpMessage = "A name for the network, shown in its summary.")]
     public string? Name { get; set; }
@@ -28,7 +33,10 @@ public sealed class NewNetworkCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Seed for weight initialization, shuffling and dropout; the same seed gives the same bits.")]
     public long? Seed { get; set; }
 
-    protected override void EndProcessing() => Guard(() => WriteObject(ParameterSetName == "Shape"
-        ? new Network(Shape.From(InputShape), Name, Seed)
-        : new Network(InputSize, Name, Seed)));
+    protected override void EndProcessing() => Guard(() => WriteObject(ParameterSetName switch
+    {
+        "Shape" => new Network(Shape.From(InputShape), Name, Seed),
+        "Data" => new Network(Data.Shape is { Length: 3 } image ? Shape.From(image) : new Shape(Data.FeatureCount), Name, Seed) { FeatureEncoding = Data.Encoding, FeatureNames = Data.FeatureNames },
+        _ => new Network(InputSize, Name, Seed),
+    }));
 }

@@ -17,7 +17,7 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, HelpMessage = "The network whose optimizer to set.")]
     public Network Network { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Sgd, AdaGrad, RmsProp, Adam, AdamW, Nadam or Lbfgs.")]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "Sgd, AdaGrad, RmsProp, Adam, AdamW, Nadam, Lbfgs or LevenbergMarquardt.")]
     public OptimizerKind Name { get; set; }
 
     [Parameter(Position = 1, HelpMessage = "Step size. Defaults: Sgd/AdaGrad/RmsProp 0.01, Adam/AdamW 0.001, Nadam 0.002, Lbfgs 1.")]
@@ -69,6 +69,22 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
     [Parameter(HelpMessage = "Lbfgs: iterations per epoch (20).")]
     [ValidateRange(1, 100000)]
     public int MaxIterations { get; set; }
+
+    [Parameter(HelpMessage = "LevenbergMarquardt: the starting damping mu (0.001).")]
+    [ValidateRange(1e-20, 1e300)]
+    public double Mu { get; set; }
+
+    [Parameter(HelpMessage = "LevenbergMarquardt: mu is multiplied by this after a step that lowers the loss (0.1).")]
+    [ValidateRange(1e-10, 1.0)]
+    public double MuDecrease { get; set; }
+
+    [Parameter(HelpMessage = "LevenbergMarquardt: mu is multiplied by this after a step that does not (10).")]
+    [ValidateRange(1.0, 1e10)]
+    public double MuIncrease { get; set; }
+
+    [Parameter(HelpMessage = "LevenbergMarquardt: training stops when mu grows past this (1e10).")]
+    [ValidateRange(1e-20, 1e300)]
+    public double MuMax { get; set; }
 
     [Parameter(HelpMessage = "Scale gradients down when their global L2 norm exceeds this (0 = off).")]
     [ValidateRange(0.0, double.MaxValue)]
@@ -133,6 +149,10 @@ public sealed class SetOptimizerCommand : NeuralPSCmdlet
         if (Given(nameof(WeightDecay))) settings = settings with { WeightDecay = WeightDecay };
         if (Given(nameof(MomentumDecay))) settings = settings with { MomentumDecay = MomentumDecay };
         if (Given(nameof(MaxIterations))) settings = settings with { MaxIterations = MaxIterations };
+        if (Given(nameof(Mu))) settings = settings with { Mu = Mu };
+        if (Given(nameof(MuDecrease))) settings = settings with { MuDecrease = MuDecrease };
+        if (Given(nameof(MuIncrease))) settings = settings with { MuIncrease = MuIncrease };
+        if (Given(nameof(MuMax))) settings = settings with { MuMax = MuMax };
         if (Given(nameof(ClipNorm))) settings = settings with { ClipNorm = ClipNorm };
         if (Given(nameof(ClipValue))) settings = settings with { ClipValue = ClipValue };
         if (Given(nameof(Schedule))) schedule = schedule with { Kind = Schedule };

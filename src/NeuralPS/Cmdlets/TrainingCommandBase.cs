@@ -96,7 +96,11 @@ public abstract class TrainingCommandBase : NeuralPSCmdlet
         Monitor = Monitor,
         RestoreBestWeights = !KeepLastWeights,
         Normalize = Normalize,
+        Checkpoints = Checkpoints,
     };
+
+    /// <summary>The checkpoints to write (Invoke-Training's -CheckpointPath; a sweep's runs write none).</summary>
+    protected virtual CheckpointOptions? Checkpoints => null;
 
     /// <summary>
     /// The training options the user gave, as Invoke-Training's parameters (switches as booleans). Options not given

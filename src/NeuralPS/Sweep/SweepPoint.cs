@@ -3,16 +3,26 @@ using System.Collections.Specialized;
 using System.Globalization;
 using System.Management.Automation;
 using NeuralPS.Core;
+using NeuralPS.Core.Data;
 
 namespace NeuralPS.Sweep;
 
 /// <summary>One point of a sweep: its number and its settings.</summary>
 internal sealed class SweepPoint
 {
-    public SweepPoint(int run, OrderedDictionary settings) => (Run, Settings) = (run, settings);
+    public SweepPoint(int run, OrderedDictionary settings) => (Run, Point, Settings) = (run, run, settings);
 
-    /// <summary>The point's 1-based number.</summary>
+    /// <summary>The run's 1-based number.</summary>
     public int Run { get; }
+
+    /// <summary>The number of the grid point (the settings) it trains: <see cref="Run"/>, unless folds share the point.</summary>
+    public int Point { get; init; }
+
+    /// <summary>The fold it trains and scores on, in a cross-validation; null otherwise.</summary>
+    public Fold? Fold { get; init; }
+
+    /// <summary>Folds a repeat has (for labels).</summary>
+    public int FoldCount { get; init; }
 
     /// <summary>The settings, in the order of the grid's keys or the object's properties.</summary>
     public OrderedDictionary Settings { get; }
@@ -21,7 +31,24 @@ internal sealed class SweepPoint
     public int Attempts { get; set; }
 
     /// <summary>"run 3 (LearningRate=0.1, Units=8)", for messages.</summary>
-    public string Label => $"run {Run} ({Describe(Settings)})";
+    public string Label => $"run {Run} ({string.Join(", ", new[] { Describe(Settings), FoldText }.Where(t => t.Length > 0))})";
+
+    /// <summary>"fold 2 of 5" (with repeats: "repeat 1, fold 2 of 5"), or empty without folds.</summary>
+    public string FoldText => Fold is null ? "" : (Fold.Repeat > 1 || RepeatCount > 1 ? $"repeat {Fold.Repeat}, " : "") + $"fold {Fold.Number} of {FoldCount}";
+
+    /// <summary>Repeats of the cross-validation (for labels).</summary>
+    public int RepeatCount { get; init; }
+
+    /// <summary>Every point once per fold, numbered anew: point by point, then repeat by repeat and fold by fold.</summary>
+    public static List<SweepPoint> WithFolds(IEnumerable<SweepPoint> points, IReadOnlyList<Fold> folds)
+    {
+        int foldCount = folds.Max(f => f.Number), repeats = folds.Max(f => f.Repeat);
+        var runs = new List<SweepPoint>();
+        foreach (SweepPoint point in points)
+            foreach (Fold fold in folds)
+                runs.Add(new SweepPoint(runs.Count + 1, point.Settings) { Point = point.Point, Fold = fold, FoldCount = foldCount, RepeatCount = repeats });
+        return runs;
+    }
 
     /// <summary>A copy of the settings for one run, so that a network script that changes them changes no other run's.</summary>
     public Hashtable SettingsCopy()

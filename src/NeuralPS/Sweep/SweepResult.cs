@@ -15,6 +15,18 @@ public sealed class SweepResult
     /// <summary>The run's number: its place (1-based) among the sweep's points, whatever order runs finish in.</summary>
     public int Run { get; init; }
 
+    /// <summary>The grid point (the settings) the run trained: its run number, unless cross-validation trains each point once a fold.</summary>
+    public int Point { get; init; }
+
+    /// <summary>The repeat of the cross-validation the run belongs to (1 without -Repeat); null outside a cross-validation.</summary>
+    public int? Repeat { get; init; }
+
+    /// <summary>The fold the run held out and was validated on; null outside a cross-validation.</summary>
+    public int? Fold { get; init; }
+
+    /// <summary>Every metric of the last epoch by name (Loss, Accuracy, ValidationLoss, ...): what a cross-validation summarizes.</summary>
+    public OrderedDictionary Metrics { get; init; } = new();
+
     /// <summary>The settings of the run: one value per grid key, or the settings object given.</summary>
     public OrderedDictionary Settings { get; init; } = new();
 
@@ -85,6 +97,6 @@ public sealed class SweepResult
     public Network ToNetwork() => ModelFile.FromBytes(Model, $"the model of sweep run {Run}");
 
     /// <inheritdoc />
-    public override string ToString() => $"Run {Run} ({SettingsText}): best epoch {BestEpoch} of {Epochs}, loss {BestLoss:G5}" +
+    public override string ToString() => $"Run {Run} ({SettingsText}{(Fold is int f ? $", fold {f}" : "")}): best epoch {BestEpoch} of {Epochs}, loss {BestLoss:G5}" +
         (BestValidationLoss is double v ? $", validation loss {v:G5}" : "") + (BestValidationAccuracy is double a ? $", validation accuracy {a:P2}" : "");
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Specialized;
 using System.Management.Automation;
 using NeuralPS.Core;
 using NeuralPS.Core.Serialization;
@@ -55,9 +56,26 @@ public static class SweepRun
             ["Duration"] = elapsed.Ticks,
             ["ComputerName"] = Environment.MachineName,
             ["ProcessId"] = Environment.ProcessId,
+            ["Metrics"] = MetricsOf(last),
             ["Model"] = bestModel.Model ?? lastModel,
             ["LastModel"] = lastModel,
         };
+    }
+
+    /// <summary>
+    /// Every metric an epoch result carries (its numeric properties but the epoch, the rate and the speed), by name:
+    /// what a cross-validation summarizes, so a metric added to the epoch results is summarized too.
+    /// </summary>
+    public static Hashtable MetricsOf(EpochResult epoch)
+    {
+        var metrics = new Hashtable(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Reflection.PropertyInfo p in typeof(EpochResult).GetProperties())
+        {
+            if (p.Name is nameof(EpochResult.Epoch) or nameof(EpochResult.LearningRate) or nameof(EpochResult.SamplesPerSecond)) continue;
+            if (p.PropertyType != typeof(double) && p.PropertyType != typeof(double?)) continue;
+            if (p.GetValue(epoch) is double value) metrics[p.Name] = value;
+        }
+        return metrics;
     }
 
     /// <summary>Makes the result object from what a run sent back (a live hashtable, or its deserialized copy).</summary>
@@ -68,7 +86,11 @@ public static class SweepRun
         return new SweepResult
         {
             Run = point.Run,
+            Point = point.Point,
+            Repeat = point.Fold?.Repeat,
+            Fold = point.Fold?.Number,
             Settings = point.Settings,
+            Metrics = MetricsFrom(outcome["Metrics"]),
             Epochs = Get<int>("Epochs"),
             Loss = Get<double>("Loss"),
             Accuracy = Maybe("Accuracy"),
@@ -87,6 +109,16 @@ public static class SweepRun
             Model = Get<byte[]>("Model"),
             LastModel = Get<byte[]>("LastModel"),
         };
+    }
+
+    /// <summary>The metrics a run sent back (a hashtable, deserialized or not), in name order.</summary>
+    private static OrderedDictionary MetricsFrom(object? value)
+    {
+        var metrics = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+        if ((value is PSObject p ? p.BaseObject : value) is IDictionary dictionary)
+            foreach (DictionaryEntry e in dictionary.Cast<DictionaryEntry>().OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
+                metrics[e.Key.ToString()!] = LanguagePrimitives.ConvertTo<double>(e.Value is PSObject v ? v.BaseObject : e.Value);
+        return metrics;
     }
 }
 

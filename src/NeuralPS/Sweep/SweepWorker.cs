@@ -47,13 +47,21 @@ internal abstract class SweepWorker : IDisposable
     /// <summary>Trains one point and returns what the run sent back.</summary>
     public IDictionary Run(SweepPoint point, SweepContext context)
     {
-        Collection<PSObject> output = Invoke(SweepScripts.Run, new Hashtable
+        var parameters = new Hashtable
         {
             ["NetworkScript"] = context.NetworkScript,
             ["Settings"] = point.SettingsCopy(),
             ["DataVariable"] = context.DataVariable,
             ["Training"] = context.TrainingFor(point),
-        });
+        };
+        if (point.Fold is { } fold)
+        {
+            // A fold is two lists of row numbers of the data the worker already holds: only they cross to a session.
+            parameters["TrainRows"] = fold.TrainRows;
+            parameters["ValidationRows"] = fold.TestRows;
+            parameters["FoldName"] = point.FoldText;
+        }
+        Collection<PSObject> output = Invoke(SweepScripts.Run, parameters);
         return output.Select(o => o?.BaseObject).OfType<IDictionary>().LastOrDefault()
             ?? throw new NeuralPSException(ErrorIds.SweepRunFailed, ErrorKind.InvalidOperation, $"{point.Label} sent back no result from {Label}.");
     }

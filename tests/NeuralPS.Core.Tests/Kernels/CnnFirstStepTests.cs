@@ -14,6 +14,7 @@ public class CnnFirstStepTests
 {
     public static IEnumerable<object[]> Files() =>
         Directory.GetFiles(GoldenTests.RepositoryGoldenDirectory(), "cnn_*.json").OrderBy(f => f, StringComparer.Ordinal)
+            .Where(f => !Path.GetFileName(f).StartsWith("cnn_bn_", StringComparison.Ordinal)) // no batch-norm kernel to chain: GoldenTests runs those through the layers
             .Select(f => new object[] { Path.GetFileName(f) });
 
     private sealed class Stage
