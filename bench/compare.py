@@ -11,9 +11,8 @@ system alike. Each figure is the median over repetitions; the table shows the sp
 NeuralPS over each peer (above 1: NeuralPS is faster).
 
 The workloads and the JSON fields are those of peers/torch_bench.py; NeuralPS's benchmark
-program takes the same arguments: --threads N --work w1|w1acc|w2|w3|w5|w5k [--batch B] [--epochs E]
-[--seed S] [--rep R], and prints the same JSON objects, one a line. (W6, recurrent, is defined
-for the peers only until NeuralPS has an LSTM layer; w6k times its kernels.)
+program takes the same arguments: --threads N --work w1|w1acc|w2|w3|w5|w5k|w6 [--batch B] [--epochs E]
+[--seed S] [--rep R], and prints the same JSON objects, one a line (w6k times W6's kernels alone).
 """
 import argparse
 import json
