@@ -209,7 +209,7 @@ public class ShellTests : IDisposable
     [InlineData("New-Network 2 | Set-Loss hu", "Huber")]
     [InlineData("New-Network 2 | Set-Loss binary", "BinaryCrossEntropy")]
     [InlineData("Get-SampleDataset ir", "Iris")]
-    [InlineData("Invoke-Training -Monitor val", "ValidationLoss")]
+    [InlineData("Invoke-Training -Monitor validationl", "ValidationLoss")]
     public void NamesCompleteWithTab(string line, string expected)
     {
         var matches = _ps.Run($"$s = '{line}'; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.CompletionText")

@@ -139,7 +139,7 @@ public class SweepTests : IClassFixture<PowerShellSession>
         var both = lines.Where(l => l.StartsWith("both: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(new[] { "both: Data from cmdlet", "both: Network from cmdlet" }, both.Where(l => l.EndsWith("cmdlet", StringComparison.Ordinal)));
         // The options every run of a sweep gets: all of them, so none can be missing from one cmdlet.
-        Assert.Equal(new[] { "BatchSize", "EarlyStopping", "Epochs", "KeepLastWeights", "MinDelta", "Monitor", "NoShuffle", "Normalize",
+        Assert.Equal(new[] { "BatchSize", "ClassWeight", "EarlyStopping", "Epochs", "KeepLastWeights", "Metric", "MinDelta", "Monitor", "NoShuffle", "Normalize",
                 "Patience", "Seed", "ThreadCount", "ValidationData", "ValidationSplit" },
             both.Where(l => l.EndsWith("base", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).Order(StringComparer.Ordinal));
     }

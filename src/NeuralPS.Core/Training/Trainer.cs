@@ -41,7 +41,7 @@ public sealed partial class Trainer
         {
             if (_state.OptimizerSettings.Kind is OptimizerKind.Lbfgs or OptimizerKind.LevenbergMarquardt)
                 throw new NeuralPSException(ErrorIds.DistributedNotSupported, ErrorKind.InvalidOperation,
-                    $"{_state.OptimizerSettings.Kind} cannot train with -Distributed: it takes full-batch steps that NeuralPS does not split across ranks. " +
+                    $"{(_state.OptimizerSettings.Kind == OptimizerKind.Lbfgs ? "L-BFGS" : "Levenberg-Marquardt")} cannot train with -Distributed: it takes full-batch steps that NeuralPS does not split across ranks. " +
                     "Use a first-order optimizer (Set-Optimizer Adam or Sgd), or train it in one process without -Distributed.");
             _parallel = new DataParallel(communicator);
         }
