@@ -65,7 +65,7 @@ public static class Lstm
         {
             Span<float> gates = s.Gates.Slice(t * step, step);
             // += h_{t-1}·W_hh (h_{-1} = 0: nothing to add at t = 0)
-            if (t > 0) Gemm.Multiply(GemmForm.NN, batch, width, units, s.H.Slice(t * bh, bh), whh, gates, accumulate: true, pool: pool);
+            if (t > 0) Gemm.Multiply(GemmForm.NN, batch, width, units, s.H.Slice(t * bh, bh), whh, gates, accumulate: true, pool: Recurrence.StepPool);
             CellForward(batch, units, gates, bhh, s.C.Slice(t * bh, bh), s.C.Slice((t + 1) * bh, bh),
                 s.TanhC.Slice(t * bh, bh), s.H.Slice((t + 1) * bh, bh));
         }
@@ -102,7 +102,7 @@ public static class Lstm
             CellBackward(batch, units, gates, s.C.Slice(t * bh, bh), s.TanhC.Slice(t * bh, bh), s.Dh, s.Dc);
             if (t == 0) break;
             // dh_{t-1} = dgates_t·W_hhᵀ (+ the output's gradient at t-1)
-            Gemm.Multiply(GemmForm.NT, batch, units, width, gates, whh, s.Dh, pool: pool);
+            Gemm.Multiply(GemmForm.NT, batch, units, width, gates, whh, s.Dh, pool: Recurrence.StepPool);
             if (shape.ReturnSequences) Recurrence.OutputGradientAt(shape, outputGradient, t - 1, s.Dh, add: true);
         }
         Recurrence.WeightGradients(shape, layout, s.X, s.H[..(steps * bh)], s.Gates, s.Gates, wih, gradients, inputGradient, pool);
