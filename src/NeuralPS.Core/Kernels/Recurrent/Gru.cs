@@ -65,7 +65,7 @@ public static class Gru
         {
             Span<float> recurrent = s.Recurrent.Slice(t * step, step);
             // recurrent[t] = h_{t-1}·W_hh + b_hh (h_{-1} = 0: only the bias at t = 0)
-            if (t > 0) Gemm.MultiplyBias(GemmForm.NN, batch, width, units, s.H.Slice(t * bh, bh), whh, bhh, recurrent, pool: pool);
+            if (t > 0) Gemm.MultiplyBias(GemmForm.NN, batch, width, units, s.H.Slice(t * bh, bh), whh, bhh, recurrent, pool: Recurrence.StepPool);
             else for (int b = 0; b < batch; b++) bhh.CopyTo(recurrent.Slice(b * width, width));
             CellForward(batch, units, s.Inputs.Slice(t * step, step), recurrent, s.H.Slice(t * bh, bh), s.H.Slice((t + 1) * bh, bh));
         }
@@ -100,7 +100,7 @@ public static class Gru
             CellBackward(batch, units, s.Inputs.Slice(t * step, step), recurrent, s.H.Slice(t * bh, bh), s.Dh);
             if (t == 0) break;
             // dh_{t-1} = dh·z + drecurrent_t·W_hhᵀ (+ the output's gradient at t-1)
-            Gemm.Multiply(GemmForm.NT, batch, units, width, recurrent, whh, s.Dh, accumulate: true, pool: pool);
+            Gemm.Multiply(GemmForm.NT, batch, units, width, recurrent, whh, s.Dh, accumulate: true, pool: Recurrence.StepPool);
             if (shape.ReturnSequences) Recurrence.OutputGradientAt(shape, outputGradient, t - 1, s.Dh, add: true);
         }
         Recurrence.WeightGradients(shape, layout, s.X, s.H[..(steps * bh)], s.Inputs, s.Recurrent, wih, gradients, inputGradient, pool);

@@ -8,10 +8,10 @@ internal static class Recurrence
     [ThreadStatic] private static WorkerPool? t_stepPool;
 
     /// <summary>
-    /// The pool a timestep's product runs on: the calling thread's own one-thread pool. A step's product (batch 64 ×
-    /// 64 units × 256 gates on W6) is too small to split: two threads took longer than one. A pool of one wakes no
-    /// thread and keeps its packing scratch between calls, so a step allocates nothing; the result does not depend on
-    /// the split, so the bits are those of any thread count.
+    /// The pool a timestep's product runs on, in LSTM and GRU alike: the calling thread's own one-thread pool. A step's
+    /// product (batch 64 × 64 units × 256 gates on W6) is too small to split: two threads took longer than one. A pool
+    /// of one wakes no thread and keeps its packing scratch between calls, so a step allocates nothing; the result does
+    /// not depend on the split, so the bits are those of any thread count.
     /// </summary>
     public static WorkerPool StepPool => t_stepPool ??= new WorkerPool(1);
 
