@@ -1,6 +1,7 @@
 // The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
-//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w5|w5layers|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R] [--profile]
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w4|w5|w5layers|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R] [--profile]
+//   (w4: W4 alone on w1acc's network, trained once and kept in --model, default a file in the temp folder)
 //   (--profile: W1 also prints where a step's time goes, phase by phase and thread by thread: a w1_profile line)
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
 using System.Globalization;
@@ -18,7 +19,8 @@ for (int i = 0; i < args.Length; i += 2)
         case "--threads": options.Threads = int.Parse(value, CultureInfo.InvariantCulture); break;
         case "--work": options.Work = value; break;
         case "--batch": options.Batch = int.Parse(value, CultureInfo.InvariantCulture); options.BatchGiven = true; break;
-        case "--epochs": options.Epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--epochs": options.Epochs = int.Parse(value, CultureInfo.InvariantCulture); options.EpochsGiven = true; break;
+        case "--model": options.Model = value; break;
         case "--seed": options.Seed = long.Parse(value, CultureInfo.InvariantCulture); break;
         case "--rep": options.Rep = int.Parse(value, CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
@@ -29,6 +31,8 @@ switch (options.Work)
 {
     case "w1": TrainingWorkloads.W1(options, withAccuracy: false); break;
     case "w1acc": TrainingWorkloads.W1(options, withAccuracy: true); break;
+    case "probe": Probe.Run(options); break;
+    case "w4": if (!options.EpochsGiven) options.Epochs = 10; TrainingWorkloads.W4Only(options); break;
     case "w2": TinyWorkloads.Run(options); break;
     case "w3": GemmWorkload.Run(options); break;
     case "w1ps": PowerShellWorkload.Run(options); break;
@@ -37,7 +41,7 @@ switch (options.Work)
     case "w5k": ConvWorkload.Run(options); break;
     case "w6": SequenceWorkload.W6(options); break;
     case "w6k": RecurrentWorkload.Run(options); break;
-    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w5, w5layers, w5k, w6, w6k"); return 2;
+    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w4, w5, w5layers, w5k, w6, w6k"); return 2;
 }
 return 0;
 
@@ -49,6 +53,7 @@ namespace NeuralPS.Benchmarks
         public int Threads = 1, Batch = 128, Epochs = 4, Rep;
         public long Seed;
         public string Work = "w1";
-        public bool Distributed, BatchGiven, Profile;
+        public bool Distributed, BatchGiven, EpochsGiven, Profile;
+        public string? Model;
     }
 }

@@ -132,6 +132,30 @@ internal static class TrainingWorkloads
         return best;
     }
 
+    /// <summary>
+    /// W4 alone, for iterating on the prediction path: the W1 network trained as w1acc trains it (10 epochs at batch
+    /// 128 unless --epochs/--batch say otherwise), saved to --model on the first run and read back from it after, so
+    /// that each later run measures the same weights without training again.
+    /// </summary>
+    public static void W4Only(BenchOptions options)
+    {
+        string path = options.Model ?? Path.Combine(Path.GetTempPath(), $"neuralps-w4-e{options.Epochs}-b{options.Batch}-s{options.Seed}.npsm");
+        Network net;
+        if (File.Exists(path)) net = NeuralPS.Core.Serialization.ModelFile.Read(path);
+        else
+        {
+            net = Build(options.Seed);
+            var trainer = new Trainer(net, Load("train"), null, new TrainingOptions
+            {
+                Epochs = options.Epochs, BatchSize = options.Batch, Seed = options.Seed, ThreadCount = options.Threads,
+            });
+            foreach (EpochResult _ in trainer.Run()) { }
+            NeuralPS.Core.Serialization.ModelFile.Write(net, path, overwrite: true);
+        }
+        net.ThreadCount = options.Threads;
+        W4(net, Load("test"));
+    }
+
     /// <summary>W4: one call on the whole test set, then one call per image, as torch_bench.py's w4.</summary>
     private static void W4(Network net, Dataset test)
     {
