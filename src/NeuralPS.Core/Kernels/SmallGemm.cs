@@ -8,7 +8,10 @@ namespace NeuralPS.Core.Kernels;
 /// network: 32×10×10, 4×2×4, the 10-unit output of a larger one). C is computed eight rows at a time one vector
 /// wide, or four rows two vectors wide (eight independent chains of fused multiply-adds either way), straight from
 /// A and B, with bias and ReLU applied in registers before the one store. Only Bᵀ (NT) is copied, transposed into a
-/// zero-padded stack buffer, and B when its rows are not whole vectors.
+/// zero-padded stack buffer. B's rows narrower than the vectors are read whole where a whole vector stays inside B
+/// (the lanes past the row hold the next row's values, which only reach lanes of C that are never kept), and B's last
+/// few rows are copied once, zero padded, so that no load needs a mask: masked loads (VMASKMOVPS) cost a third of a
+/// tiny product's time on AMD Zen, one a row of B.
 /// Each element is the same chain of fused multiply-adds over p = 0..k-1 as in the blocked kernels, starting from
 /// zero (or C), then + bias, then max(·, 0): the same bits as the general path, on any thread count (a small
 /// product always runs on the calling thread).
@@ -18,10 +21,10 @@ internal static unsafe class SmallGemm
     /// <summary>Largest product (floating-point operations) taken by this path.</summary>
     internal const double MaxFlops = 1 << 18;
 
-    /// <summary>Largest B copy (floats, on the stack).</summary>
+    /// <summary>Largest Bᵀ copy (floats, on the stack).</summary>
     private const int MaxPacked = 4096;
 
-    /// <summary>Whether this path takes the product: at most two vectors wide, a small product, a small B copy.</summary>
+    /// <summary>Whether this path takes the product: at most two vectors wide, a small product, a small Bᵀ copy.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Takes(GemmPath path, GemmForm form, int m, int n, int k)
     {
@@ -29,7 +32,7 @@ internal static unsafe class SmallGemm
         // One row (a single prediction) has its own one-row kernels on the general path, which waste no rows.
         if (w == 0 || m == 1 || n > 2 * w || 2.0 * m * n * k > MaxFlops) return false;
         int padded = n <= w ? w : 2 * w;
-        return (form != GemmForm.NT && n == padded) || (long)k * padded <= MaxPacked;
+        return form != GemmForm.NT || (long)k * padded <= MaxPacked;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -52,31 +55,33 @@ internal static unsafe class SmallGemm
         int w = S.Width;
         bool two = n > w;
         int padded = two ? 2 * w : w;
-        // op(B) is read in whole vectors: B in place when its rows are whole vectors, otherwise copied once into a
-        // zero-padded stack panel (transposed for NT), so that the inner loop never needs a masked load.
-        bool pack = form == GemmForm.NT || n != padded;
-        float* panel = stackalloc float[pack ? k * padded : 1];
-        float* bp = b;
+        // op(B) is read in whole vectors, never with a mask. Bᵀ (NT) is copied once, transposed, into a zero-padded
+        // stack panel. B (NN, TN) is read in place, row p at b + p·n, for the rows whose whole vectors stay inside B;
+        // its last rows (at most padded/n + 1) are copied into a zero-padded tail, read after them.
+        bool transpose = form == GemmForm.NT;
+        float* panel = stackalloc float[transpose ? k * padded : 1];
+        float* tail = stackalloc float[2 * padded]; // fewer than padded floats copied, then padded zeros
+        float* bp = b, bt = tail;
         nint ldb = n;
-        if (pack)
+        int kb = k; // rows read from bp; rows kb..k-1 from bt
+        if (transpose)
         {
             for (int p = 0; p < k; p++)
             {
                 float* row = panel + (nint)p * padded;
-                if (form == GemmForm.NT)
-                {
-                    for (int j = 0; j < n; j++) row[j] = b[(nint)j * k + p];
-                    for (int j = n; j < padded; j++) row[j] = 0f;
-                }
-                else
-                {
-                    float* src = b + (nint)p * n;
-                    S.Store(row, S.LoadPartial(src, n));
-                    if (two) S.Store(row + w, S.LoadPartial(src + w, n - w));
-                }
+                for (int j = 0; j < n; j++) row[j] = b[(nint)j * k + p];
+                for (int j = n; j < padded; j++) row[j] = 0f;
             }
             bp = panel;
             ldb = padded;
+        }
+        else if (n != padded)
+        {
+            long total = (long)k * n;
+            kb = total >= padded ? (int)Math.Min(k, (total - padded) / n + 1) : 0;
+            int copied = (k - kb) * n;
+            for (int i = 0; i < copied; i++) tail[i] = b[(nint)kb * n + i];
+            for (int i = copied; i < copied + padded; i++) tail[i] = 0f;
         }
         float* biasPanel = stackalloc float[padded];
         if (bias != null)
@@ -91,12 +96,22 @@ internal static unsafe class SmallGemm
         // is the row stored in part.
         float* spill = stackalloc float[w];
         var tile = new Tile(c + (nint)m * n, accumulate, spill);
+        var source = new Source(bp, ldb, kb, bt, k - kb);
         if (two)
             for (int i = 0; i < m; i += 4)
-                Rows4x2<S, TV>(a + i * rs, rs, ks, Math.Min(4, m - i), bp, ldb, k, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
+                Rows4x2<S, TV>(a + i * rs, rs, ks, Math.Min(4, m - i), source, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
         else
             for (int i = 0; i < m; i += 8)
-                Rows8x1<S, TV>(a + i * rs, rs, ks, Math.Min(8, m - i), bp, ldb, k, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
+                Rows8x1<S, TV>(a + i * rs, rs, ks, Math.Min(8, m - i), source, c + (nint)i * n, n, n, accumulate, bias, relu, tile);
+    }
+
+    /// <summary>op(B)'s rows: <see cref="Head"/> of them from <see cref="B"/> (stride <see cref="Ldb"/>), then <see cref="Rest"/> from <see cref="Tail"/> (same stride).</summary>
+    private readonly struct Source
+    {
+        public readonly float* B, Tail;
+        public readonly nint Ldb;
+        public readonly int Head, Rest;
+        public Source(float* b, nint ldb, int head, float* tail, int rest) { B = b; Ldb = ldb; Head = head; Tail = tail; Rest = rest; }
     }
 
     /// <summary>Where C ends, whether stores must stay inside each row (C is read: accumulate), and a spill vector.</summary>
@@ -122,7 +137,7 @@ internal static unsafe class SmallGemm
 
     /// <summary>Up to 8 rows of C, one vector wide (cols ≤ W); B's rows and the bias are whole (zero-padded) vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows8x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols,
+    private static void Rows8x1<S, TV>(float* a, nint rs, nint ks, int rows, Source source, float* c, nint ldc, int cols,
         bool load, float* bias, bool relu, Tile tile) where S : struct, ISimd<TV> where TV : unmanaged
     {
         float* a0 = a, a1 = a + rs * Math.Min(1, rows - 1), a2 = a + rs * Math.Min(2, rows - 1), a3 = a + rs * Math.Min(3, rows - 1),
@@ -139,8 +154,25 @@ internal static unsafe class SmallGemm
             if (rows > 6) c6 = S.LoadPartial(c + 6 * ldc, cols);
             if (rows > 7) c7 = S.LoadPartial(c + 7 * ldc, cols);
         }
-        nint o = 0;
-        for (int p = 0; p < kc; p++)
+        nint o = 0, ldb = source.Ldb;
+        // p ascending: B's rows in place, then its copied last rows (the same loop twice).
+        float* b = source.B;
+        for (int p = 0; p < source.Head; p++)
+        {
+            TV b0 = S.Load(b);
+            c0 = S.MulAdd(S.Splat(a0 + o), b0, c0);
+            c1 = S.MulAdd(S.Splat(a1 + o), b0, c1);
+            c2 = S.MulAdd(S.Splat(a2 + o), b0, c2);
+            c3 = S.MulAdd(S.Splat(a3 + o), b0, c3);
+            c4 = S.MulAdd(S.Splat(a4 + o), b0, c4);
+            c5 = S.MulAdd(S.Splat(a5 + o), b0, c5);
+            c6 = S.MulAdd(S.Splat(a6 + o), b0, c6);
+            c7 = S.MulAdd(S.Splat(a7 + o), b0, c7);
+            o += ks;
+            b += ldb;
+        }
+        b = source.Tail;
+        for (int p = 0; p < source.Rest; p++)
         {
             TV b0 = S.Load(b);
             c0 = S.MulAdd(S.Splat(a0 + o), b0, c0);
@@ -177,7 +209,7 @@ internal static unsafe class SmallGemm
 
     /// <summary>Up to 4 rows of C, two vectors wide (W &lt; cols ≤ 2W); B's rows and the bias are whole (zero-padded) vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows4x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols,
+    private static void Rows4x2<S, TV>(float* a, nint rs, nint ks, int rows, Source source, float* c, nint ldc, int cols,
         bool load, float* bias, bool relu, Tile tile) where S : struct, ISimd<TV> where TV : unmanaged
     {
         int w = S.Width, rest = cols - w;
@@ -190,8 +222,21 @@ internal static unsafe class SmallGemm
             if (rows > 2) { c20 = S.Load(c + 2 * ldc); c21 = S.LoadPartial(c + 2 * ldc + w, rest); }
             if (rows > 3) { c30 = S.Load(c + 3 * ldc); c31 = S.LoadPartial(c + 3 * ldc + w, rest); }
         }
-        nint o = 0;
-        for (int p = 0; p < kc; p++)
+        nint o = 0, ldb = source.Ldb;
+        // p ascending: B's rows in place, then its copied last rows (the same loop twice).
+        float* b = source.B;
+        for (int p = 0; p < source.Head; p++)
+        {
+            TV b0 = S.Load(b), b1 = S.Load(b + w), x;
+            x = S.Splat(a0 + o); c00 = S.MulAdd(x, b0, c00); c01 = S.MulAdd(x, b1, c01);
+            x = S.Splat(a1 + o); c10 = S.MulAdd(x, b0, c10); c11 = S.MulAdd(x, b1, c11);
+            x = S.Splat(a2 + o); c20 = S.MulAdd(x, b0, c20); c21 = S.MulAdd(x, b1, c21);
+            x = S.Splat(a3 + o); c30 = S.MulAdd(x, b0, c30); c31 = S.MulAdd(x, b1, c31);
+            o += ks;
+            b += ldb;
+        }
+        b = source.Tail;
+        for (int p = 0; p < source.Rest; p++)
         {
             TV b0 = S.Load(b), b1 = S.Load(b + w), x;
             x = S.Splat(a0 + o); c00 = S.MulAdd(x, b0, c00); c01 = S.MulAdd(x, b1, c01);

@@ -48,10 +48,13 @@ public class GemmTests
     {
         // m, k, n: the tiny networks' layers (XOR 4×2×4, 4×4×1; regression 32×10×10, 10×32×10, 32×1×10), one and two
         // vectors wide on every path (n = 1, 3, 4, 5, 8, 9, 15, 16, 17, 31, 32), k = 0 and 1, rows not a multiple of 4;
-        // m = 1 (a single prediction, dense here) is routed to the general path's one-row kernels.
+        // m = 1 (a single prediction, dense here) is routed to the general path's one-row kernels; B's rows narrower than
+        // the vectors (n = 1, 2, 10, 20) are read in place up to the last few rows, which are copied (k·n below, equal to
+        // and above a vector or two).
         int[][] shapes = { new[] { 1, 1, 1 }, new[] { 4, 2, 4 }, new[] { 4, 4, 1 }, new[] { 32, 10, 10 }, new[] { 10, 32, 10 },
             new[] { 32, 1, 10 }, new[] { 7, 13, 5 }, new[] { 5, 3, 17 }, new[] { 9, 20, 31 }, new[] { 6, 7, 32 }, new[] { 3, 0, 9 },
-            new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 }, new[] { 2, 200, 3 }, new[] { 3, 1, 1 } };
+            new[] { 13, 40, 16 }, new[] { 2, 9, 15 }, new[] { 11, 5, 8 }, new[] { 1, 200, 3 }, new[] { 64, 32, 10 }, new[] { 2, 200, 3 }, new[] { 3, 1, 1 },
+            new[] { 10, 32, 1 }, new[] { 33, 7, 2 }, new[] { 40, 300, 10 }, new[] { 5, 6, 20 } };
         foreach (GemmPath path in Enum.GetValues<GemmPath>())
             foreach (GemmForm form in Enum.GetValues<GemmForm>())
                 foreach (int[] s in shapes)
