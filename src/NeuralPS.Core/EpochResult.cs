@@ -34,42 +34,53 @@ public sealed class EpochResult
 
     // ---- The metrics Invoke-Training -Metric asks for (null otherwise), on the training data as the epoch's batches
     // ran (as Keras reports them) and on the validation data after the epoch. Set by the trainer as the epoch ends. ----
+    // They live in an object of their own, made when the first is set: without -Metric an epoch's result is a third of
+    // the size. A tiny network trains an epoch in about a microsecond, and each fresh page of memory its results fill
+    // can cost a page fault of several microseconds (a virtual machine's).
+    private MetricSet? _metrics;
+    private MetricSet Metrics => _metrics ??= new MetricSet();
+
+    private sealed class MetricSet
+    {
+        public double? F1, Precision, Recall, AUC, MAE, R2;
+        public double? ValidationF1, ValidationPrecision, ValidationRecall, ValidationAUC, ValidationMAE, ValidationR2;
+    }
 
     /// <summary>F1 on the training data (-Metric F1): of the second class for two classes, macro averaged for more.</summary>
-    [JsonInclude] public double? F1 { get; internal set; }
+    [JsonInclude] public double? F1 { get => _metrics?.F1; internal set { if (value is not null || _metrics is not null) Metrics.F1 = value; } }
 
     /// <summary>Precision on the training data (-Metric Precision).</summary>
-    [JsonInclude] public double? Precision { get; internal set; }
+    [JsonInclude] public double? Precision { get => _metrics?.Precision; internal set { if (value is not null || _metrics is not null) Metrics.Precision = value; } }
 
     /// <summary>Recall on the training data (-Metric Recall).</summary>
-    [JsonInclude] public double? Recall { get; internal set; }
+    [JsonInclude] public double? Recall { get => _metrics?.Recall; internal set { if (value is not null || _metrics is not null) Metrics.Recall = value; } }
 
     /// <summary>Area under the ROC curve on the training data (-Metric AUC).</summary>
-    [JsonInclude] public double? AUC { get; internal set; }
+    [JsonInclude] public double? AUC { get => _metrics?.AUC; internal set { if (value is not null || _metrics is not null) Metrics.AUC = value; } }
 
     /// <summary>Mean absolute error on the training data (-Metric MAE).</summary>
-    [JsonInclude] public double? MAE { get; internal set; }
+    [JsonInclude] public double? MAE { get => _metrics?.MAE; internal set { if (value is not null || _metrics is not null) Metrics.MAE = value; } }
 
     /// <summary>R² on the training data (-Metric R2).</summary>
-    [JsonInclude] public double? R2 { get; internal set; }
+    [JsonInclude] public double? R2 { get => _metrics?.R2; internal set { if (value is not null || _metrics is not null) Metrics.R2 = value; } }
 
     /// <summary>F1 on the validation data.</summary>
-    [JsonInclude] public double? ValidationF1 { get; internal set; }
+    [JsonInclude] public double? ValidationF1 { get => _metrics?.ValidationF1; internal set { if (value is not null || _metrics is not null) Metrics.ValidationF1 = value; } }
 
     /// <summary>Precision on the validation data.</summary>
-    [JsonInclude] public double? ValidationPrecision { get; internal set; }
+    [JsonInclude] public double? ValidationPrecision { get => _metrics?.ValidationPrecision; internal set { if (value is not null || _metrics is not null) Metrics.ValidationPrecision = value; } }
 
     /// <summary>Recall on the validation data.</summary>
-    [JsonInclude] public double? ValidationRecall { get; internal set; }
+    [JsonInclude] public double? ValidationRecall { get => _metrics?.ValidationRecall; internal set { if (value is not null || _metrics is not null) Metrics.ValidationRecall = value; } }
 
     /// <summary>Area under the ROC curve on the validation data.</summary>
-    [JsonInclude] public double? ValidationAUC { get; internal set; }
+    [JsonInclude] public double? ValidationAUC { get => _metrics?.ValidationAUC; internal set { if (value is not null || _metrics is not null) Metrics.ValidationAUC = value; } }
 
     /// <summary>Mean absolute error on the validation data.</summary>
-    [JsonInclude] public double? ValidationMAE { get; internal set; }
+    [JsonInclude] public double? ValidationMAE { get => _metrics?.ValidationMAE; internal set { if (value is not null || _metrics is not null) Metrics.ValidationMAE = value; } }
 
     /// <summary>R² on the validation data.</summary>
-    [JsonInclude] public double? ValidationR2 { get; internal set; }
+    [JsonInclude] public double? ValidationR2 { get => _metrics?.ValidationR2; internal set { if (value is not null || _metrics is not null) Metrics.ValidationR2 = value; } }
 
     /// <inheritdoc />
     public override string ToString() => $"Epoch {Epoch}: loss {Loss:G5}" + (Accuracy is double a ? $", accuracy {a:P2}" : "");

@@ -19,14 +19,24 @@ public sealed class LearningRateSchedule
     {
         _base = settings.EffectiveLearningRate;
         _schedule = settings.Schedule;
-        Position = new SchedulePosition { PlateauRate = _base };
+        _position = new SchedulePosition { PlateauRate = _base };
     }
 
+    // The position as last made, and the epoch count, which moves every epoch without making a new record (a tiny
+    // network's epoch takes a microsecond; a record an epoch is memory to fill, page by page): Position brings the
+    // record up to date when it is read.
+    private SchedulePosition _position;
+    private int _epoch;
+
     /// <summary>Where the schedule is: what a model file saves to resume it.</summary>
-    public SchedulePosition Position { get; private set; }
+    public SchedulePosition Position => _position.Epoch == _epoch ? _position : _position = _position with { Epoch = _epoch };
 
     /// <summary>Puts the schedule back where a saved model left it.</summary>
-    internal void Restore(SchedulePosition position) => Position = position with { };
+    internal void Restore(SchedulePosition position)
+    {
+        _position = position with { };
+        _epoch = position.Epoch;
+    }
 
     /// <summary>Starts a training run of <paramref name="epochs"/> epochs (what Cosine without a TMax anneals over).</summary>
     internal void StartRun(int epochs)
@@ -38,16 +48,16 @@ public sealed class LearningRateSchedule
     /// <summary>The rate for the current epoch.</summary>
     public double Rate => _schedule.Kind switch
     {
-        ScheduleKind.Step => _base * Math.Pow(_schedule.EffectiveGamma, Position.Epoch / Math.Max(1, _schedule.StepSize)),
-        ScheduleKind.Exponential => _base * Math.Pow(_schedule.EffectiveGamma, Position.Epoch),
+        ScheduleKind.Step => _base * Math.Pow(_schedule.EffectiveGamma, _epoch / Math.Max(1, _schedule.StepSize)),
+        ScheduleKind.Exponential => _base * Math.Pow(_schedule.EffectiveGamma, _epoch),
         ScheduleKind.Cosine => Cosine(),
-        ScheduleKind.ReduceOnPlateau => Position.PlateauRate,
+        ScheduleKind.ReduceOnPlateau => _position.PlateauRate,
         _ => _base,
     };
 
     private double Cosine()
     {
-        (int t, int period) = _schedule.TMax > 0 ? (Position.Epoch, _schedule.TMax) : (_runEpoch, Math.Max(1, _runEpochs));
+        (int t, int period) = _schedule.TMax > 0 ? (_epoch, _schedule.TMax) : (_runEpoch, Math.Max(1, _runEpochs));
         double min = _schedule.MinLearningRate;
         return min + (_base - min) * (1 + Math.Cos(Math.PI * Math.Min(t, period) / period)) / 2;
     }
@@ -56,16 +66,16 @@ public sealed class LearningRateSchedule
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Advance(double monitoredLoss)
     {
-        SchedulePosition p = Position;
         _runEpoch++;
-        int epoch = p.Epoch + 1;
-        if (_schedule.Kind != ScheduleKind.ReduceOnPlateau) { Position = p with { Epoch = epoch }; return; }
+        int epoch = ++_epoch;
+        if (_schedule.Kind != ScheduleKind.ReduceOnPlateau) return;
+        SchedulePosition p = _position;
         // PyTorch's ReduceLROnPlateau: mode min, relative threshold 1e-4, no cooldown
-        if (monitoredLoss < p.BestLoss * (1 - 1e-4)) { Position = p with { Epoch = epoch, BestLoss = monitoredLoss, Waited = 0 }; return; }
+        if (monitoredLoss < p.BestLoss * (1 - 1e-4)) { _position = p with { Epoch = epoch, BestLoss = monitoredLoss, Waited = 0 }; return; }
         if (p.Waited + 1 > _schedule.Patience)
-            Position = p with { Epoch = epoch, PlateauRate = Math.Max(p.PlateauRate * _schedule.Factor, _schedule.MinLearningRate), Waited = 0 };
+            _position = p with { Epoch = epoch, PlateauRate = Math.Max(p.PlateauRate * _schedule.Factor, _schedule.MinLearningRate), Waited = 0 };
         else
-            Position = p with { Epoch = epoch, Waited = p.Waited + 1 };
+            _position = p with { Epoch = epoch, Waited = p.Waited + 1 };
     }
 }
 
