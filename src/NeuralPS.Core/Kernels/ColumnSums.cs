@@ -53,20 +53,31 @@ public static class ColumnSums
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count, half = Vector<double>.Count;
-            Span<double> strip = stackalloc double[w];
-            for (; j <= end - w; j += w)
+            Span<double> strip = stackalloc double[2 * w];
+            for (; j < end && end - first >= w; j += 2 * w)
             {
-                Vector<double> low = Vector<double>.Zero, high = Vector<double>.Zero;
+                // Two strips of columns a pass, so that their sums' chains of additions overlap. The last strips are
+                // moved left to end at the last column: the columns they share with the strip before are summed again,
+                // in the same order, to the same bits, and no column is left to a scalar loop.
+                int j0 = Math.Min(j, end - w), j1 = Math.Min(j + w, end - w);
+                Vector<double> low0 = Vector<double>.Zero, high0 = Vector<double>.Zero, low1 = Vector<double>.Zero, high1 = Vector<double>.Zero;
                 for (int r = 0; r < rows; r++)
                 {
-                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j, w)), out Vector<double> a, out Vector<double> b);
-                    low += a;
-                    high += b;
+                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j0, w)), out Vector<double> a0, out Vector<double> b0);
+                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j1, w)), out Vector<double> a1, out Vector<double> b1);
+                    low0 += a0;
+                    high0 += b0;
+                    low1 += a1;
+                    high1 += b1;
                 }
-                low.CopyTo(strip);
-                high.CopyTo(strip[half..]);
-                for (int k = 0; k < w; k++) sums[j + k] = (float)strip[k];
+                low0.CopyTo(strip);
+                high0.CopyTo(strip[half..]);
+                low1.CopyTo(strip[w..]);
+                high1.CopyTo(strip[(w + half)..]);
+                for (int k = 0; k < w; k++) sums[j0 + k] = (float)strip[k];
+                for (int k = 0; k < w; k++) sums[j1 + k] = (float)strip[w + k];
             }
+            if (end - first >= w) return;
         }
         for (; j < end; j++)
         {

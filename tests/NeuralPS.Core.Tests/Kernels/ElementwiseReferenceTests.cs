@@ -30,6 +30,9 @@ public class ElementwiseReferenceTests
     [InlineData(1, 1)]
     [InlineData(3, 7)]
     [InlineData(32, 10)]
+    [InlineData(4, 8)]         // one strip exactly; below, strips moved left to end at the last column, and twice the same
+    [InlineData(5, 17)]
+    [InlineData(9, 24)]
     [InlineData(17, 33)]
     [InlineData(64, 129)]
     [InlineData(512, 128)]     // 64K floats: split across the pool
