@@ -95,6 +95,7 @@ internal sealed class Workspace : IDisposable
         public float[] W = Array.Empty<float>();
         public int[] Order = Array.Empty<int>();
         public int Inputs, TargetWidth, Start, Count;
+        private const int ShortRow = 16;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int parts)
@@ -102,6 +103,19 @@ internal sealed class Workspace : IDisposable
             int first = (int)((long)Count * part / parts), end = (int)((long)Count * (part + 1) / parts);
             int inputs = Inputs, targetWidth = TargetWidth;
             Span<float> x = X, t = T;
+            if (inputs <= ShortRow && targetWidth <= ShortRow)
+            {
+                // Short rows (a tiny network's): element by element, not two memmove calls a row, which cost more than the copy.
+                float[] features = Features, targets = Targets;
+                for (int i = first; i < end; i++)
+                {
+                    int row = Order[Start + i];
+                    for (int j = 0; j < inputs; j++) x[i * inputs + j] = features[row * inputs + j];
+                    for (int j = 0; j < targetWidth; j++) t[i * targetWidth + j] = targets[row * targetWidth + j];
+                    if (RowWeights is not null) W[i] = RowWeights[row];
+                }
+                return;
+            }
             for (int i = first; i < end; i++)
             {
                 int row = Order[Start + i];
