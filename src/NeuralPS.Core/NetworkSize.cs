@@ -23,6 +23,7 @@ public static class NetworkSize
     /// A layer's parameter count, computed in 64 bits by the layer: returned when one buffer can hold it, else
     /// <c>NetworkTooLarge</c>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int ParameterCount(long count, Layer layer)
     {
         if (count > MaxValues)

@@ -68,7 +68,12 @@ public sealed class DenseLayer : Layer
     public int WeightCount => InputSize * OutputSize;
 
     /// <inheritdoc />
-    public override int ParameterCount => NetworkSize.ParameterCount((long)InputSize * OutputSize + OutputSize, this);
+    public override int ParameterCount
+    {
+        // Read several times a step through a virtual call, which no caller can inline: optimized from the first call.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => NetworkSize.ParameterCount((long)InputSize * OutputSize + OutputSize, this);
+    }
 
     internal override void Initialize(Span<float> parameters, RandomSource random)
     {

@@ -20,12 +20,17 @@ internal sealed class DivergenceGuard
         _reference = network.History.Count > 0 && double.IsFinite(network.History[0].Loss) ? network.History[0].Loss : 0;
 
     /// <summary>The bound a batch's loss must stay under (infinite until the first batch sets the reference).</summary>
-    public double Bound => _reference > 0 ? Factor * _reference : double.PositiveInfinity;
+    public double Bound
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        get => _reference > 0 ? Factor * _reference : double.PositiveInfinity;
+    }
 
     /// <summary>
     /// True when <paramref name="loss"/> (finite, as the trainer checked) shows divergence. The first batch of the run
     /// sets the reference when the network has no history (or a smaller first loss).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Exceeded(double loss)
     {
         if (!_started)
@@ -38,6 +43,7 @@ internal sealed class DivergenceGuard
     }
 
     /// <summary>True when every parameter is finite (checked once an epoch, after its last step).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool AreFinite(ReadOnlySpan<float> parameters)
     {
         foreach (float value in parameters)

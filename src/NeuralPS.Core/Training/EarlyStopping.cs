@@ -33,6 +33,7 @@ internal sealed class EarlyStopping
     /// Recall, AUC, R2, all at most 1), so that early stopping's -MinDelta and the plateau schedule's relative
     /// threshold work on it as on a loss. An undefined metric (AUC on a pass with one class) never improves.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Monitored(EpochResult result)
     {
         if (_metric is not TrainingMetric metric) return _useValidation ? result.ValidationLoss ?? result.Loss : result.Loss;
