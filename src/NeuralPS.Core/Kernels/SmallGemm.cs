@@ -60,7 +60,7 @@ internal static unsafe class SmallGemm
         // its last rows (at most padded/n + 1) are copied into a zero-padded tail, read after them.
         bool transpose = form == GemmForm.NT;
         float* panel = stackalloc float[transpose ? k * padded : 1];
-        float* tail = stackalloc float[2 * padded]; // fewer than padded floats copied, then padded zeros
+        float* tail = stackalloc float[4 * 16]; // fewer than padded floats copied, then padded zeros (padded ≤ 2·16)
         float* bp = b, bt = tail;
         nint ldb = n;
         int kb = k; // rows read from bp; rows kb..k-1 from bt
@@ -83,7 +83,7 @@ internal static unsafe class SmallGemm
             for (int i = 0; i < copied; i++) tail[i] = b[(nint)kb * n + i];
             for (int i = copied; i < copied + padded; i++) tail[i] = 0f;
         }
-        float* biasPanel = stackalloc float[padded];
+        float* biasPanel = stackalloc float[2 * 16];
         if (bias != null)
         {
             S.Store(biasPanel, S.LoadPartial(bias, n));
@@ -94,7 +94,7 @@ internal static unsafe class SmallGemm
         // Stores: a row narrower than the vectors is stored whole, running into the next rows, which are stored
         // after it (rows go in order); only where a whole store would pass the end of C, or C is read (accumulate),
         // is the row stored in part.
-        float* spill = stackalloc float[w];
+        float* spill = stackalloc float[16];
         var tile = new Tile(c + (nint)m * n, accumulate, spill);
         var source = new Source(bp, ldb, kb, bt, k - kb);
         if (two)

@@ -106,14 +106,24 @@ internal sealed class Workspace : IDisposable
             if (inputs <= ShortRow && targetWidth <= ShortRow)
             {
                 // Short rows (a tiny network's): element by element, not two memmove calls a row, which cost more than the copy.
-                float[] features = Features, targets = Targets;
-                for (int i = first; i < end; i++)
-                {
-                    int row = Order[Start + i];
-                    for (int j = 0; j < inputs; j++) x[i * inputs + j] = features[row * inputs + j];
-                    for (int j = 0; j < targetWidth; j++) t[i * targetWidth + j] = targets[row * targetWidth + j];
-                    if (RowWeights is not null) W[i] = RowWeights[row];
-                }
+                // Each row is checked once against the data and the batch once against the buffers, so the copies
+                // need no bounds checks of their own.
+                int[] order = Order;
+                long dataRows = Math.Min(Features.Length / Math.Max(1, inputs), Targets.Length / Math.Max(1, targetWidth));
+                if ((long)end * inputs > X.Length || (long)end * targetWidth > T.Length)
+                    throw new InvalidOperationException($"{end} rows do not fit the workspace's buffers.");
+                fixed (float* features = Features, targets = Targets, px = X, pt = T)
+                    for (int i = first; i < end; i++)
+                    {
+                        int row = order[Start + i];
+                        if ((ulong)row >= (ulong)dataRows) throw new InvalidOperationException($"Row {row} is not in the data.");
+                        float* from = features + (long)row * inputs, to = px + (long)i * inputs;
+                        for (int j = 0; j < inputs; j++) to[j] = from[j];
+                        from = targets + (long)row * targetWidth;
+                        to = pt + (long)i * targetWidth;
+                        for (int j = 0; j < targetWidth; j++) to[j] = from[j];
+                        if (RowWeights is not null) W[i] = RowWeights[row];
+                    }
                 return;
             }
             for (int i = first; i < end; i++)
