@@ -24,6 +24,7 @@ public static unsafe class Gemm
     internal const double InlineFlops = 1e6;
 
     /// <summary>C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         bool accumulate = false, WorkerPool? pool = null)
@@ -49,6 +50,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>The product on a named path (tests run every path through this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate,
         ReadOnlySpan<float> bias, bool relu, WorkerPool? pool)
