@@ -19,14 +19,16 @@ internal readonly unsafe struct GemmPlan
     private readonly GemmForm _form;
     private readonly int _m, _n, _k, _kc, _kBlocks;
     private readonly float* _a, _b, _c, _bias;
+    private readonly int* _rows;                // NN only: A's row i is row _rows[i] of the matrix at _a (null: row i)
     private readonly nint _rs, _ks;             // A[i, p] is at a[i·rs + p·ks]
     private readonly bool _accumulate, _relu, _packB, _splitM;
     public readonly int Parts, ScratchFloats;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public GemmPlan(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
-        bool accumulate, float* bias, bool relu, int threads)
+        bool accumulate, float* bias, bool relu, int threads, int* rows = null)
     {
+        _rows = rows;
         _kernel = KernelSpec.For(path, m, n);
         _form = form;
         _m = m; _n = n; _k = k;
@@ -77,6 +79,7 @@ internal readonly unsafe struct GemmPlan
     private void Block(int i0, int i1, int j0, int j1, float* scratch)
     {
         int mr = _kernel.MR, nr = _kernel.NR, n = _n;
+        float** ra = stackalloc float*[mr]; // a tile's rows, when they are gathered
         bool epilogue = _bias != null || _relu;
         for (int jc = j0; jc < j1; jc += Nc)
         {
@@ -101,7 +104,13 @@ internal readonly unsafe struct GemmPlan
                         {
                             int rows = Math.Min(mr, mc - ir), i = ic + ir;
                             float* cp = _c + (nint)i * n + jc + jr;
-                            _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rows, bp, ldb, kc, cp, n, cols, load);
+                            float** rp = null;
+                            if (_rows != null)
+                            {
+                                for (int r = 0; r < rows; r++) ra[r] = _a + (nint)_rows[i + r] * _rs + p0;
+                                rp = ra;
+                            }
+                            _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rp, rows, bp, ldb, kc, cp, n, cols, load);
                             if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, _bias == null ? null : _bias + jc + jr, _relu);
                         }
                     }

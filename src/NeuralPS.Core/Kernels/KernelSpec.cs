@@ -8,14 +8,14 @@ internal readonly unsafe struct KernelSpec
 {
     public readonly int MR, NR;
     /// <summary>(a, rs, ks, rows, b, ldb, kc, c, ldc, cols, load): see <see cref="MicroKernels"/>.</summary>
-    public readonly delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
+    public readonly delegate*<float*, nint, nint, float**, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
     /// <summary>(c, ldc, rows, cols, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
     public readonly delegate*<float*, nint, int, int, float*, bool, void> Epilogue;
 
     /// <summary>(dst, src, lds, kc, cols, NR): kc rows of cols floats into a zero-padded panel NR wide.</summary>
     public readonly delegate*<float*, float*, nint, int, int, int, void> PackRows;
 
-    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> kernel,
+    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, float**, int, float*, nint, int, float*, nint, int, bool, void> kernel,
         delegate*<float*, nint, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
     {
         MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows;

@@ -4,7 +4,8 @@
 // (ISimd), so one source serves Vector512, Vector256 and Vector128. Every kernel computes each element as the same
 // chain of fused multiply-adds over p = 0..kc-1, starting from C (load) or zero, so the tile shape never changes
 // results. A's element (row r, step p) is at a[r·rs + p·ks]: rs = k, ks = 1 reads A in place (NN, NT); rs = 1,
-// ks = m reads Aᵀ in place (TN). Edge tiles: rows past `rows` re-read the last valid row of A, and only `rows` rows
+// ks = m reads Aᵀ in place (TN); with row pointers `ra` (rows gathered from a larger matrix: a training batch's
+// shuffled rows read straight from the dataset) row r starts at ra[r] and ks = 1. Edge tiles: rows past `rows` re-read the last valid row of A, and only `rows` rows
 // and `cols` columns of C are loaded and stored (masked at the right edge), so they run the same code at the same
 // speed and never touch C outside the product.
 using System.Runtime.CompilerServices;
@@ -16,16 +17,16 @@ internal static unsafe class MicroKernels
 
     /// <summary>6 rows × 4 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K6x4<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K6x4<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
         TV c0_0, c0_1, c0_2, c0_3, c1_0, c1_1, c1_2, c1_3, c2_0, c2_1, c2_2, c2_3, c3_0, c3_1, c3_2, c3_3, c4_0, c4_1, c4_2, c4_3, c5_0, c5_1, c5_2, c5_3;
         c0_0 = c0_1 = c0_2 = c0_3 = c1_0 = c1_1 = c1_2 = c1_3 = c2_0 = c2_1 = c2_2 = c2_3 = c3_0 = c3_1 = c3_2 = c3_3 = c4_0 = c4_1 = c4_2 = c4_3 = c5_0 = c5_1 = c5_2 = c5_3 = S.Zero;
         if (load && cols == 4 * w)
@@ -82,22 +83,22 @@ internal static unsafe class MicroKernels
 
     /// <summary>12 rows × 2 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K12x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K12x2<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
-        float* a6 = a + rs * Math.Min(6, rows - 1);
-        float* a7 = a + rs * Math.Min(7, rows - 1);
-        float* a8 = a + rs * Math.Min(8, rows - 1);
-        float* a9 = a + rs * Math.Min(9, rows - 1);
-        float* a10 = a + rs * Math.Min(10, rows - 1);
-        float* a11 = a + rs * Math.Min(11, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
+        float* a6 = ra != null ? ra[Math.Min(6, rows - 1)] : a + rs * Math.Min(6, rows - 1);
+        float* a7 = ra != null ? ra[Math.Min(7, rows - 1)] : a + rs * Math.Min(7, rows - 1);
+        float* a8 = ra != null ? ra[Math.Min(8, rows - 1)] : a + rs * Math.Min(8, rows - 1);
+        float* a9 = ra != null ? ra[Math.Min(9, rows - 1)] : a + rs * Math.Min(9, rows - 1);
+        float* a10 = ra != null ? ra[Math.Min(10, rows - 1)] : a + rs * Math.Min(10, rows - 1);
+        float* a11 = ra != null ? ra[Math.Min(11, rows - 1)] : a + rs * Math.Min(11, rows - 1);
         TV c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1, c9_0, c9_1, c10_0, c10_1, c11_0, c11_1;
         c0_0 = c0_1 = c1_0 = c1_1 = c2_0 = c2_1 = c3_0 = c3_1 = c4_0 = c4_1 = c5_0 = c5_1 = c6_0 = c6_1 = c7_0 = c7_1 = c8_0 = c8_1 = c9_0 = c9_1 = c10_0 = c10_1 = c11_0 = c11_1 = S.Zero;
         if (load && cols == 2 * w)
@@ -184,22 +185,22 @@ internal static unsafe class MicroKernels
 
     /// <summary>12 rows × 1 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K12x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K12x1<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
-        float* a6 = a + rs * Math.Min(6, rows - 1);
-        float* a7 = a + rs * Math.Min(7, rows - 1);
-        float* a8 = a + rs * Math.Min(8, rows - 1);
-        float* a9 = a + rs * Math.Min(9, rows - 1);
-        float* a10 = a + rs * Math.Min(10, rows - 1);
-        float* a11 = a + rs * Math.Min(11, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
+        float* a6 = ra != null ? ra[Math.Min(6, rows - 1)] : a + rs * Math.Min(6, rows - 1);
+        float* a7 = ra != null ? ra[Math.Min(7, rows - 1)] : a + rs * Math.Min(7, rows - 1);
+        float* a8 = ra != null ? ra[Math.Min(8, rows - 1)] : a + rs * Math.Min(8, rows - 1);
+        float* a9 = ra != null ? ra[Math.Min(9, rows - 1)] : a + rs * Math.Min(9, rows - 1);
+        float* a10 = ra != null ? ra[Math.Min(10, rows - 1)] : a + rs * Math.Min(10, rows - 1);
+        float* a11 = ra != null ? ra[Math.Min(11, rows - 1)] : a + rs * Math.Min(11, rows - 1);
         TV c0_0, c1_0, c2_0, c3_0, c4_0, c5_0, c6_0, c7_0, c8_0, c9_0, c10_0, c11_0;
         c0_0 = c1_0 = c2_0 = c3_0 = c4_0 = c5_0 = c6_0 = c7_0 = c8_0 = c9_0 = c10_0 = c11_0 = S.Zero;
         if (load && cols == 1 * w)
@@ -286,18 +287,18 @@ internal static unsafe class MicroKernels
 
     /// <summary>8 rows × 1 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K8x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K8x1<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
-        float* a6 = a + rs * Math.Min(6, rows - 1);
-        float* a7 = a + rs * Math.Min(7, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
+        float* a6 = ra != null ? ra[Math.Min(6, rows - 1)] : a + rs * Math.Min(6, rows - 1);
+        float* a7 = ra != null ? ra[Math.Min(7, rows - 1)] : a + rs * Math.Min(7, rows - 1);
         TV c0_0, c1_0, c2_0, c3_0, c4_0, c5_0, c6_0, c7_0;
         c0_0 = c1_0 = c2_0 = c3_0 = c4_0 = c5_0 = c6_0 = c7_0 = S.Zero;
         if (load && cols == 1 * w)
@@ -364,16 +365,16 @@ internal static unsafe class MicroKernels
 
     /// <summary>6 rows × 2 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K6x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K6x2<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
         TV c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
         c0_0 = c0_1 = c1_0 = c1_1 = c2_0 = c2_1 = c3_0 = c3_1 = c4_0 = c4_1 = c5_0 = c5_1 = S.Zero;
         if (load && cols == 2 * w)
@@ -430,16 +431,16 @@ internal static unsafe class MicroKernels
 
     /// <summary>6 rows × 1 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K6x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K6x1<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
-        float* a1 = a + rs * Math.Min(1, rows - 1);
-        float* a2 = a + rs * Math.Min(2, rows - 1);
-        float* a3 = a + rs * Math.Min(3, rows - 1);
-        float* a4 = a + rs * Math.Min(4, rows - 1);
-        float* a5 = a + rs * Math.Min(5, rows - 1);
+        float* a0 = ra != null ? ra[0] : a;
+        float* a1 = ra != null ? ra[Math.Min(1, rows - 1)] : a + rs * Math.Min(1, rows - 1);
+        float* a2 = ra != null ? ra[Math.Min(2, rows - 1)] : a + rs * Math.Min(2, rows - 1);
+        float* a3 = ra != null ? ra[Math.Min(3, rows - 1)] : a + rs * Math.Min(3, rows - 1);
+        float* a4 = ra != null ? ra[Math.Min(4, rows - 1)] : a + rs * Math.Min(4, rows - 1);
+        float* a5 = ra != null ? ra[Math.Min(5, rows - 1)] : a + rs * Math.Min(5, rows - 1);
         TV c0_0, c1_0, c2_0, c3_0, c4_0, c5_0;
         c0_0 = c1_0 = c2_0 = c3_0 = c4_0 = c5_0 = S.Zero;
         if (load && cols == 1 * w)
@@ -496,11 +497,11 @@ internal static unsafe class MicroKernels
 
     /// <summary>1 rows × 8 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K1x8<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K1x8<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
+        float* a0 = ra != null ? ra[0] : a;
         TV c0_0, c0_1, c0_2, c0_3, c0_4, c0_5, c0_6, c0_7;
         c0_0 = c0_1 = c0_2 = c0_3 = c0_4 = c0_5 = c0_6 = c0_7 = S.Zero;
         if (load && cols == 8 * w)
@@ -532,11 +533,11 @@ internal static unsafe class MicroKernels
 
     /// <summary>1 rows × 4 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K1x4<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K1x4<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
+        float* a0 = ra != null ? ra[0] : a;
         TV c0_0, c0_1, c0_2, c0_3;
         c0_0 = c0_1 = c0_2 = c0_3 = S.Zero;
         if (load && cols == 4 * w)
@@ -568,11 +569,11 @@ internal static unsafe class MicroKernels
 
     /// <summary>1 rows × 2 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K1x2<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K1x2<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
+        float* a0 = ra != null ? ra[0] : a;
         TV c0_0, c0_1;
         c0_0 = c0_1 = S.Zero;
         if (load && cols == 2 * w)
@@ -604,11 +605,11 @@ internal static unsafe class MicroKernels
 
     /// <summary>1 rows × 1 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void K1x1<S, TV>(float* a, nint rs, nint ks, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
+    public static void K1x1<S, TV>(float* a, nint rs, nint ks, float** ra, int rows, float* b, nint ldb, int kc, float* c, nint ldc, int cols, bool load)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
         nint w = S.Width;
-        float* a0 = a;
+        float* a0 = ra != null ? ra[0] : a;
         TV c0_0;
         c0_0 = S.Zero;
         if (load && cols == 1 * w)

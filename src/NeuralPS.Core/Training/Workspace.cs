@@ -125,6 +125,25 @@ internal sealed class Workspace : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the layers on the rows <paramref name="rowIndex"/> of <paramref name="features"/> when the first layer is
+    /// dense and its product large enough: that product reads the rows straight from the data (their trip from memory
+    /// overlaps its arithmetic), and the <see cref="Gather"/> that must still follow for the backward pass copies them
+    /// from cache. The same bits as Gather then <see cref="Forward"/>. False, with nothing done, otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryForwardGathered(float[] features, ReadOnlySpan<int> rowIndex, int rows)
+    {
+        if (_network.Layers[0] is not DenseLayer dense) return false;
+        int size = rows * dense.OutputSize;
+        float[] parameters = _network.Parameters;
+        if (!dense.TryForwardGathered(parameters.AsSpan(dense.ParameterOffset, dense.ParameterCount), features, rowIndex,
+                _z[0].AsSpan(0, size), _y[0].AsSpan(0, size), rows, Context))
+            return false;
+        _pass.Forward(parameters, _y[0].AsSpan(0, size), rows, training: true, first: 1);
+        return true;
+    }
+
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training) =>

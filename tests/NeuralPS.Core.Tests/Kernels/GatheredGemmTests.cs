@@ -1,0 +1,107 @@
+using NeuralPS.Core.Kernels;
+using NeuralPS.Core.Training;
+using Xunit;
+
+namespace NeuralPS.Core.Tests.Kernels;
+
+/// <summary>
+/// A first dense layer's product on a shuffled batch, reading its rows straight from the data
+/// (<see cref="Gemm.TryMultiplyBiasGathered(GemmPath, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, WorkerPool?)"/>):
+/// bit for bit the product of the copied rows, on every path, tile shape and thread count.
+/// </summary>
+public class GatheredGemmTests
+{
+    public static IEnumerable<object[]> Cases()
+    {
+        // m, k, n: W1's first layer at batch 32 and 129 (edge tiles), two k blocks (k > 512), the tile shapes of a
+        // wide (n = 128), a two-vector (n = 32) and a narrow (n = 10) output, and m below one tile.
+        int[][] shapes = { new[] { 32, 784, 128 }, new[] { 129, 784, 128 }, new[] { 300, 600, 70 }, new[] { 201, 300, 32 },
+            new[] { 301, 400, 10 }, new[] { 5, 300, 129 } };
+        foreach (GemmPath path in Enum.GetValues<GemmPath>())
+            foreach (int[] s in shapes)
+                yield return new object[] { path, s[0], s[1], s[2] };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GivesTheBitsOfTheCopiedRows(GemmPath path, int m, int k, int n)
+    {
+        if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
+        var random = new Random(m * 7 + k * 3 + n);
+        int dataRows = 3 * m + 11;
+        float[] data = Fill(random, dataRows * k), w = Fill(random, k * n), bias = Fill(random, n);
+        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(m).ToArray();
+        float[] copied = new float[m * k];
+        for (int i = 0; i < m; i++) data.AsSpan(order[i] * k, k).CopyTo(copied.AsSpan(i * k, k));
+
+        using var pool2 = new WorkerPool(2);
+        using var pool3 = new WorkerPool(3);
+        foreach (bool relu in new[] { false, true })
+        {
+            var expected = new float[m * n];
+            Gemm.Multiply(path, GemmForm.NN, m, n, k, copied, w, expected, false, bias, relu, null, small: false);
+            foreach (WorkerPool? pool in new[] { null, pool2, pool3 })
+            {
+                var c = new float[m * n];
+                Array.Fill(c, float.NaN); // the product must overwrite C
+                Assert.True(Gemm.TryMultiplyBiasGathered(path, m, n, k, data, order, w, bias, c, relu, pool), $"{path} {m}x{k}x{n}: not taken");
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    [Fact]
+    public void ATinyProductOrASingleRowIsLeftToTheCaller()
+    {
+        float[] data = new float[40], w = new float[4 * 2], bias = new float[2], c = new float[10 * 2];
+        int[] order = Enumerable.Range(0, 10).ToArray();
+        Assert.False(Gemm.TryMultiplyBiasGathered(4, 2, 4, data, order, w, bias, c, false, null)); // SmallGemm's size
+        Assert.False(Gemm.TryMultiplyBiasGathered(1, 2, 4, data, order, w, bias, c, false, null)); // one row
+        Assert.Equal(new float[20], c);
+    }
+
+    [Fact]
+    public void ARowOutsideTheDataIsRefused()
+    {
+        int m = 40, k = 100, n = 64;
+        float[] data = new float[m * k], w = new float[k * n], bias = new float[n], c = new float[m * n];
+        int[] order = Enumerable.Range(0, m).ToArray();
+        order[17] = m; // one past the last row
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.TryMultiplyBiasGathered(m, n, k, data, order, w, bias, c, false, null));
+        order[17] = -1;
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.TryMultiplyBiasGathered(m, n, k, data, order, w, bias, c, false, null));
+    }
+
+    /// <summary>Through a workspace: W1's network on a shuffled batch, every layer's output as after copying the rows.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AWorkspaceForwardOnTheDataGivesTheBitsOfTheCopiedBatch(int threads)
+    {
+        const int rows = 300, batch = 96;
+        var random = new Random(5);
+        float[] x = Fill(random, rows * 784);
+        var net = new Network(784, "w1", seed: 3) { ThreadCount = threads };
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(128, Activation.Relu));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(64, Activation.Tanh));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
+        int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
+        var copied = new float[batch * 784];
+        for (int i = 0; i < batch; i++) x.AsSpan(order[50 + i] * 784, 784).CopyTo(copied.AsSpan(i * 784, 784));
+
+        var ws = net.GetWorkspace(batch);
+        float[] expected = ws.Forward(copied, batch, training: true).ToArray();
+        Array.Clear(ws.Inputs);
+        ws.Forward(ws.Inputs, batch, training: true); // other outputs in every buffer first
+        Assert.NotEqual(expected, ws.Output(batch).ToArray());
+        Assert.True(ws.TryForwardGathered(x, order.AsSpan(50, batch), batch));
+        Assert.Equal(expected, ws.Output(batch).ToArray());
+    }
+
+    private static float[] Fill(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+}
