@@ -67,10 +67,7 @@ public static unsafe class Gemm
     {
         if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.NN, m, n, k)) return false;
         if (bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
-        if (rowIndex.Length < m) throw new ArgumentException($"{rowIndex.Length} row indices for m={m}.", nameof(rowIndex));
-        long rowsOfA = a.Length / k;
-        for (int i = 0; i < m; i++)
-            if ((uint)rowIndex[i] >= rowsOfA) throw new ArgumentOutOfRangeException(nameof(rowIndex), $"Row {rowIndex[i]} is outside A's {rowsOfA} rows.");
+        CheckGathered(k, m, a, rowIndex, m);
         CheckSizes(GemmForm.NN, m, n, k, int.MaxValue, b.Length, c.Length);
         long phase = StepProfile.Start();
         int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
@@ -79,6 +76,43 @@ public static unsafe class Gemm
             Run(new GemmPlan(path, GemmForm.NN, m, n, k, pa, pb, pc, false, pbias, relu, threads, rows), pool);
         StepProfile.Stop(StepPhase.Products, phase);
         return true;
+    }
+
+    /// <summary>
+    /// C = Aᵀ·B (TN) with A the rows <paramref name="rowIndex"/>[0..k) of the matrix <paramref name="a"/> [·, m]: the
+    /// weight gradient xᵀ·dz of a first dense layer whose batch was read straight from the data. The same bits as
+    /// gathering the rows and calling <see cref="Multiply(GemmForm, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, WorkerPool?)"/>.
+    /// False (nothing done) for products too small for the blocked route.
+    /// </summary>
+    internal static bool TryMultiplyGatheredTransposed(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex,
+        ReadOnlySpan<float> b, Span<float> c, WorkerPool? pool)
+        => TryMultiplyGatheredTransposed(GemmPaths.Selected, m, n, k, a, rowIndex, b, c, pool);
+
+    /// <summary>The same on a named path (tests run every path through this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryMultiplyGatheredTransposed(GemmPath path, int m, int n, int k, ReadOnlySpan<float> a,
+        ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> b, Span<float> c, WorkerPool? pool)
+    {
+        // m = 1 has only one-row tiles, which have no gathered form.
+        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.TN, m, n, k)) return false;
+        CheckGathered(m, k, a, rowIndex, k);
+        CheckSizes(GemmForm.TN, m, n, k, int.MaxValue, b.Length, c.Length);
+        long phase = StepProfile.Start();
+        int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
+        fixed (float* pa = a, pb = b, pc = c)
+        fixed (int* rows = rowIndex)
+            Run(new GemmPlan(path, GemmForm.TN, m, n, k, pa, pb, pc, false, null, false, threads, rows), pool);
+        StepProfile.Stop(StepPhase.Products, phase);
+        return true;
+    }
+
+    /// <summary>The row indices of a gathered operand: <paramref name="count"/> of them, each a row of <paramref name="a"/> [·, width].</summary>
+    private static void CheckGathered(int width, int count, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex, int needed)
+    {
+        if (rowIndex.Length < needed) throw new ArgumentException($"{rowIndex.Length} row indices where {needed} are needed.", nameof(rowIndex));
+        long rowsOfA = a.Length / width;
+        for (int i = 0; i < count; i++)
+            if ((uint)rowIndex[i] >= rowsOfA) throw new ArgumentOutOfRangeException(nameof(rowIndex), $"Row {rowIndex[i]} is outside A's {rowsOfA} rows.");
     }
 
     /// <summary>The product on a named path (tests run every path through this).</summary>

@@ -342,13 +342,13 @@ public sealed partial class Trainer
             // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce below
             // turns the slices' gradients and metrics into the whole batch's.
             (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
-            // A first dense layer reads the batch's rows straight from the data; the gather after it, which the
-            // backward pass needs, then copies them from cache instead of from memory.
+            // A first dense layer reads the batch's rows straight from the data, in both passes: only the targets
+            // (and row weights) are gathered then.
             long phase = StepProfile.Start();
-            bool forwarded = shard > 0 && ws.TryForwardGathered(data.Features, order.AsSpan(first, shard), shard);
+            bool forwarded = shard > 0 && ws.TryForwardGathered(data.Features, order, first, shard);
             StepProfile.Stop(StepPhase.Forward, phase);
             phase = StepProfile.Start();
-            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard, loop.Weights);
+            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard, loop.Weights, copyFeatures: !forwarded);
             StepProfile.Stop(StepPhase.Gather, phase);
             double loss = 0;
             long batchCorrect = 0, batchCounted = 0;

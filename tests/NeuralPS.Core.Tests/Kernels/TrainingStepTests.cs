@@ -177,9 +177,9 @@ public class TrainingStepTests
         void Step(int s)
         {
             int start = s % 4 * batch;
-            // As the trainer: a first dense layer reads its rows from the data, then they are copied for the backward pass.
-            bool forwarded = ws.TryForwardGathered(data.Features, order.AsSpan(start, batch), batch);
-            ws.Gather(data.Features, 784, data.Targets, 1, order, start, batch);
+            // As the trainer: a first dense layer reads its rows from the data (in both passes), the rest is gathered.
+            bool forwarded = ws.TryForwardGathered(data.Features, order, start, batch);
+            ws.Gather(data.Features, 784, data.Targets, 1, order, start, batch, copyFeatures: !forwarded);
             if (!forwarded) ws.Forward(ws.Inputs, batch, training: true);
             ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, batch), 1, batch);
             ws.Clip(0, 0);
