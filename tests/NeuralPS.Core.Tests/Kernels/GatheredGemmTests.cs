@@ -111,10 +111,7 @@ public class GatheredGemmTests
         const int rows = 300, batch = 96;
         var random = new Random(5);
         float[] x = Fill(random, rows * 784);
-        var net = new Network(784, "w1", seed: 3) { ThreadCount = threads };
-        net.Add(new NeuralPS.Core.Layers.DenseLayer(128, Activation.Relu));
-        net.Add(new NeuralPS.Core.Layers.DenseLayer(64, Activation.Tanh));
-        net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
+        Network net = W1Network(threads, seed: 3);
         int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
         var copied = new float[batch * 784];
         for (int i = 0; i < batch; i++) x.AsSpan(order[50 + i] * 784, 784).CopyTo(copied.AsSpan(i * 784, 784));
@@ -138,9 +135,7 @@ public class GatheredGemmTests
         var random = new Random(6);
         float[] x = Fill(random, rows * 784);
         float[] labels = Enumerable.Range(0, rows).Select(_ => (float)random.Next(10)).ToArray();
-        var net = new Network(784, "w1", seed: 4) { ThreadCount = threads };
-        net.Add(new NeuralPS.Core.Layers.DenseLayer(128, Activation.Relu));
-        net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
+        Network net = W1Network(threads, seed: 4);
         int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
         var ws = net.GetWorkspace(batch);
 
@@ -156,6 +151,16 @@ public class GatheredGemmTests
         Assert.Equal(new float[batch * 784], ws.Inputs.AsSpan(0, batch * 784).ToArray()); // no copy of the features
         Assert.Equal(expectedLoss, ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, batch), 1, batch));
         Assert.Equal(expected, ws.Gradients);
+    }
+
+    /// <summary>784 → 128 ReLU (fused in the product) → 64 tanh (a separate pass) → 10 softmax.</summary>
+    private static Network W1Network(int threads, int seed)
+    {
+        var net = new Network(784, "w1", seed) { ThreadCount = threads };
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(128, Activation.Relu));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(64, Activation.Tanh));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
+        return net;
     }
 
     private static float[] Fill(Random random, int count)
