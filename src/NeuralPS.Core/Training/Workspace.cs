@@ -140,8 +140,8 @@ internal sealed class Workspace : IDisposable
     /// Runs the layers on the rows <paramref name="order"/>[start..start+rows) of <paramref name="features"/> when the
     /// first layer is dense and its product large enough: that product reads the rows straight from the data (their
     /// trip from memory overlaps its arithmetic), and so does the weight gradient of the <see cref="Backward"/> that
-    /// follows (which then reads no inputs), so the batch's features are never copied: <see cref="Gather"/> them with
-    /// <c>features: false</c>. The same bits as Gather then <see cref="Forward"/>. False, with nothing done, otherwise.
+    /// follows (which then reads no inputs), so the batch's features are never copied: <see cref="Gather"/> with
+    /// <c>copyFeatures: false</c> then copies only the targets and row weights. The same bits as Gather then <see cref="Forward"/>. False, with nothing done, otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryForwardGathered(float[] features, int[] order, int start, int rows)
