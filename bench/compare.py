@@ -157,6 +157,38 @@ def print_profile(rows, threads_list):
             print(f"| {name} | " + " | ".join(cells) + " |")
 
 
+def print_floor(rows, threads_list, summary):
+    """
+    NeuralPS's W1 epoch against its physical floor: the epoch's products (27.3 GFLOP, from the benchmark's own count)
+    at the FMA peak measured in the same run, and how much the second thread gives. Needs w3 (the peak) in --only.
+    """
+    batches = sorted({r["batch"] for r in rows if r.get("work") == "w1_summary" and r.get("system") == "neuralps"})
+    lines = []
+    for b in batches:
+        cells, speed = [], {}
+        for t in threads_list:
+            epoch = median_of(rows, "neuralps", t, "w1_summary", {"batch": b}, "median_epoch_s")
+            rate = median_of(rows, "neuralps", t, "w1_summary", {"batch": b}, "gflops_gemm")
+            peak = max([p for p in (median_of(rows, "fma_peak", t, "w3_fma_peak", {"isa": isa}, "gflops_median")
+                                    for isa in ("avx512", "avx2")) if p] or [0])
+            if not (epoch and rate and peak):
+                cells += ["—", "—", "—"]
+                continue
+            floor = rate * epoch / peak   # the epoch's GEMM GFLOP at the peak
+            speed[t] = epoch
+            cells += [f"{epoch:.4g}", f"{floor:.4g}", f"{epoch / floor:.2f}×"]
+            summary.append({"metric": "W1 epoch / floor", "batch": b, "threads": t, "epoch_s": epoch, "floor_s": floor,
+                            "ratio": epoch / floor})
+        scaling = f"{speed[1] / speed[2]:.2f}×" if 1 in speed and 2 in speed else "—"
+        lines.append(f"| {b} | " + " | ".join(cells) + f" | {scaling} |")
+    if lines:
+        print("\nW1 against the floor (the epoch's products at this run's FMA peak):")
+        print("| batch | " + " | ".join(f"{t}T epoch s | {t}T floor s | {t}T ratio" for t in threads_list) + " | 2T speed-up |")
+        print("|" + "---|" * (2 + 3 * len(threads_list)))
+        for line in lines:
+            print(line)
+
+
 def fmt(x):
     if x is None:
         return "—"
@@ -214,6 +246,7 @@ if __name__ == "__main__":
             print(f"\nFMA peak, {threads}T: AVX-512 {fmt(peak[0])}, AVX2 {fmt(peak[1])} GFLOP/s{share}")
             summary.append({"metric": "FMA peak GFLOP/s", "threads": threads, "avx512": peak[0], "avx2": peak[1],
                             "neuralps_gemm_1024_share": gemm / best if gemm else None})
+    print_floor(rows, threads_list, summary)
     if args.profile:
         print_profile(rows, threads_list)
     if args.summary:

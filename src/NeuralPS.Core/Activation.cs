@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NeuralPS.Core.Kernels;
 
 namespace NeuralPS.Core;
@@ -105,6 +107,14 @@ public static class ActivationFunctions
     internal static float RowMax(ReadOnlySpan<float> row)
     {
         float max = row[0];
+        if (Sse.IsSupported)
+        {
+            // MAXSS(a, b) is a > b ? a : b, the branch below without its mispredictions (the largest logit's place
+            // is random): the same result for NaN and signed zeros.
+            Vector128<float> m = Vector128.CreateScalarUnsafe(max);
+            for (int j = 1; j < row.Length; j++) m = Sse.MaxScalar(Vector128.CreateScalarUnsafe(row[j]), m);
+            return m.ToScalar();
+        }
         for (int j = 1; j < row.Length; j++)
             if (row[j] > max) max = row[j];
         return max;

@@ -25,6 +25,32 @@ internal static class GemmWorkload
         }
     }
 
+    /// <summary>
+    /// W3step: each product of one W1 training step at <c>--batch</c> B in the form the step runs it (forward NN,
+    /// weight gradients TN, input gradients NT), with the pool of <c>--threads</c>: which of them falls short of the peak.
+    /// </summary>
+    public static void RunStep(BenchOptions options)
+    {
+        using var pool = new WorkerPool(options.Threads);
+        var random = new Random(0);
+        int b = options.Batch;
+        (string Name, GemmForm Form, int M, int N, int K)[] products =
+        {
+            ("forward 1", GemmForm.NN, b, 128, 784), ("forward 2", GemmForm.NN, b, 64, 128), ("forward 3", GemmForm.NN, b, 10, 64),
+            ("weights 3", GemmForm.TN, 64, 10, b), ("inputs 3", GemmForm.NT, b, 64, 10),
+            ("weights 2", GemmForm.TN, 128, 64, b), ("inputs 2", GemmForm.NT, b, 128, 64),
+            ("weights 1", GemmForm.TN, 784, 128, b),
+        };
+        foreach ((string name, GemmForm form, int m, int n, int k) in products)
+        {
+            float[] a = Fill(random, m * k), bm = Fill(random, k * n), c = new float[m * n];
+            void Product() => Gemm.Multiply(form, m, n, k, a, bm, c, false, pool);
+            (double median, double best, int iterations) = Measure(Product, 2.0 * m * n * k);
+            Output.Emit(("work", "w3step"), ("product", name), ("form", form.ToString()), ("m", m), ("n", n), ("k", k),
+                ("gflops_median", median), ("us_median", 2.0 * m * n * k / median / 1e3), ("gflops_best", best), ("iters", iterations));
+        }
+    }
+
     /// <summary>Warm up (tiered compilation), calibrate to about 0.3 s, then the median and best of 5 runs.</summary>
     private static (double Median, double Best, int Iterations) Measure(Action product, double flops)
     {

@@ -1,6 +1,6 @@
 // The NeuralPS side of bench/compare.py: the workloads of bench/peers/torch_bench.py with the same arguments
 // and the same JSON lines, driving the engine through the public API the cmdlets use.
-//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w1ps|w4|w5|w5layers|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R] [--profile]
+//   dotnet NeuralPS.Benchmarks.dll --threads N --work w1|w1acc|w2|w3|w3step|w1ps|w4|w5|w5layers|w5k|w6|w6k [--batch B] [--epochs E] [--seed S] [--rep R] [--profile]
 //   (w4: W4 alone on w1acc's network, trained once and kept in --model, default a file in the temp folder)
 //   (--profile: W1 also prints where a step's time goes, phase by phase and thread by thread: a w1_profile line)
 //   mpirun -np 2 dotnet NeuralPS.Benchmarks.dll --threads 1 --work w1 --batch 512 --distributed   (data-parallel W1; rank 0 prints)
@@ -31,17 +31,17 @@ switch (options.Work)
 {
     case "w1": TrainingWorkloads.W1(options, withAccuracy: false); break;
     case "w1acc": TrainingWorkloads.W1(options, withAccuracy: true); break;
-    case "probe": Probe.Run(options); break;
     case "w4": if (!options.EpochsGiven) options.Epochs = 10; TrainingWorkloads.W4Only(options); break;
     case "w2": TinyWorkloads.Run(options); break;
     case "w3": GemmWorkload.Run(options); break;
+    case "w3step": GemmWorkload.RunStep(options); break;
     case "w1ps": PowerShellWorkload.Run(options); break;
     case "w5": CnnWorkload.Run(options); break;
     case "w5layers": CnnLayersWorkload.Run(options); break;
     case "w5k": ConvWorkload.Run(options); break;
     case "w6": SequenceWorkload.W6(options); break;
     case "w6k": RecurrentWorkload.Run(options); break;
-    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w1ps, w4, w5, w5layers, w5k, w6, w6k"); return 2;
+    default: Console.Error.WriteLine($"unknown work {options.Work}: w1, w1acc, w2, w3, w3step, w1ps, w4, w5, w5layers, w5k, w6, w6k"); return 2;
 }
 return 0;
 

@@ -49,6 +49,73 @@ public static unsafe class Gemm
         StepProfile.Stop(StepPhase.Products, phase);
     }
 
+    /// <summary>
+    /// <see cref="MultiplyBias"/> (NN) with A the rows <paramref name="rowIndex"/>[0..m) of the matrix
+    /// <paramref name="a"/> [·, k]: a training batch's first product read straight from the shuffled dataset, without
+    /// copying its rows first, so the rows' trip from memory overlaps the arithmetic. The same bits as gathering the
+    /// rows and calling MultiplyBias. False (nothing done) for products too small for the blocked route; the caller
+    /// then gathers the rows itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryMultiplyBiasGathered(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex,
+        ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool relu, WorkerPool? pool)
+        => TryMultiplyBiasGathered(GemmPaths.Selected, m, n, k, a, rowIndex, b, bias, c, relu, pool);
+
+    /// <summary>The same on a named path (tests run every path through this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryMultiplyBiasGathered(GemmPath path, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex,
+        ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool relu, WorkerPool? pool)
+    {
+        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.NN, m, n, k)) return false;
+        if (bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
+        CheckGathered(k, m, a, rowIndex, m);
+        CheckSizes(GemmForm.NN, m, n, k, int.MaxValue, b.Length, c.Length);
+        long phase = StepProfile.Start();
+        int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        fixed (int* rows = rowIndex)
+            Run(new GemmPlan(path, GemmForm.NN, m, n, k, pa, pb, pc, false, pbias, relu, threads, rows), pool);
+        StepProfile.Stop(StepPhase.Products, phase);
+        return true;
+    }
+
+    /// <summary>
+    /// C = Aᵀ·B (TN) with A the rows <paramref name="rowIndex"/>[0..k) of the matrix <paramref name="a"/> [·, m]: the
+    /// weight gradient xᵀ·dz of a first dense layer whose batch was read straight from the data. The same bits as
+    /// gathering the rows and calling <see cref="Multiply(GemmForm, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, WorkerPool?)"/>.
+    /// False (nothing done) for products too small for the blocked route.
+    /// </summary>
+    internal static bool TryMultiplyGatheredTransposed(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex,
+        ReadOnlySpan<float> b, Span<float> c, WorkerPool? pool)
+        => TryMultiplyGatheredTransposed(GemmPaths.Selected, m, n, k, a, rowIndex, b, c, pool);
+
+    /// <summary>The same on a named path (tests run every path through this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryMultiplyGatheredTransposed(GemmPath path, int m, int n, int k, ReadOnlySpan<float> a,
+        ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> b, Span<float> c, WorkerPool? pool)
+    {
+        // m = 1 has only one-row tiles, which have no gathered form.
+        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.TN, m, n, k)) return false;
+        CheckGathered(m, k, a, rowIndex, k);
+        CheckSizes(GemmForm.TN, m, n, k, int.MaxValue, b.Length, c.Length);
+        long phase = StepProfile.Start();
+        int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
+        fixed (float* pa = a, pb = b, pc = c)
+        fixed (int* rows = rowIndex)
+            Run(new GemmPlan(path, GemmForm.TN, m, n, k, pa, pb, pc, false, null, false, threads, rows), pool);
+        StepProfile.Stop(StepPhase.Products, phase);
+        return true;
+    }
+
+    /// <summary>The row indices of a gathered operand: <paramref name="count"/> of them, each a row of <paramref name="a"/> [·, width].</summary>
+    private static void CheckGathered(int width, int count, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex, int needed)
+    {
+        if (rowIndex.Length < needed) throw new ArgumentException($"{rowIndex.Length} row indices where {needed} are needed.", nameof(rowIndex));
+        long rowsOfA = a.Length / width;
+        for (int i = 0; i < count; i++)
+            if ((uint)rowIndex[i] >= rowsOfA) throw new ArgumentOutOfRangeException(nameof(rowIndex), $"Row {rowIndex[i]} is outside A's {rowsOfA} rows.");
+    }
+
     /// <summary>The product on a named path (tests run every path through this).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply(GemmPath path, GemmForm form, int m, int n, int k,
@@ -92,19 +159,25 @@ public static unsafe class Gemm
                 SmallGemm.Multiply(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu);
                 return;
             }
-            var plan = new GemmPlan(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu, threads);
-            if (plan.Parts == 1)
-            {
-                if (pool is not null) plan.RunPart(0, 1, pool.Scratch(0, plan.ScratchFloats));
-                else if (plan.ScratchFloats == 0) plan.RunPart(0, 1, null);
-                else fixed (float* scratch = new float[plan.ScratchFloats]) plan.RunPart(0, 1, scratch);
-            }
-            else
-            {
-                GemmJob job = pool!.GemmJob;
-                job.Plan = plan;
-                pool.Run(job, plan.Parts);
-            }
+            Run(new GemmPlan(path, form, m, n, k, pa, pb, pc, accumulate, bias.IsEmpty ? null : pbias, relu, threads), pool);
+        }
+    }
+
+    /// <summary>A planned product on the caller's thread or split across the pool.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run(GemmPlan plan, WorkerPool? pool)
+    {
+        if (plan.Parts == 1)
+        {
+            if (pool is not null) plan.RunPart(0, 1, pool.Scratch(0, plan.ScratchFloats));
+            else if (plan.ScratchFloats == 0) plan.RunPart(0, 1, null);
+            else fixed (float* scratch = new float[plan.ScratchFloats]) plan.RunPart(0, 1, scratch);
+        }
+        else
+        {
+            GemmJob job = pool!.GemmJob;
+            job.Plan = plan;
+            pool.Run(job, plan.Parts);
         }
     }
 

@@ -19,14 +19,16 @@ internal readonly unsafe struct GemmPlan
     private readonly GemmForm _form;
     private readonly int _m, _n, _k, _kc, _kBlocks;
     private readonly float* _a, _b, _c, _bias;
+    private readonly int* _rows;                // gathered A (null: in place): its row r (NN: r < m; TN: r < k) is row _rows[r] of the matrix at _a
     private readonly nint _rs, _ks;             // A[i, p] is at a[i·rs + p·ks]
     private readonly bool _accumulate, _relu, _packB, _splitM;
     public readonly int Parts, ScratchFloats;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public GemmPlan(GemmPath path, GemmForm form, int m, int n, int k, float* a, float* b, float* c,
-        bool accumulate, float* bias, bool relu, int threads)
+        bool accumulate, float* bias, bool relu, int threads, int* rows = null)
     {
+        _rows = rows;
         _kernel = KernelSpec.For(path, m, n);
         _form = form;
         _m = m; _n = n; _k = k;
@@ -77,6 +79,13 @@ internal readonly unsafe struct GemmPlan
     private void Block(int i0, int i1, int j0, int j1, float* scratch)
     {
         int mr = _kernel.MR, nr = _kernel.NR, n = _n;
+        float** ra = stackalloc float*[mr]; // NN, gathered: a tile's rows
+        float** rp = null; // TN, gathered: a k block's rows
+        if (_rows != null && _form == GemmForm.TN)
+        {
+            float** blockRows = stackalloc float*[_kc]; // lives until Block returns
+            rp = blockRows;
+        }
         bool epilogue = _bias != null || _relu;
         for (int jc = j0; jc < j1; jc += Nc)
         {
@@ -86,6 +95,7 @@ internal readonly unsafe struct GemmPlan
                 int p0 = kb * _kc, kc = Math.Max(0, Math.Min(_kc, _k - p0));
                 bool load = _accumulate || kb > 0, last = kb == _kBlocks - 1;
                 if (_packB) PackB(scratch, p0, kc, jc, nc);
+                if (rp != null) for (int q = 0; q < kc; q++) rp[q] = _a + (nint)_rows[p0 + q] * _ks;
                 for (int ic = i0; ic < i1; ic += Mc)
                 {
                     int mc = Math.Min(Mc, i1 - ic);
@@ -101,7 +111,13 @@ internal readonly unsafe struct GemmPlan
                         {
                             int rows = Math.Min(mr, mc - ir), i = ic + ir;
                             float* cp = _c + (nint)i * n + jc + jr;
-                            _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, rows, bp, ldb, kc, cp, n, cols, load);
+                            if (rp != null) _kernel.GatheredTransposed(rp, i, rows, bp, ldb, kc, cp, n, cols, load);
+                            else if (_rows != null)
+                            {
+                                for (int r = 0; r < rows; r++) ra[r] = _a + (nint)_rows[i + r] * _rs + p0;
+                                _kernel.Kernel(null, _rs, _ks, ra, rows, bp, ldb, kc, cp, n, cols, load);
+                            }
+                            else _kernel.Kernel(_a + i * _rs + p0 * _ks, _rs, _ks, null, rows, bp, ldb, kc, cp, n, cols, load);
                             if (last && epilogue) _kernel.Epilogue(cp, n, rows, cols, _bias == null ? null : _bias + jc + jr, _relu);
                         }
                     }

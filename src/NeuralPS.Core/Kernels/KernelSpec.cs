@@ -8,17 +8,23 @@ internal readonly unsafe struct KernelSpec
 {
     public readonly int MR, NR;
     /// <summary>(a, rs, ks, rows, b, ldb, kc, c, ldc, cols, load): see <see cref="MicroKernels"/>.</summary>
-    public readonly delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
+    public readonly delegate*<float*, nint, nint, float**, int, float*, nint, int, float*, nint, int, bool, void> Kernel;
+    /// <summary>
+    /// (rp, col, rows, b, ldb, kc, c, ldc, cols, load): the same tile of Aᵀ·B with A's rows gathered (row p at rp[p]);
+    /// null for the one-row tiles.
+    /// </summary>
+    public readonly delegate*<float**, nint, int, float*, nint, int, float*, nint, int, bool, void> GatheredTransposed;
     /// <summary>(c, ldc, rows, cols, bias or null, relu): the epilogue of a tile, in the same vector width.</summary>
     public readonly delegate*<float*, nint, int, int, float*, bool, void> Epilogue;
 
     /// <summary>(dst, src, lds, kc, cols, NR): kc rows of cols floats into a zero-padded panel NR wide.</summary>
     public readonly delegate*<float*, float*, nint, int, int, int, void> PackRows;
 
-    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, int, float*, nint, int, float*, nint, int, bool, void> kernel,
-        delegate*<float*, nint, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows)
+    private KernelSpec(int mr, int nr, delegate*<float*, nint, nint, float**, int, float*, nint, int, float*, nint, int, bool, void> kernel,
+        delegate*<float*, nint, int, int, float*, bool, void> epilogue, delegate*<float*, float*, nint, int, int, int, void> packRows,
+        delegate*<float**, nint, int, float*, nint, int, float*, nint, int, bool, void> gatheredTransposed = null)
     {
-        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows;
+        MR = mr; NR = nr; Kernel = kernel; Epilogue = epilogue; PackRows = packRows; GatheredTransposed = gatheredTransposed;
     }
 
     /// <summary>
@@ -52,12 +58,12 @@ internal readonly unsafe struct KernelSpec
             return new(1, 8 * w, &MicroKernels.K1x8<S, TV>, epilogue, pack);
         }
         if (!wide)
-            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue, pack) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue, pack);
+            return n <= w ? new(6, w, &MicroKernels.K6x1<S, TV>, epilogue, pack, &MicroKernels.K6x1T<S, TV>) : new(6, 2 * w, &MicroKernels.K6x2<S, TV>, epilogue, pack, &MicroKernels.K6x2T<S, TV>);
         // Narrow C (the output layer): one vector wide, 12 or 8 rows, whichever pads m less.
         if (n <= w) return (m + 11) / 12 * 12 <= (m + 7) / 8 * 8
-            ? new(12, w, &MicroKernels.K12x1<S, TV>, epilogue, pack) : new(8, w, &MicroKernels.K8x1<S, TV>, epilogue, pack);
-        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue, pack);
-        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue, pack);
+            ? new(12, w, &MicroKernels.K12x1<S, TV>, epilogue, pack, &MicroKernels.K12x1T<S, TV>) : new(8, w, &MicroKernels.K8x1<S, TV>, epilogue, pack, &MicroKernels.K8x1T<S, TV>);
+        if (n <= 2 * w || (m <= 160 && n % (4 * w) != 0)) return new(12, 2 * w, &MicroKernels.K12x2<S, TV>, epilogue, pack, &MicroKernels.K12x2T<S, TV>);
+        return new(6, 4 * w, &MicroKernels.K6x4<S, TV>, epilogue, pack, &MicroKernels.K6x4T<S, TV>);
     }
 
     /// <summary>Row copies through vector registers, masked at the right edge, zeros beyond it.</summary>

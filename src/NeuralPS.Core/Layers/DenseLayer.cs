@@ -112,6 +112,44 @@ public sealed class DenseLayer : Layer
             relu, context.Pool);
     }
 
+    /// <summary>
+    /// <see cref="ForwardActivated"/> on the rows <paramref name="rowIndex"/> of <paramref name="data"/> [·, InputSize],
+    /// read in place by the product (a first layer on a shuffled batch). False, with nothing done, when the product is
+    /// too small for that route.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool TryForwardGathered(ReadOnlySpan<float> parameters, ReadOnlySpan<float> data, ReadOnlySpan<int> rowIndex,
+        Span<float> z, Span<float> y, int rows, ExecutionContext context)
+    {
+        int n = OutputSize;
+        Span<float> product = FusesActivation ? y : z;
+        if (!Gemm.TryMultiplyBiasGathered(rows, n, InputSize, data, rowIndex, parameters[..WeightCount], parameters.Slice(WeightCount, n),
+                product, FusesActivation, context.Pool))
+            return false;
+        if (!FusesActivation && Activation != Activation.Linear)
+        {
+            long phase = StepProfile.Start();
+            ActivationFunctions.Forward(Activation, z, y, n);
+            StepProfile.Stop(StepPhase.Activations, phase);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> of a first layer (no input gradient) whose batch was the rows <paramref name="rowIndex"/>
+    /// of <paramref name="data"/>, read in place again. False, with nothing done, when the product is too small for that route.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool TryBackwardGathered(ReadOnlySpan<float> data, ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> dz,
+        Span<float> parameterGradients, int rows, ExecutionContext context)
+    {
+        int n = OutputSize;
+        if (!Gemm.TryMultiplyGatheredTransposed(InputSize, n, rows, data, rowIndex, dz, parameterGradients[..WeightCount], context.Pool))
+            return false;
+        ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n), context.Pool);
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> dz,
         Span<float> parameterGradients, Span<float> inputGradient, int rows, Span<float> scratch, ExecutionContext context)

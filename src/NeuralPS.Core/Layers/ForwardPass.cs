@@ -52,13 +52,16 @@ internal sealed class ForwardPass : IDisposable
     /// <summary>What the layers get while they run (the threads, the dropout stream).</summary>
     public ExecutionContext Context { get; }
 
-    /// <summary>Runs the layers on <paramref name="inputs"/> with <paramref name="parameters"/> (the flat buffer); returns the output.</summary>
+    /// <summary>
+    /// Runs the layers from <paramref name="first"/> on (their input <paramref name="inputs"/>) with
+    /// <paramref name="parameters"/> (the flat buffer); returns the output.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<float> Forward(float[] parameters, ReadOnlySpan<float> inputs, int rows, bool training)
+    public ReadOnlySpan<float> Forward(float[] parameters, ReadOnlySpan<float> inputs, int rows, bool training, int first = 0)
     {
         ReadOnlySpan<float> x = inputs;
         Layer[] layers = _layers;
-        for (int i = 0; i < layers.Length; i++)
+        for (int i = first; i < layers.Length; i++)
         {
             Layer layer = layers[i];
             int size = rows * layer.OutputSize;

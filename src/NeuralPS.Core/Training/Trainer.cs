@@ -362,15 +362,20 @@ public sealed partial class Trainer
             // Distributed: this rank's slice of the global batch (the same order on every rank); the reduce below
             // turns the slices' gradients and metrics into the whole batch's.
             (int first, int shard) = _parallel?.Shard(start, count) ?? (start, count);
+            // A first dense layer reads the batch's rows straight from the data, in both passes: only the targets
+            // (and row weights) are gathered then.
             long phase = StepProfile.Start();
-            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard, loop.Weights);
+            bool forwarded = shard > 0 && ws.TryForwardGathered(data.Features, order, first, shard);
+            StepProfile.Stop(StepPhase.Forward, phase);
+            phase = StepProfile.Start();
+            ws.Gather(data.Features, inputs, targets, targetWidth, order, first, shard, loop.Weights, copyFeatures: !forwarded);
             StepProfile.Stop(StepPhase.Gather, phase);
             double loss = 0;
             long batchCorrect = 0, batchCounted = 0;
             if (shard > 0)
             {
                 phase = StepProfile.Start();
-                ws.Forward(ws.Inputs, shard, training: true);
+                if (!forwarded) ws.Forward(ws.Inputs, shard, training: true);
                 StepProfile.Stop(StepPhase.Forward, phase);
                 phase = StepProfile.Start();
                 loss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, shard * targetWidth), targetWidth, shard,

@@ -78,13 +78,14 @@ internal sealed class Workspace : IDisposable
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(float[] features, int inputs, float[] targets, int targetWidth, int[] order, int start, int count,
-        float[]? weights = null)
+        float[]? weights = null, bool copyFeatures = true)
     {
         GatherJob job = _gather;
+        job.CopyFeatures = copyFeatures;
         job.Features = features; job.Inputs = inputs; job.Targets = targets; job.TargetWidth = targetWidth;
         job.RowWeights = weights; job.W = Weights;
         job.Order = order; job.Start = start; job.Count = count; job.X = Inputs; job.T = Targets;
-        if (Pool.ThreadCount == 1 || (long)count * inputs < GatherSplitFloats) job.Execute(0, 1);
+        if (Pool.ThreadCount == 1 || !copyFeatures || (long)count * inputs < GatherSplitFloats) job.Execute(0, 1);
         else Pool.Run(job, Pool.ThreadCount);
     }
 
@@ -95,6 +96,7 @@ internal sealed class Workspace : IDisposable
         public float[] W = Array.Empty<float>();
         public int[] Order = Array.Empty<int>();
         public int Inputs, TargetWidth, Start, Count;
+        public bool CopyFeatures = true;
         private const int ShortRow = 16;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -117,8 +119,13 @@ internal sealed class Workspace : IDisposable
                     {
                         int row = order[Start + i];
                         if ((ulong)row >= (ulong)dataRows) throw new InvalidOperationException($"Row {row} is not in the data.");
-                        float* from = features + (long)row * inputs, to = px + (long)i * inputs;
-                        for (int j = 0; j < inputs; j++) to[j] = from[j];
+                        float* from, to;
+                        if (CopyFeatures)
+                        {
+                            from = features + (long)row * inputs;
+                            to = px + (long)i * inputs;
+                            for (int j = 0; j < inputs; j++) to[j] = from[j];
+                        }
                         from = targets + (long)row * targetWidth;
                         to = pt + (long)i * targetWidth;
                         for (int j = 0; j < targetWidth; j++) to[j] = from[j];
@@ -129,8 +136,11 @@ internal sealed class Workspace : IDisposable
             for (int i = first; i < end; i++)
             {
                 int row = Order[Start + i];
-                if (i + 1 < end) Prefetch(Order[Start + i + 1] * (long)inputs, inputs);
-                Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
+                if (CopyFeatures)
+                {
+                    if (i + 1 < end) Prefetch(Order[Start + i + 1] * (long)inputs, inputs);
+                    Features.AsSpan(row * inputs, inputs).CopyTo(x.Slice(i * inputs, inputs));
+                }
                 Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
                 if (RowWeights is not null) W[i] = RowWeights[row];
             }
@@ -149,10 +159,41 @@ internal sealed class Workspace : IDisposable
         }
     }
 
+    // The batch of the last forward pass when its first dense layer read it straight from the data (null otherwise):
+    // the backward pass reads the same rows there, and Inputs holds no copy of them.
+    private float[]? _gatheredData;
+    private int[] _gatheredOrder = Array.Empty<int>();
+    private int _gatheredStart;
+
+    /// <summary>
+    /// Runs the layers on the rows <paramref name="order"/>[start..start+rows) of <paramref name="features"/> when the
+    /// first layer is dense and its product large enough: that product reads the rows straight from the data (their
+    /// trip from memory overlaps its arithmetic), and so does the weight gradient of the <see cref="Backward"/> that
+    /// follows (which then reads no inputs), so the batch's features are never copied: <see cref="Gather"/> with
+    /// <c>copyFeatures: false</c> then copies only the targets and row weights. The same bits as Gather then <see cref="Forward"/>. False, with nothing done, otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryForwardGathered(float[] features, int[] order, int start, int rows)
+    {
+        _gatheredData = null;
+        if (_network.Layers[0] is not DenseLayer dense) return false;
+        int size = rows * dense.OutputSize;
+        float[] parameters = _network.Parameters;
+        if (!dense.TryForwardGathered(parameters.AsSpan(dense.ParameterOffset, dense.ParameterCount), features, order.AsSpan(start, rows),
+                _z[0].AsSpan(0, size), _y[0].AsSpan(0, size), rows, Context))
+            return false;
+        _pass.Forward(parameters, _y[0].AsSpan(0, size), rows, training: true, first: 1);
+        (_gatheredData, _gatheredOrder, _gatheredStart) = (features, order, start);
+        return true;
+    }
+
     /// <summary>Runs the layers on <paramref name="inputs"/>; returns the output buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training) =>
-        _pass.Forward(_network.Parameters, inputs, rows, training);
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows, bool training)
+    {
+        _gatheredData = null;
+        return _pass.Forward(_network.Parameters, inputs, rows, training);
+    }
 
     /// <summary>
     /// Loss of the last forward pass against <paramref name="targets"/>, then the gradients of every parameter
@@ -215,11 +256,29 @@ internal sealed class Workspace : IDisposable
             else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
             StepProfile.Stop(StepPhase.Activations, phase);
+            if (i == 0 && _gatheredData is not null && BackwardGathered((DenseLayer)layer, dz, rows)) continue;
             ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
             layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
                 Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
         }
+    }
+
+    /// <summary>
+    /// The first layer's gradients from the rows the forward pass read in place, read there again. When that product
+    /// is too small for the gathered route, the rows are copied into <see cref="Inputs"/> and false is returned: the
+    /// plain backward then reads them there.
+    /// </summary>
+    private bool BackwardGathered(DenseLayer first, ReadOnlySpan<float> dz, int rows)
+    {
+        float[] data = _gatheredData!;
+        if (first.TryBackwardGathered(data, _gatheredOrder.AsSpan(_gatheredStart, rows), dz,
+                Gradients.AsSpan(first.ParameterOffset, first.ParameterCount), rows, Context))
+            return true;
+        int width = first.InputSize;
+        for (int r = 0; r < rows; r++)
+            data.AsSpan(_gatheredOrder[_gatheredStart + r] * width, width).CopyTo(Inputs.AsSpan(r * width, width));
+        return false;
     }
 
     // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).

@@ -173,12 +173,14 @@ public class TrainingStepTests
         Optimizer optimizer = net.Optimizer = Optimizer.Create(net.OptimizerSettings, net.ParameterCount);
         optimizer.Pool = ws.Pool; // as the Trainer does: the update splits across the pool
 
+        int[] order = Enumerable.Range(0, batch * 4).Reverse().ToArray();
         void Step(int s)
         {
             int start = s % 4 * batch;
-            data.Features.AsSpan(start * 784, batch * 784).CopyTo(ws.Inputs);
-            data.Targets.AsSpan(start, batch).CopyTo(ws.Targets);
-            ws.Forward(ws.Inputs, batch, training: true);
+            // As the trainer: a first dense layer reads its rows from the data (in both passes), the rest is gathered.
+            bool forwarded = ws.TryForwardGathered(data.Features, order, start, batch);
+            ws.Gather(data.Features, 784, data.Targets, 1, order, start, batch, copyFeatures: !forwarded);
+            if (!forwarded) ws.Forward(ws.Inputs, batch, training: true);
             ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, batch), 1, batch);
             ws.Clip(0, 0);
             optimizer.Step(net.Parameters, ws.Gradients, 1e-3f);

@@ -1,0 +1,172 @@
+using NeuralPS.Core.Kernels;
+using NeuralPS.Core.Training;
+using Xunit;
+
+namespace NeuralPS.Core.Tests.Kernels;
+
+/// <summary>
+/// A first dense layer's product on a shuffled batch, reading its rows straight from the data
+/// (<see cref="Gemm.TryMultiplyBiasGathered(GemmPath, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, WorkerPool?)"/>):
+/// bit for bit the product of the copied rows, on every path, tile shape and thread count.
+/// </summary>
+public class GatheredGemmTests
+{
+    public static IEnumerable<object[]> Cases()
+    {
+        // m, k, n: W1's first layer at batch 32 and 129 (edge tiles), two k blocks (k > 512), the tile shapes of a
+        // wide (n = 128), a two-vector (n = 32) and a narrow (n = 10) output, m below one tile; read transposed (the
+        // weight gradient: k = the first number, the batch) 600 rows make two k blocks.
+        int[][] shapes = { new[] { 32, 784, 128 }, new[] { 129, 784, 128 }, new[] { 300, 600, 70 }, new[] { 201, 300, 32 },
+            new[] { 301, 400, 10 }, new[] { 5, 300, 129 }, new[] { 600, 200, 64 } };
+        foreach (GemmPath path in Enum.GetValues<GemmPath>())
+            foreach (int[] s in shapes)
+                yield return new object[] { path, s[0], s[1], s[2] };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GivesTheBitsOfTheCopiedRows(GemmPath path, int m, int k, int n)
+    {
+        if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
+        var random = new Random(m * 7 + k * 3 + n);
+        int dataRows = 3 * m + 11;
+        float[] data = Fill(random, dataRows * k), w = Fill(random, k * n), bias = Fill(random, n);
+        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(m).ToArray();
+        float[] copied = new float[m * k];
+        for (int i = 0; i < m; i++) data.AsSpan(order[i] * k, k).CopyTo(copied.AsSpan(i * k, k));
+
+        using var pool2 = new WorkerPool(2);
+        using var pool3 = new WorkerPool(3);
+        foreach (bool relu in new[] { false, true })
+        {
+            var expected = new float[m * n];
+            Gemm.Multiply(path, GemmForm.NN, m, n, k, copied, w, expected, false, bias, relu, null, small: false);
+            foreach (WorkerPool? pool in new[] { null, pool2, pool3 })
+            {
+                var c = new float[m * n];
+                Array.Fill(c, float.NaN); // the product must overwrite C
+                Assert.True(Gemm.TryMultiplyBiasGathered(path, m, n, k, data, order, w, bias, c, relu, pool), $"{path} {m}x{k}x{n}: not taken");
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    /// <summary>The first layer's weight gradient xᵀ·dz with x's rows read in place: m = the data's width, k = the batch.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TheTransposedProductGivesTheBitsOfTheCopiedRows(GemmPath path, int k, int m, int n)
+    {
+        if (!GemmPaths.IsSupported(path) || path == GemmPath.Reference) return;
+        var random = new Random(m * 5 + k * 11 + n);
+        int dataRows = 2 * k + 7;
+        float[] data = Fill(random, dataRows * m), dz = Fill(random, k * n);
+        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(k).ToArray();
+        float[] copied = new float[k * m];
+        for (int p = 0; p < k; p++) data.AsSpan(order[p] * m, m).CopyTo(copied.AsSpan(p * m, m));
+
+        var expected = new float[m * n];
+        Gemm.Multiply(path, GemmForm.TN, m, n, k, copied, dz, expected, false, default, false, null, small: false);
+        using var pool2 = new WorkerPool(2);
+        using var pool3 = new WorkerPool(3);
+        foreach (WorkerPool? pool in new[] { null, pool2, pool3 })
+        {
+            var c = new float[m * n];
+            Array.Fill(c, float.NaN);
+            Assert.True(Gemm.TryMultiplyGatheredTransposed(path, m, n, k, data, order, dz, c, pool), $"{path} TN {m}x{k}x{n}: not taken");
+            Assert.Equal(expected, c);
+        }
+    }
+
+    [Fact]
+    public void ATinyProductOrASingleRowIsLeftToTheCaller()
+    {
+        float[] data = new float[40], w = new float[4 * 2], bias = new float[2], c = new float[10 * 2];
+        int[] order = Enumerable.Range(0, 10).ToArray();
+        Assert.False(Gemm.TryMultiplyBiasGathered(4, 2, 4, data, order, w, bias, c, false, null)); // SmallGemm's size
+        Assert.False(Gemm.TryMultiplyBiasGathered(1, 2, 4, data, order, w, bias, c, false, null)); // one row
+        Assert.False(Gemm.TryMultiplyGatheredTransposed(4, 2, 4, data, order, w, c, null)); // SmallGemm's size
+        Assert.False(Gemm.TryMultiplyGatheredTransposed(1, 20, 40, new float[400], order.Concat(order).Concat(order).Concat(order).ToArray(),
+            new float[800], c, null)); // one column of x: one-row tiles
+        Assert.Equal(new float[20], c);
+    }
+
+    [Fact]
+    public void ARowOutsideTheDataIsRefused()
+    {
+        int m = 40, k = 100, n = 64;
+        float[] data = new float[m * k], w = new float[k * n], bias = new float[n], c = new float[m * n];
+        int[] order = Enumerable.Range(0, m).ToArray();
+        order[17] = m; // one past the last row
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.TryMultiplyBiasGathered(m, n, k, data, order, w, bias, c, false, null));
+        order[17] = -1;
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.TryMultiplyBiasGathered(m, n, k, data, order, w, bias, c, false, null));
+    }
+
+    /// <summary>Through a workspace: W1's network on a shuffled batch, every layer's output as after copying the rows.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AWorkspaceForwardOnTheDataGivesTheBitsOfTheCopiedBatch(int threads)
+    {
+        const int rows = 300, batch = 96;
+        var random = new Random(5);
+        float[] x = Fill(random, rows * 784);
+        Network net = W1Network(threads, seed: 3);
+        int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
+        var copied = new float[batch * 784];
+        for (int i = 0; i < batch; i++) x.AsSpan(order[50 + i] * 784, 784).CopyTo(copied.AsSpan(i * 784, 784));
+
+        var ws = net.GetWorkspace(batch);
+        float[] expected = ws.Forward(copied, batch, training: true).ToArray();
+        Array.Clear(ws.Inputs);
+        ws.Forward(ws.Inputs, batch, training: true); // other outputs in every buffer first
+        Assert.NotEqual(expected, ws.Output(batch).ToArray());
+        Assert.True(ws.TryForwardGathered(x, order, 50, batch));
+        Assert.Equal(expected, ws.Output(batch).ToArray());
+    }
+
+    /// <summary>The backward pass after it reads the rows in place again: every gradient as after copying the rows.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void TheBackwardPassAfterItGivesTheGradientsOfTheCopiedBatch(int threads)
+    {
+        const int rows = 300, batch = 96;
+        var random = new Random(6);
+        float[] x = Fill(random, rows * 784);
+        float[] labels = Enumerable.Range(0, rows).Select(_ => (float)random.Next(10)).ToArray();
+        Network net = W1Network(threads, seed: 4);
+        int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
+        var ws = net.GetWorkspace(batch);
+
+        ws.Gather(x, 784, labels, 1, order, 20, batch);
+        ws.Forward(ws.Inputs, batch, training: true);
+        double expectedLoss = ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, batch), 1, batch);
+        float[] expected = ws.Gradients.ToArray();
+
+        Array.Clear(ws.Gradients);
+        Assert.True(ws.TryForwardGathered(x, order, 20, batch));
+        Array.Clear(ws.Inputs);
+        ws.Gather(x, 784, labels, 1, order, 20, batch, copyFeatures: false);
+        Assert.Equal(new float[batch * 784], ws.Inputs.AsSpan(0, batch * 784).ToArray()); // no copy of the features
+        Assert.Equal(expectedLoss, ws.Backward(ws.Inputs, ws.Targets.AsSpan(0, batch), 1, batch));
+        Assert.Equal(expected, ws.Gradients);
+    }
+
+    /// <summary>784 → 128 ReLU (fused in the product) → 64 tanh (a separate pass) → 10 softmax.</summary>
+    private static Network W1Network(int threads, int seed)
+    {
+        var net = new Network(784, "w1", seed) { ThreadCount = threads };
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(128, Activation.Relu));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(64, Activation.Tanh));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
+        return net;
+    }
+
+    private static float[] Fill(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+}
