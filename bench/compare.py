@@ -179,6 +179,8 @@ def print_floor(rows, threads_list, summary):
             cells += [f"{epoch:.4g}", f"{floor:.4g}", f"{epoch / floor:.2f}×"]
             summary.append({"metric": "W1 epoch / floor", "batch": b, "threads": t, "epoch_s": epoch, "floor_s": floor,
                             "ratio": epoch / floor})
+        if not speed:
+            continue   # no FMA peak in this run (w3 not asked for)
         scaling = f"{speed[1] / speed[2]:.2f}×" if 1 in speed and 2 in speed else "—"
         lines.append(f"| {b} | " + " | ".join(cells) + f" | {scaling} |")
     if lines:
