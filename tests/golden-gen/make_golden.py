@@ -21,45 +21,22 @@ tests/golden/README.md):
     momentum 0.1, eps 1e-5 unless the layer says "momentum" / "epsilon") at inference
   * clipping by global norm or by value, after the penalty gradients
 """
-import argparse
-import json
 import math
 import os
 import random
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-torch.set_default_dtype(torch.float64)
-
-
-def f32(values):
-    """Rounds to float32 (kept as float64): the engine reads the file in float32, so the reference starts from
-    exactly the numbers the engine sees."""
-    return np.asarray(values, dtype=np.float32).astype(np.float64)
+from golden_common import (Layers, activate, arguments, bn, dense, f32, run_case, trajectory_difference, write_case,
+                           write_record)
 
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leakyrelu", "elu", "gelu", "swish", "softplus"]
 
 
-def activate(name, z):
-    return {
-        "linear": lambda v: v,
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "relu": F.relu,
-        "leakyrelu": lambda v: F.leaky_relu(v, 0.01),
-        "elu": lambda v: F.elu(v, 1.0),
-        "gelu": lambda v: F.gelu(v),  # exact (erf)
-        "swish": F.silu,
-        "softplus": lambda v: F.softplus(v, beta=1, threshold=20),
-        "softmax": lambda v: torch.softmax(v, dim=1),
-    }[name](z)
-
-
-class Net:
-    """The network of a case: a list of layers with float64 leaf tensors."""
+class Net(Layers):
+    """The network of a case: dense and batch-norm layers with float64 leaf tensors, applied to rows of features."""
 
     def __init__(self, spec, rng):
         self.layers = []
@@ -82,23 +59,6 @@ class Net:
             else:
                 raise ValueError(layer["type"])
 
-    def to(self, dtype):
-        """The same network in another precision (fresh leaf tensors)."""
-        for l in self.layers:
-            for k in ("W", "b", "gamma", "beta"):
-                if k in l:
-                    l[k] = l[k].detach().to(dtype).requires_grad_()
-            for k in ("runningMean", "runningVar"):
-                if k in l:
-                    l[k] = l[k].to(dtype)
-        return self
-
-    def parameters(self):
-        out = []
-        for l in self.layers:
-            out += [l["W"], l["b"]] if "W" in l else [l["gamma"], l["beta"]]
-        return out
-
     def forward(self, x, training):
         """Returns (pre-activation of the last layer, output of the last layer)."""
         z = y = x
@@ -111,198 +71,6 @@ class Net:
                                  momentum=spec.get("momentum", 0.1), eps=spec.get("epsilon", 1e-5))
             y = activate(spec["activation"], z)
         return z, y
-
-    def penalty(self):
-        total = torch.zeros(())
-        for l in self.layers:
-            if "W" in l:
-                l1, l2 = l["spec"].get("l1", 0.0), l["spec"].get("l2", 0.0)
-                if l1:
-                    total = total + l1 * l["W"].abs().sum()
-                if l2:
-                    total = total + l2 * (l["W"] ** 2).sum()
-        return total
-
-    def dump(self, grads=False, stats=True):
-        out = []
-        for l in self.layers:
-            if "W" in l:
-                W, b = (l["W"].grad, l["b"].grad) if grads else (l["W"], l["b"])
-                out.append({"W": W.detach().tolist(), "b": b.detach().tolist()})
-            else:
-                g, be = (l["gamma"].grad, l["beta"].grad) if grads else (l["gamma"], l["beta"])
-                entry = {"gamma": g.detach().tolist(), "beta": be.detach().tolist()}
-                if stats and not grads:
-                    entry["runningMean"] = l["runningMean"].tolist()
-                    entry["runningVar"] = l["runningVar"].tolist()
-                out.append(entry)
-        return out
-
-
-def loss_of(kind, output_activation, z, y, t):
-    if kind == "mse":
-        return ((y - t) ** 2).mean()
-    if kind == "mae":
-        return (y - t).abs().mean()
-    if kind == "huber":
-        return F.huber_loss(y, t, delta=1.0)
-    if kind == "binary_crossentropy":
-        if output_activation == "sigmoid":
-            return F.binary_cross_entropy_with_logits(z, t)
-        return F.binary_cross_entropy(y, t)  # log clamped at -100, as PyTorch does
-    if kind == "categorical_crossentropy":
-        if output_activation == "softmax":
-            return -(t * torch.log_softmax(z, dim=1)).sum(dim=1).mean()
-        return -(t * torch.log(y)).sum(dim=1).mean()
-    if kind == "sparse_categorical_crossentropy":
-        if output_activation == "softmax":
-            return F.cross_entropy(z, t)
-        return F.nll_loss(torch.log(y), t)
-    raise ValueError(kind)
-
-
-def make_optimizer(params, o):
-    name, lr = o["name"], o["learningRate"]
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=o.get("momentum", 0.0), dampening=o.get("dampening", 0.0),
-                               nesterov=o.get("nesterov", False), weight_decay=o.get("weightDecay", 0.0))
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, eps=o.get("epsilon", 1e-10), weight_decay=o.get("weightDecay", 0.0),
-                                   initial_accumulator_value=o.get("initialAccumulator", 0.0))
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=o.get("rho", 0.99), eps=o.get("epsilon", 1e-8),
-                                   momentum=o.get("momentum", 0.0), centered=o.get("centered", False),
-                                   weight_decay=o.get("weightDecay", 0.0), foreach=False)
-    betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, eps=o.get("epsilon", 1e-8),
-                                weight_decay=o.get("weightDecay", 0.0), foreach=False)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=o.get("epsilon", 1e-8),
-                                 weight_decay=o.get("weightDecay", 0.01), foreach=False)
-    if name == "nadam":
-        return torch.optim.NAdam(params, lr=lr, betas=betas, eps=o.get("epsilon", 1e-8),
-                                 weight_decay=o.get("weightDecay", 0.0), momentum_decay=o.get("momentumDecay", 0.004),
-                                 foreach=False)
-    raise ValueError(name)
-
-
-def make_data(spec, rng):
-    n, d = spec["samples"], spec["inputs"]
-    x = f32(rng.normal(0, 1, size=(n, d)) * spec.get("_xScale", 1.0))
-    loss = spec["loss"]
-    out = spec["layers"][-1]
-    units = d
-    for layer in spec["layers"]:
-        units = layer.get("units", units)
-    if loss == "sparse_categorical_crossentropy":
-        y = rng.integers(0, units, size=n)
-        k = min(n, units)
-        y[:k] = np.arange(k)  # every class present (if there are enough rows)
-        return x, y.tolist(), torch.tensor(y, dtype=torch.long)
-    if loss == "categorical_crossentropy":
-        if spec.get("_softTargets"):
-            y = rng.dirichlet(np.ones(units), size=n)
-        else:
-            y = np.eye(units)[rng.integers(0, units, size=n)]
-    elif loss == "binary_crossentropy":
-        y = (rng.uniform(size=(n, units)) < 0.5).astype(np.float64)
-    else:
-        teacher = rng.normal(0, 1, size=(d, units)) / math.sqrt(d)
-        y = np.tanh(x @ teacher) + 0.1 * rng.normal(size=(n, units))
-        if out["activation"] in ("sigmoid", "softmax"):
-            y = 1 / (1 + np.exp(-2 * y))
-        y = y * spec.get("_yScale", 1.0)
-    y = f32(y)
-    return x, y.tolist(), torch.tensor(y)
-
-
-def run_case(spec, seed, dtype=torch.float64):
-    rng = np.random.default_rng(seed)
-    net = Net(spec, rng)
-    x_list_np, y_json, y_t = make_data(spec, rng)
-    x = torch.tensor(x_list_np)
-    initial = net.dump()
-    if dtype != torch.float64:
-        net.to(dtype)
-        x = x.to(dtype)
-        if y_t.is_floating_point():
-            y_t = y_t.to(dtype)
-    params = net.parameters()
-    opt = make_optimizer(params, spec["optimizer"])
-    out_act = spec["layers"][-1]["activation"]
-    n, bs = spec["samples"], spec["batchSize"]
-    losses, first_grads, row = [], None, 0
-    for step in range(spec["steps"]):
-        count = min(bs, n - row)
-        bx, by = x[row:row + count], y_t[row:row + count]
-        opt.zero_grad()
-        z, y = net.forward(bx, training=True)
-        loss = loss_of(spec["loss"], out_act, z, y, by) + net.penalty()
-        loss.backward()
-        if not math.isfinite(loss.item()):
-            raise RuntimeError(f"{spec['name']}: non-finite loss at step {step}")
-        losses.append(loss.item())
-        if step == 0:
-            first_grads = net.dump(grads=True)
-        clip = spec.get("clip")
-        if clip and clip["kind"] == "norm":
-            torch.nn.utils.clip_grad_norm_(params, clip["value"])
-        elif clip and clip["kind"] == "value":
-            torch.nn.utils.clip_grad_value_(params, clip["value"])
-        opt.step()
-        row += count
-        if row >= n:
-            row = 0
-    with torch.no_grad():
-        _, pred = net.forward(x, training=False)
-    public = {k: v for k, v in spec.items() if not k.startswith("_")}
-    public["layers"] = [{k: v for k, v in l.items() if not k.startswith("_")} for l in spec["layers"]]
-    return {
-        "case": public,
-        "initial": initial,
-        "x": x.tolist(),
-        "y": y_json,
-        "lossBeforeStep": losses,
-        "gradientsAtFirstStep": first_grads,
-        "final": net.dump(),
-        "predictionsAfter": pred.tolist(),
-        "producedBy": f"PyTorch {torch.__version__}, {str(dtype).replace('torch.', '')}",
-    }
-
-
-def first_difference(reference, trial, margin=0.5):
-    """Where a float32 run of the case leaves the golden test's tolerance (1e-4 relative, 1e-6 absolute) scaled by
-    margin, or None. A case that PyTorch itself cannot reproduce in float32 is not a fair test of a float32 engine."""
-    def walk(e, a, path):
-        if isinstance(e, dict):
-            for k in e:
-                found = walk(e[k], a[k], f"{path}.{k}")
-                if found:
-                    return found
-        elif isinstance(e, list):
-            for i, (ei, ai) in enumerate(zip(e, a)):
-                found = walk(ei, ai, f"{path}[{i}]")
-                if found:
-                    return found
-        else:
-            error = abs(e - a)
-            if error > margin * max(1e-6, 1e-4 * abs(e)):
-                return f"{path}: float64 {e:.9g}, float32 {a:.9g}"
-        return None
-    for key in ("lossBeforeStep", "gradientsAtFirstStep", "final", "predictionsAfter"):
-        found = walk(reference[key], trial[key], key)
-        if found:
-            return found
-    return None
-
-
-def dense(units, activation, **kw):
-    return dict({"type": "dense", "units": units, "activation": activation}, **kw)
-
-
-def bn(activation="linear", **kw):
-    return dict({"type": "batchnorm", "activation": activation}, **kw)
 
 
 def case(name, inputs, samples, batch, steps, loss, layers, optimizer, clip=None, **extra):
@@ -501,12 +269,8 @@ def random_case(index, r):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
-    ap.add_argument("out", nargs="?", default=golden,
-                    help="folder to write the JSON files into (default: tests/golden)")
+    ap = arguments(__doc__, 20261126, "seed for data, initial weights and random variants")
     ap.add_argument("--random", type=int, default=0, help="also write this many random variants")
-    ap.add_argument("--seed", type=int, default=20261126, help="seed for data, initial weights and random variants")
     ap.add_argument("--no-fixed", action="store_true", help="write only the random variants")
     ap.add_argument("--keep-ill-conditioned", action="store_true",
                     help="keep random variants that PyTorch itself cannot reproduce in float32 to the test's tolerance")
@@ -522,25 +286,17 @@ def main():
         if not args.keep_ill_conditioned:
             spec = cases[-1]
             seed = args.seed * 1000 + len(cases) - 1
-            problem = first_difference(run_case(spec, seed), run_case(spec, seed, torch.float32))
+            problem = trajectory_difference(run_case(Net, spec, seed), run_case(Net, spec, seed, torch.float32))
             if problem:
                 print(f"{spec['name']}: dropped, PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
                 cases.pop()
     for i, spec in enumerate(cases):
         seed = args.seed * 1000 + i
-        result = run_case(spec, seed)
-        if i < fixed and not args.keep_ill_conditioned:
-            problem = first_difference(result, run_case(spec, seed, torch.float32))
-            if problem:
-                print(f"warning: {spec['name']}: PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
-        with open(os.path.join(args.out, spec["name"] + ".json"), "w") as f:
-            json.dump(result, f)
-    # Not README.md: the folder's README is written by hand and covers the files this script did not write.
-    with open(os.path.join(args.out, "GENERATED.md"), "w") as f:
-        command = " ".join(["tests/golden-gen/make_golden.py"] + sys.argv[1:])
-        f.write(f"# Written by tests/golden-gen/make_golden.py\n\n`{command}` (seed {args.seed}) with PyTorch "
-                f"{torch.__version__} and numpy {np.__version__}, in float64; the conventions are those of "
-                "tests/golden/README.md.\n\nFiles: " + ", ".join(c["name"] + ".json" for c in cases) + "\n")
+        check = i < fixed and not args.keep_ill_conditioned
+        write_case(args.out, spec["name"], lambda dtype: run_case(Net, spec, seed, dtype),
+                   trajectory_difference if check else None)
+    write_record(os.path.join(args.out, "GENERATED.md"), "make_golden.py", args.seed, "tests/golden/README.md",
+                 [c["name"] + ".json" for c in cases])
     print(f"{len(cases)} cases written to {args.out}", file=sys.stderr)
 
 

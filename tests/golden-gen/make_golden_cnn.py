@@ -31,7 +31,6 @@ Conventions added for sequences:
 The kernel file holds, per case, a convolution's x, W, b and an upstream gradient dy with PyTorch's y, dx, dW, db,
 and a pooling's x and dy with y and dx, all of x, W, b, dy exactly float32 values.
 """
-import argparse
 import json
 import math
 import os
@@ -41,10 +40,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_golden import activate, f32, first_difference, loss_of, make_optimizer  # noqa: E402
-
-torch.set_default_dtype(torch.float64)
+from golden_common import (Layers, activate, arguments, bn, dense, f32, plain, run_case, trajectory_difference,
+                           write_case, write_record)
+from golden_common import shaped_case as case
 
 
 def same_padding(size, kernel, stride):
@@ -100,11 +98,11 @@ def output_shape(shape, layer):
     raise ValueError(t)
 
 
-class Net:
+class Net(Layers):
     """The network of a case: float64 leaf tensors per layer, applied to [N, C, H, W] batches."""
 
     def __init__(self, spec, rng):
-        self.layers, self.shapes = [], []
+        self.layers, self.shapes, self.input_shape = [], [], spec["inputShape"]
         shape = spec["inputShape"]
         for layer in spec["layers"]:
             entry = {"spec": layer, "in": shape}
@@ -134,22 +132,9 @@ class Net:
             self.shapes.append(shape)
             self.layers.append(entry)
 
-    def to(self, dtype):
-        for l in self.layers:
-            for k in ("W", "b", "gamma", "beta"):
-                if k in l:
-                    l[k] = l[k].detach().to(dtype).requires_grad_()
-            for k in ("runningMean", "runningVar"):
-                if k in l:
-                    l[k] = l[k].to(dtype)
-        return self
-
-    def parameters(self):
-        return [t for l in self.layers for t in ((l["W"], l["b"]) if "W" in l else (l["gamma"], l["beta"]) if "gamma" in l else ())]
-
-    def forward(self, x, spec, training=True):
+    def forward(self, x, training):
         """Returns (pre-activation of the last layer, its output) for rows x of C*H*W."""
-        y = x.reshape([x.shape[0]] + spec["inputShape"])
+        y = x.reshape([x.shape[0]] + self.input_shape)
         z = y
         for l in self.layers:
             s, t = l["spec"], l["spec"]["type"]
@@ -176,79 +161,6 @@ class Net:
             y = activate(s["activation"], z)
         return z, y
 
-    def dump(self, grads=False):
-        out = []
-        for l in self.layers:
-            if "W" in l:
-                W, b = (l["W"].grad, l["b"].grad) if grads else (l["W"], l["b"])
-                out.append({"W": W.detach().tolist(), "b": b.detach().tolist()})
-            elif "gamma" in l:
-                g, be = (l["gamma"].grad, l["beta"].grad) if grads else (l["gamma"], l["beta"])
-                entry = {"gamma": g.detach().tolist(), "beta": be.detach().tolist()}
-                if not grads:
-                    entry["runningMean"] = l["runningMean"].tolist()
-                    entry["runningVar"] = l["runningVar"].tolist()
-                out.append(entry)
-            else:
-                out.append({})
-        return out
-
-
-def make_data(spec, rng, units):
-    n, d = spec["samples"], int(np.prod(spec["inputShape"]))
-    x = f32(rng.normal(0, 1, size=(n, d)))
-    if spec["loss"] == "sparse_categorical_crossentropy":
-        y = rng.integers(0, units, size=n)
-        y[:min(n, units)] = np.arange(min(n, units))   # every class present
-        return x, y.tolist(), torch.tensor(y, dtype=torch.long)
-    teacher = rng.normal(0, 1, size=(d, units)) / math.sqrt(d)
-    y = f32(np.tanh(x @ teacher) + 0.1 * rng.normal(size=(n, units)))
-    return x, y.tolist(), torch.tensor(y)
-
-
-def run_case(spec, seed, dtype=torch.float64):
-    rng = np.random.default_rng(seed)
-    net = Net(spec, rng)
-    x_np, y_json, y_t = make_data(spec, rng, net.shapes[-1][0])
-    x = torch.tensor(x_np)
-    initial = net.dump()
-    if dtype != torch.float64:
-        net.to(dtype)
-        x = x.to(dtype)
-        if y_t.is_floating_point():
-            y_t = y_t.to(dtype)
-    opt = make_optimizer(net.parameters(), spec["optimizer"])
-    out_act = spec["layers"][-1]["activation"]
-    n, bs = spec["samples"], spec["batchSize"]
-    losses, first_grads, row = [], None, 0
-    for step in range(spec["steps"]):
-        count = min(bs, n - row)
-        opt.zero_grad()
-        z, y = net.forward(x[row:row + count], spec)
-        loss = loss_of(spec["loss"], out_act, z, y, y_t[row:row + count])
-        loss.backward()
-        losses.append(loss.item())
-        if step == 0:
-            first_grads = net.dump(grads=True)
-        opt.step()
-        row += count
-        if row >= n:
-            row = 0
-    with torch.no_grad():
-        _, pred = net.forward(x, spec, training=False)
-    return {
-        "case": spec,
-        "outputShapes": net.shapes,
-        "initial": initial,
-        "x": x.tolist(),
-        "y": y_json,
-        "lossBeforeStep": losses,
-        "gradientsAtFirstStep": first_grads,
-        "final": net.dump(),
-        "predictionsAfter": pred.tolist(),
-        "producedBy": f"PyTorch {torch.__version__}, {str(dtype).replace('torch.', '')}",
-    }
-
 
 def conv2d(filters, kernel, stride, padding, activation):
     return {"type": "conv2d", "filters": filters, "kernelSize": [kernel, kernel], "strides": [stride, stride],
@@ -259,26 +171,9 @@ def pool(kind, size, stride):
     return {"type": kind, "poolSize": [size, size], "strides": [stride, stride], "activation": "linear"}
 
 
-def plain(kind):
-    return {"type": kind, "activation": "linear"}
-
-
 def conv1(filters, kernel, stride, padding, activation):
     return {"type": "conv1d", "filters": filters, "kernelSize": kernel, "stride": stride, "padding": padding,
             "activation": activation}
-
-
-def batchnorm(activation, **kw):
-    return dict({"type": "batchnorm", "activation": activation}, **kw)
-
-
-def dense(units, activation):
-    return {"type": "dense", "units": units, "activation": activation}
-
-
-def case(name, shape, samples, batch, steps, loss, layers, optimizer):
-    return {"name": name, "inputShape": shape, "inputs": int(np.prod(shape)), "samples": samples, "batchSize": batch,
-            "steps": steps, "loss": loss, "layers": layers, "optimizer": optimizer}
 
 
 def cases():
@@ -308,19 +203,19 @@ def cases():
         # per-channel batch normalization (BatchNorm2d) after linear convolutions, ReLU after it; a partial last
         # batch; then batch normalization on the row after the flatten (BatchNorm1d)
         case("cnn_bn_2x7x6_sgd", [2, 7, 6], 14, 5, 8, "sparse_categorical_crossentropy",
-             [conv2d(4, 3, 1, "same", "linear"), batchnorm("relu"), pool("maxpool2d", 2, 2),
-              conv2d(5, 2, 1, "valid", "linear"), batchnorm("relu", momentum=0.2, epsilon=1e-3), plain("flatten"),
-              batchnorm("tanh"), dense(3, "softmax")],
+             [conv2d(4, 3, 1, "same", "linear"), bn("relu"), pool("maxpool2d", 2, 2),
+              conv2d(5, 2, 1, "valid", "linear"), bn("relu", momentum=0.2, epsilon=1e-3), plain("flatten"),
+              bn("tanh"), dense(3, "softmax")],
              {"name": "sgd", "learningRate": 0.1, "momentum": 0.5}),
         # batch norm over channels of a stride-2 convolution, momentum SGD, global average pooling, MSE
         case("cnn_bn_3x8x8_stride2_sgd_mse", [3, 8, 8], 12, 6, 6, "mse",
-             [conv2d(6, 3, 2, "same", "linear"), batchnorm("linear"), conv2d(4, 3, 1, "same", "relu"),
-              batchnorm("swish"), plain("globalaveragepool2d"), dense(2, "linear")],
+             [conv2d(6, 3, 2, "same", "linear"), bn("linear"), conv2d(4, 3, 1, "same", "relu"),
+              bn("swish"), plain("globalaveragepool2d"), dense(2, "linear")],
              {"name": "sgd", "learningRate": 0.05, "momentum": 0.9}),
         # nn.Conv1d over windows of 12 timesteps x 3 features: valid, then stride 2 same (one zero after), batch norm
         # over the features, flatten (time-major), dense softmax
         case("conv1d_12x3_sgd", [12, 3], 14, 5, 8, "sparse_categorical_crossentropy",
-             [conv1(5, 3, 1, "valid", "relu"), conv1(4, 2, 2, "same", "linear"), batchnorm("tanh"), plain("flatten"),
+             [conv1(5, 3, 1, "valid", "relu"), conv1(4, 2, 2, "same", "linear"), bn("tanh"), plain("flatten"),
               dense(3, "softmax")],
              {"name": "sgd", "learningRate": 0.1, "momentum": 0.5}),
         # stride 3 same (zeros before and after), a 1-wide kernel, Adam, MSE
@@ -369,29 +264,17 @@ def kernel_cases(rng):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
-    ap.add_argument("out", nargs="?", default=golden, help="folder to write the JSON files into (default: tests/golden)")
-    ap.add_argument("--seed", type=int, default=20261205, help="seed for data and initial weights")
-    args = ap.parse_args()
+    args = arguments(__doc__, 20261205, "seed for data and initial weights").parse_args()
     os.makedirs(os.path.join(args.out, "kernels"), exist_ok=True)
     specs = cases()
     for i, spec in enumerate(specs):
         seed = args.seed * 1000 + i
-        result = run_case(spec, seed)
-        problem = first_difference(result, run_case(spec, seed, torch.float32))
-        if problem:
-            print(f"warning: {spec['name']}: PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
-        with open(os.path.join(args.out, spec["name"] + ".json"), "w") as f:
-            json.dump(result, f)
+        write_case(args.out, spec["name"], lambda dtype: run_case(Net, spec, seed, dtype), trajectory_difference)
     with open(os.path.join(args.out, "kernels", "conv_pool.json"), "w") as f:
         json.dump(kernel_cases(np.random.default_rng(args.seed)), f)
-    with open(os.path.join(args.out, "GENERATED-CNN.md"), "w") as f:
-        command = " ".join(["tests/golden-gen/make_golden_cnn.py"] + sys.argv[1:])
-        f.write(f"# Written by tests/golden-gen/make_golden_cnn.py\n\n`{command}` (seed {args.seed}) with PyTorch "
-                f"{torch.__version__} and numpy {np.__version__}, in float64; the conventions are those of "
-                "tests/golden/README.md and the script's own for images.\n\nFiles: "
-                + ", ".join(s["name"] + ".json" for s in specs) + ", kernels/conv_pool.json\n")
+    write_record(os.path.join(args.out, "GENERATED-CNN.md"), "make_golden_cnn.py", args.seed,
+                 "tests/golden/README.md and the script's own for images",
+                 [s["name"] + ".json" for s in specs] + ["kernels/conv_pool.json"])
     print(f"{len(specs)} cases and kernels/conv_pool.json written to {args.out}", file=sys.stderr)
 
 

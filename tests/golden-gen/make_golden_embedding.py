@@ -14,22 +14,16 @@ Needs Debian's python3-torch (1.13) and numpy. The convention added for embeddin
     its input row with the index column replaced by the table's row, [x before | table[x[column]] | x after] (as
     torch.cat of the slices around nn.Embedding's output), so a second embedding's column counts the first's vector
 """
-import argparse
-import json
 import math
-import os
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_golden import activate, f32, loss_of, make_optimizer  # noqa: E402
-
-torch.set_default_dtype(torch.float64)
+from golden_common import (Layers, activate, arguments, class_labels, dense, f32, run_case, trajectory_difference,
+                           write_case)
 
 
-class Net:
+class Net(Layers):
     """The network of a case: nn.Embedding modules and dense (W, b) leaves, applied to rows of features."""
 
     def __init__(self, spec, rng):
@@ -51,13 +45,8 @@ class Net:
             self.shapes.append([width])
             self.layers.append(entry)
 
-    def parameters(self):
-        out = []
-        for l in self.layers:
-            out += [l["module"].weight] if "module" in l else [l["W"], l["b"]]
-        return out
-
-    def forward(self, x):
+    def forward(self, x, training):
+        """Returns (pre-activation of the last layer, its output); these layers have no training mode."""
         y = z = x
         for l in self.layers:
             s = l["spec"]
@@ -69,78 +58,29 @@ class Net:
             y = activate(s["activation"], z)
         return z, y
 
-    def dump(self, grads=False):
-        out = []
-        for l in self.layers:
-            if "module" in l:
-                t = l["module"].weight.grad if grads else l["module"].weight
-                out.append({"table": t.detach().tolist()})
-            else:
-                W, b = (l["W"].grad, l["b"].grad) if grads else (l["W"], l["b"])
-                out.append({"W": W.detach().tolist(), "b": b.detach().tolist()})
-        return out
+    def dump_module(self, l, grads):
+        t = l["module"].weight.grad if grads else l["module"].weight
+        return {"table": t.detach().tolist()}
 
 
-def make_data(spec, rng, units):
-    n = spec["samples"]
+def make_data(spec, rng):
+    """Rows of normal features whose index columns hold category indices (every row of each table met), and class
+    labels or a noisy tanh of the first and last columns."""
+    n, units = spec["samples"], spec["layers"][-1]["units"]
     x = f32(rng.normal(0, 1, size=(n, spec["inputs"])))
     for column, categories in spec["indexColumns"]:
         x[:, column] = rng.integers(0, categories + 1, size=n)   # 0, the reserved row, included
         x[:categories + 1, column] = np.arange(categories + 1)   # every row of the table met
     if spec["loss"] == "sparse_categorical_crossentropy":
-        y = rng.integers(0, units, size=n)
-        y[:units] = np.arange(units)
+        y = class_labels(rng, n, units)
         return x, y.tolist(), torch.tensor(y, dtype=torch.long)
     y = f32(np.tanh(x[:, :1] * 0.5 + 0.3 * np.sin(x[:, -1:])) + 0.1 * rng.normal(size=(n, units)))
     return x, y.tolist(), torch.tensor(y)
 
 
-def run_case(spec, seed):
-    rng = np.random.default_rng(seed)
-    net = Net(spec, rng)
-    x_np, y_json, y_t = make_data(spec, rng, net.shapes[-1][0])
-    x = torch.tensor(x_np)
-    initial = net.dump()
-    opt = make_optimizer(net.parameters(), spec["optimizer"])
-    out_act = spec["layers"][-1]["activation"]
-    n, bs = spec["samples"], spec["batchSize"]
-    losses, first_grads, row = [], None, 0
-    for step in range(spec["steps"]):
-        count = min(bs, n - row)
-        opt.zero_grad()
-        z, y = net.forward(x[row:row + count])
-        loss = loss_of(spec["loss"], out_act, z, y, y_t[row:row + count])
-        loss.backward()
-        losses.append(loss.item())
-        if step == 0:
-            first_grads = net.dump(grads=True)
-        opt.step()
-        row += count
-        if row >= n:
-            row = 0
-    with torch.no_grad():
-        _, pred = net.forward(x)
-    return {
-        "case": spec,
-        "outputShapes": net.shapes,
-        "initial": initial,
-        "x": x.tolist(),
-        "y": y_json,
-        "lossBeforeStep": losses,
-        "gradientsAtFirstStep": first_grads,
-        "final": net.dump(),
-        "predictionsAfter": pred.tolist(),
-        "producedBy": f"PyTorch {torch.__version__}, float64",
-    }
-
-
 def embedding(feature, column, categories, dimensions):
     return {"type": "embedding", "feature": feature, "column": column, "categories": categories, "dimensions": dimensions,
             "activation": "linear"}
-
-
-def dense(units, activation):
-    return {"type": "dense", "units": units, "activation": activation}
 
 
 def cases():
@@ -159,16 +99,11 @@ def cases():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("out", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
-    parser.add_argument("--seed", type=int, default=20261204)
-    args = parser.parse_args()
+    args = arguments(__doc__, 20261204, "seed for data and initial weights (case i uses seed + i)").parse_args()
     for i, spec in enumerate(cases()):
-        result = run_case(spec, args.seed + i)
-        path = os.path.join(args.out, spec["name"] + ".json")
-        with open(path, "w") as f:
-            json.dump(result, f)
-        print(f"{path}: losses {result['lossBeforeStep'][0]:.6f} -> {result['lossBeforeStep'][-1]:.6f}")
+        result = write_case(args.out, spec["name"], lambda dtype: run_case(Net, spec, args.seed + i, dtype, make_data),
+                            trajectory_difference)
+        print(f"{spec['name']}.json: losses {result['lossBeforeStep'][0]:.6f} -> {result['lossBeforeStep'][-1]:.6f}")
 
 
 if __name__ == "__main__":

@@ -17,20 +17,18 @@ Conventions (also in tests/golden/README.md):
     H columns in torch's order (LSTM i, f, g, o; GRU r, z, n); b_ih, b_hh [G*H]; the embedding's table [V][D]
   * "gradients" holds d sum(outputGradient * output) / d each parameter (same shapes) and / d x
 """
-import argparse
-import json
 import os
 import sys
 
-import numpy as np
 import torch
 
-torch.set_default_dtype(torch.float64)
+import golden_common
+from golden_common import arguments, write_case, write_record
 
 
 def f32(t):
-    """Rounded to float32, kept as float64: what the engine reads from the file."""
-    return torch.from_numpy(t.detach().numpy().astype(np.float32).astype(np.float64))
+    """A tensor rounded to float32, kept as float64: what the engine reads from the file."""
+    return torch.from_numpy(golden_common.f32(t.detach().numpy()))
 
 
 CASES = [
@@ -108,46 +106,26 @@ def embedding_case(name, rows, dimensions, shape, seed, dtype=torch.float64):
     }
 
 
-def first_difference(reference, trial, path=""):
-    """Where a float32 run leaves the kernel test's tolerance (1e-4 relative, 1e-5 absolute), or None: a case that
-    PyTorch itself cannot reproduce in float32 is not a fair test of float32 kernels."""
-    if isinstance(reference, dict):
-        return next((d for k in reference if k not in ("producedBy",)
-                     for d in [first_difference(reference[k], trial[k], f"{path}.{k}")] if d), None)
-    if isinstance(reference, list):
-        return next((d for i, (e, a) in enumerate(zip(reference, trial))
-                     for d in [first_difference(e, a, f"{path}[{i}]")] if d), None)
-    if isinstance(reference, float) and abs(reference - trial) > 0.5 * (1e-5 + 1e-4 * abs(reference)):
-        return f"{path}: {trial} against {reference}"
-    return None
+def kernel_difference(reference, trial):
+    """Where a float32 run leaves the kernel test's tolerance (1e-4 relative, 1e-5 absolute, halved), or None: a case
+    that PyTorch itself cannot reproduce in float32 is not a fair test of float32 kernels."""
+    return golden_common.first_difference(reference, trial, lambda e: 0.5 * (1e-5 + 1e-4 * abs(e)))
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    golden = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "kernels"))
-    ap.add_argument("out", nargs="?", default=golden, help="folder to write the JSON files into (default: tests/golden/kernels)")
-    ap.add_argument("--seed", type=int, default=20261204, help="seed for the parameters and data of every case")
+    ap = arguments(__doc__, 20261204, "seed for the parameters and data of every case", ("golden", "kernels"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     names = []
     for i, (name, *spec) in enumerate(CASES):
-        result = recurrent_case(name, *spec, seed=args.seed + i)
-        problem = first_difference(result, recurrent_case(name, *spec, seed=args.seed + i, dtype=torch.float32))
-        if problem:
-            print(f"warning: {name}: PyTorch in float32 does not reproduce it ({problem})", file=sys.stderr)
+        write_case(args.out, name, lambda dtype: recurrent_case(name, *spec, seed=args.seed + i, dtype=dtype),
+                   kernel_difference)
         names.append(name)
-        with open(os.path.join(args.out, name + ".json"), "w") as f:
-            json.dump(result, f)
     for i, (name, *spec) in enumerate(EMBEDDINGS):
-        result = embedding_case(name, *spec, seed=args.seed + 100 + i)
+        write_case(args.out, name, lambda dtype: embedding_case(name, *spec, seed=args.seed + 100 + i, dtype=dtype))
         names.append(name)
-        with open(os.path.join(args.out, name + ".json"), "w") as f:
-            json.dump(result, f)
-    with open(os.path.join(args.out, "GENERATED-rnn.md"), "w") as f:
-        command = " ".join(["tests/golden-gen/make_golden_rnn.py"] + sys.argv[1:])
-        f.write(f"# Written by tests/golden-gen/make_golden_rnn.py\n\n`{command}` (seed {args.seed}) with PyTorch "
-                f"{torch.__version__} and numpy {np.__version__}, in float64; the conventions are those of the script's "
-                "docstring and tests/golden/README.md.\n\nFiles: " + ", ".join(n + ".json" for n in names) + "\n")
+    write_record(os.path.join(args.out, "GENERATED-rnn.md"), "make_golden_rnn.py", args.seed,
+                 "the script's docstring and tests/golden/README.md", [n + ".json" for n in names])
     print(f"{len(names)} cases written to {args.out}", file=sys.stderr)
 
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
@@ -21,62 +20,24 @@ public sealed partial class Trainer
         (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
         if (targetWidth != net.OutputSize)
             throw Unsupported($"the targets have {targetWidth} columns for {net.OutputSize} outputs");
-        var epochStart = new Snapshot(net);
-        var stopping = new EarlyStopping(net, _options, _validation is not null);
-        Checkpoints? checkpoints = MakeCheckpoints();
-        StopReason = null;
-        optimizer.BeginRun(_options.Epochs);
-        try
+        (double, double?) Epoch(double rate)
         {
-            for (int e = 0; e < _options.Epochs; e++)
-            {
-                if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
-                int epoch = net.History.Count + 1;
-                double rate = optimizer.BeginEpoch();
-                var clock = Stopwatch.StartNew();
-                epochStart.Take();
-                Workspace ws = WorkspaceFor(data.Rows);
-                var jacobian = new JacobianRows(net, ws, data, targets, cancellation);
-                double loss = 0;
-                bool stopped = false;
-                try { loss = optimizer.Iterate(net.Parameters, jacobian.NormalEquations, jacobian.Loss); }
-                catch (OperationCanceledException) { stopped = true; }
-                if (stopped)
-                {
-                    // Stopped inside the epoch: back to its start; μ is as the epoch found it.
-                    epochStart.Restore();
-                    _state.Optimizer = Restarted(optimizer);
-                    _state.Optimizer!.RestoreBuffers(optimizer.StateBuffers);
-                    StopReason = "Stopped";
-                    yield break;
-                }
-                if (!double.IsFinite(loss))
-                {
-                    epochStart.Restore();
-                    _state.Optimizer = Restarted(optimizer);
-                    stopping.KeepCurrentWeights();
-                    throw new TrainingDivergedException(epoch, 1, loss);
-                }
-                GradientNorms.Record(net, ws.Gradients);
-                (double _, double? accuracy) = Evaluator.Evaluate(net, data);
-                EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
-                optimizer.EndEpoch(stopping.Monitored(result));
-                bool stop = stopping.ShouldStop(result);
-                checkpoints?.AfterEpoch(result, endOfRun: stop || optimizer.Converged || e == _options.Epochs - 1);
-                yield return result;
-                if (stop) { StopReason = stopping.Reason; yield break; }
-                if (optimizer.Converged)
-                {
-                    StopReason = $"Levenberg-Marquardt stopped: mu passed its maximum ({optimizer.Settings.MuMax:G4}) without a step that lowers the loss, " +
-                        "so the loss is at a minimum (or the step cannot improve it in float precision).";
-                    yield break;
-                }
-            }
+            Workspace ws = WorkspaceFor(data.Rows);
+            var jacobian = new JacobianRows(net, ws, data, targets, cancellation);
+            double loss = optimizer.Iterate(net.Parameters, jacobian.NormalEquations, jacobian.Loss);
+            if (!double.IsFinite(loss)) return (loss, null); // diverged: the loop throws, nothing to record
+            GradientNorms.Record(net, ws.Gradients);
+            (double _, double? accuracy) = Evaluator.Evaluate(net, data);
+            return (loss, accuracy);
         }
-        finally
-        {
-            stopping.RestoreBestIfAsked();
-        }
+        string? Converged() => optimizer.Converged
+            ? $"Levenberg-Marquardt stopped: mu passed its maximum ({optimizer.Settings.MuMax:G4}) without a step that lowers the loss, " +
+                "so the loss is at a minimum (or the step cannot improve it in float precision)."
+            : null;
+        // Stopped inside an epoch, the network goes back to its start and the restarted optimizer keeps μ as the epoch
+        // found it (Trainer.WholeSet.cs).
+        foreach (EpochResult result in RunWholeSetEpochs(optimizer, Epoch, keepStateWhenStopped: true, Converged, cancellation))
+            yield return result;
     }
 
     /// <summary>Refuses, with the reason and what to do, a network Levenberg–Marquardt cannot train.</summary>

@@ -154,53 +154,17 @@ public sealed partial class Trainer
             ws.Gradients.AsSpan(0, gradient.Length).CopyTo(gradient);
             return loss;
         }
-        var epochStart = new Snapshot(net);
-        var stopping = new EarlyStopping(net, _options, _validation is not null);
-        Checkpoints? checkpoints = MakeCheckpoints();
-        StopReason = null;
-        optimizer.BeginRun(_options.Epochs);
-        try
+        (double, double?) Epoch(double rate)
         {
-            for (int e = 0; e < _options.Epochs; e++)
-            {
-                if (cancellation.IsCancellationRequested) { StopReason = "Stopped"; yield break; }
-                int epoch = net.History.Count + 1;
-                double rate = optimizer.BeginEpoch();
-                var clock = Stopwatch.StartNew();
-                epochStart.Take();
-                bool stopped = false;
-                try { optimizer.Minimize(net.Parameters, Objective, rate); }
-                catch (OperationCanceledException) { stopped = true; }
-                if (stopped)
-                {
-                    // Stopped inside the epoch: back to its start, with an optimizer whose curvature pairs were not touched by it.
-                    epochStart.Restore();
-                    _state.Optimizer = Restarted(optimizer);
-                    StopReason = "Stopped";
-                    yield break;
-                }
-                // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
-                GradientNorms.Record(net, ws.Gradients);
-                var (loss, accuracy) = Evaluate(data, _trainWeights, _trainMetrics);
-                if (!double.IsFinite(loss))
-                {
-                    epochStart.Restore();
-                    _state.Optimizer = Restarted(optimizer);
-                    stopping.KeepCurrentWeights();
-                    throw new TrainingDivergedException(epoch, 1, loss);
-                }
-                EpochResult result = Finish(epoch, loss, accuracy, rate, clock, data.Rows, cancellation);
-                optimizer.EndEpoch(stopping.Monitored(result));
-                bool stop = stopping.ShouldStop(result);
-                checkpoints?.AfterEpoch(result, endOfRun: stop || e == _options.Epochs - 1);
-                yield return result;
-                if (stop) { StopReason = stopping.Reason; yield break; }
-            }
+            optimizer.Minimize(net.Parameters, Objective, rate);
+            // The gradients of the minimizer's last evaluation, per layer, for Get-LayerStatistics.
+            GradientNorms.Record(net, ws.Gradients);
+            return Evaluate(data, _trainWeights, _trainMetrics);
         }
-        finally
-        {
-            stopping.RestoreBestIfAsked();
-        }
+        // Stopped inside an epoch: back to its start, with a fresh optimizer whose curvature pairs that epoch did not
+        // touch (Trainer.WholeSet.cs).
+        foreach (EpochResult result in RunWholeSetEpochs(optimizer, Epoch, keepStateWhenStopped: false, () => null, cancellation))
+            yield return result;
     }
 
     /// <summary>
