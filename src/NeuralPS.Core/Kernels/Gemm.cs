@@ -62,22 +62,9 @@ public static unsafe class Gemm
         => TryMultiplyBiasGathered(GemmPaths.Selected, m, n, k, a, rowIndex, b, bias, c, relu, pool);
 
     /// <summary>The same on a named path (tests run every path through this).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryMultiplyBiasGathered(GemmPath path, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex,
         ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool relu, WorkerPool? pool)
-    {
-        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.NN, m, n, k)) return false;
-        if (bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
-        CheckGathered(k, m, a, rowIndex, m);
-        CheckSizes(GemmForm.NN, m, n, k, int.MaxValue, b.Length, c.Length);
-        long phase = StepProfile.Start();
-        int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
-        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-        fixed (int* rows = rowIndex)
-            Run(new GemmPlan(path, GemmForm.NN, m, n, k, pa, pb, pc, false, pbias, relu, threads, rows), pool);
-        StepProfile.Stop(StepPhase.Products, phase);
-        return true;
-    }
+        => TryMultiplyGathered(path, GemmForm.NN, m, n, k, a, rowIndex, b, bias, c, relu, pool);
 
     /// <summary>
     /// C = Aᵀ·B (TN) with A the rows <paramref name="rowIndex"/>[0..k) of the matrix <paramref name="a"/> [·, m]: the
@@ -90,31 +77,38 @@ public static unsafe class Gemm
         => TryMultiplyGatheredTransposed(GemmPaths.Selected, m, n, k, a, rowIndex, b, c, pool);
 
     /// <summary>The same on a named path (tests run every path through this).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryMultiplyGatheredTransposed(GemmPath path, int m, int n, int k, ReadOnlySpan<float> a,
         ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> b, Span<float> c, WorkerPool? pool)
+        => TryMultiplyGathered(path, GemmForm.TN, m, n, k, a, rowIndex, b, default, c, false, pool);
+
+    /// <summary>
+    /// An NN or TN product whose A is made of gathered rows: NN reads m rows of width k, TN k rows of width m (each
+    /// row's index checked against <paramref name="a"/>). False, with nothing done, where the product would not take
+    /// the blocked route: a tiny product (SmallGemm), or one row of C (NN: the one-row kernels; TN: one-row tiles,
+    /// which have no gathered form).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryMultiplyGathered(GemmPath path, GemmForm form, int m, int n, int k, ReadOnlySpan<float> a,
+        ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool relu, WorkerPool? pool)
     {
-        // m = 1 has only one-row tiles, which have no gathered form.
-        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, GemmForm.TN, m, n, k)) return false;
-        CheckGathered(m, k, a, rowIndex, k);
-        CheckSizes(GemmForm.TN, m, n, k, int.MaxValue, b.Length, c.Length);
+        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, form, m, n, k)) return false;
+        if (form == GemmForm.NN && bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
+        (int rows, int width) = form == GemmForm.NN ? (m, k) : (k, m);
+        if (rowIndex.Length < rows) throw new ArgumentException($"{rowIndex.Length} row indices where {rows} are needed.", nameof(rowIndex));
+        long rowsOfA = a.Length / width;
+        for (int i = 0; i < rows; i++)
+            if ((uint)rowIndex[i] >= rowsOfA) throw new ArgumentOutOfRangeException(nameof(rowIndex), $"Row {rowIndex[i]} is outside A's {rowsOfA} rows.");
+        CheckSizes(form, m, n, k, int.MaxValue, b.Length, c.Length); // A: the rows just checked
         long phase = StepProfile.Start();
-        int threads = 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
-        fixed (float* pa = a, pb = b, pc = c)
-        fixed (int* rows = rowIndex)
-            Run(new GemmPlan(path, GemmForm.TN, m, n, k, pa, pb, pc, false, null, false, threads, rows), pool);
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        fixed (int* pRows = rowIndex)
+            Run(new GemmPlan(path, form, m, n, k, pa, pb, pc, false, bias.IsEmpty ? null : pbias, relu, ThreadsFor(m, n, k, pool), pRows), pool);
         StepProfile.Stop(StepPhase.Products, phase);
         return true;
     }
 
-    /// <summary>The row indices of a gathered operand: <paramref name="count"/> of them, each a row of <paramref name="a"/> [·, width].</summary>
-    private static void CheckGathered(int width, int count, ReadOnlySpan<float> a, ReadOnlySpan<int> rowIndex, int needed)
-    {
-        if (rowIndex.Length < needed) throw new ArgumentException($"{rowIndex.Length} row indices where {needed} are needed.", nameof(rowIndex));
-        long rowsOfA = a.Length / width;
-        for (int i = 0; i < count; i++)
-            if ((uint)rowIndex[i] >= rowsOfA) throw new ArgumentOutOfRangeException(nameof(rowIndex), $"Row {rowIndex[i]} is outside A's {rowsOfA} rows.");
-    }
+    /// <summary>Threads a product splits across: the pool's, or the caller's alone below <see cref="InlineFlops"/>.</summary>
+    private static int ThreadsFor(int m, int n, int k, WorkerPool? pool) => 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;
 
     /// <summary>The product on a named path (tests run every path through this).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -146,8 +140,7 @@ public static unsafe class Gemm
             return;
         }
 
-        int threads = pool?.ThreadCount ?? 1;
-        if (2.0 * m * n * k < InlineFlops) threads = 1;
+        int threads = ThreadsFor(m, n, k, pool);
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
             // One row with zeros in it (a single prediction): only the rows of B that meet a nonzero input.
