@@ -224,25 +224,11 @@ internal static unsafe class SmallGemm
             if (rows > 7) c7 = S.LoadPartial(c + 7 * ldc, cols);
         }
         nint o = 0, ldb = source.Ldb;
-        // p ascending: B's rows in place, then its copied last rows (the same loop twice).
+        // p ascending: B's rows in place (Head of them), then its copied last rows (Rest).
         float* b = source.B;
-        for (int p = 0; p < source.Head; p++)
+        for (int p = 0, end = source.Head + source.Rest; p < end; p++)
         {
-            TV b0 = S.Load(b);
-            c0 = S.MulAdd(S.Splat(a0 + o), b0, c0);
-            c1 = S.MulAdd(S.Splat(a1 + o), b0, c1);
-            c2 = S.MulAdd(S.Splat(a2 + o), b0, c2);
-            c3 = S.MulAdd(S.Splat(a3 + o), b0, c3);
-            c4 = S.MulAdd(S.Splat(a4 + o), b0, c4);
-            c5 = S.MulAdd(S.Splat(a5 + o), b0, c5);
-            c6 = S.MulAdd(S.Splat(a6 + o), b0, c6);
-            c7 = S.MulAdd(S.Splat(a7 + o), b0, c7);
-            o += ks;
-            b += ldb;
-        }
-        b = source.Tail;
-        for (int p = 0; p < source.Rest; p++)
-        {
+            if (p == source.Head) b = source.Tail;
             TV b0 = S.Load(b);
             c0 = S.MulAdd(S.Splat(a0 + o), b0, c0);
             c1 = S.MulAdd(S.Splat(a1 + o), b0, c1);
@@ -292,21 +278,11 @@ internal static unsafe class SmallGemm
             if (rows > 3) { c30 = S.Load(c + 3 * ldc); c31 = S.LoadPartial(c + 3 * ldc + w, rest); }
         }
         nint o = 0, ldb = source.Ldb;
-        // p ascending: B's rows in place, then its copied last rows (the same loop twice).
+        // p ascending: B's rows in place (Head of them), then its copied last rows (Rest).
         float* b = source.B;
-        for (int p = 0; p < source.Head; p++)
+        for (int p = 0, end = source.Head + source.Rest; p < end; p++)
         {
-            TV b0 = S.Load(b), b1 = S.Load(b + w), x;
-            x = S.Splat(a0 + o); c00 = S.MulAdd(x, b0, c00); c01 = S.MulAdd(x, b1, c01);
-            x = S.Splat(a1 + o); c10 = S.MulAdd(x, b0, c10); c11 = S.MulAdd(x, b1, c11);
-            x = S.Splat(a2 + o); c20 = S.MulAdd(x, b0, c20); c21 = S.MulAdd(x, b1, c21);
-            x = S.Splat(a3 + o); c30 = S.MulAdd(x, b0, c30); c31 = S.MulAdd(x, b1, c31);
-            o += ks;
-            b += ldb;
-        }
-        b = source.Tail;
-        for (int p = 0; p < source.Rest; p++)
-        {
+            if (p == source.Head) b = source.Tail;
             TV b0 = S.Load(b), b1 = S.Load(b + w), x;
             x = S.Splat(a0 + o); c00 = S.MulAdd(x, b0, c00); c01 = S.MulAdd(x, b1, c01);
             x = S.Splat(a1 + o); c10 = S.MulAdd(x, b0, c10); c11 = S.MulAdd(x, b1, c11);
