@@ -91,7 +91,7 @@ public static unsafe class Gemm
     private static bool TryMultiplyGathered(GemmPath path, GemmForm form, int m, int n, int k, ReadOnlySpan<float> a,
         ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool relu, WorkerPool? pool)
     {
-        if (path == GemmPath.Reference || m <= 1 || n == 0 || k == 0 || SmallGemm.Takes(path, form, m, n, k)) return false;
+        if (!TakesGathered(path, form, m, n, k)) return false;
         if (form == GemmForm.NN && bias.Length < n) throw new ArgumentException($"The bias holds {bias.Length} values; n={n} needs {n}.", nameof(bias));
         (int rows, int width) = form == GemmForm.NN ? (m, k) : (k, m);
         if (rowIndex.Length < rows) throw new ArgumentException($"{rowIndex.Length} row indices where {rows} are needed.", nameof(rowIndex));
@@ -106,6 +106,10 @@ public static unsafe class Gemm
         StepProfile.Stop(StepPhase.Products, phase);
         return true;
     }
+
+    /// <summary>Whether a product of this form and shape takes the gathered route (see <see cref="TryMultiplyGathered"/>).</summary>
+    internal static bool TakesGathered(GemmPath path, GemmForm form, int m, int n, int k) =>
+        path != GemmPath.Reference && m > 1 && n > 0 && k > 0 && !SmallGemm.Takes(path, form, m, n, k);
 
     /// <summary>Threads a product splits across: the pool's, or the caller's alone below <see cref="InlineFlops"/>.</summary>
     private static int ThreadsFor(int m, int n, int k, WorkerPool? pool) => 2.0 * m * n * k < InlineFlops ? 1 : pool?.ThreadCount ?? 1;

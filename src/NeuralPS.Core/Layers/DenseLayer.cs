@@ -114,14 +114,16 @@ public sealed class DenseLayer : Layer
 
     /// <summary>
     /// <see cref="ForwardActivated"/> on the rows <paramref name="rowIndex"/> of <paramref name="data"/> [·, InputSize],
-    /// read in place by the product (a first layer on a shuffled batch). False, with nothing done, when the product is
-    /// too small for that route.
+    /// read in place by the product (a first layer on a shuffled batch). False, with nothing done, when this product
+    /// or the weight gradient of <see cref="BackwardGathered"/> is too small for that route: both passes read the
+    /// rows in place, or neither.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryForwardGathered(ReadOnlySpan<float> parameters, ReadOnlySpan<float> data, ReadOnlySpan<int> rowIndex,
         Span<float> z, Span<float> y, int rows, ExecutionContext context)
     {
         int n = OutputSize;
+        if (!Gemm.TakesGathered(GemmPaths.Selected, GemmForm.TN, InputSize, n, rows)) return false;
         Span<float> product = FusesActivation ? y : z;
         if (!Gemm.TryMultiplyBiasGathered(rows, n, InputSize, data, rowIndex, parameters[..WeightCount], parameters.Slice(WeightCount, n),
                 product, FusesActivation, context.Pool))
@@ -136,18 +138,17 @@ public sealed class DenseLayer : Layer
     }
 
     /// <summary>
-    /// <see cref="Backward"/> of a first layer (no input gradient) whose batch was the rows <paramref name="rowIndex"/>
-    /// of <paramref name="data"/>, read in place again. False, with nothing done, when the product is too small for that route.
+    /// <see cref="Backward"/> of a first layer (no input gradient) after <see cref="TryForwardGathered"/> on the rows
+    /// <paramref name="rowIndex"/> of <paramref name="data"/>, which it reads in place again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal bool TryBackwardGathered(ReadOnlySpan<float> data, ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> dz,
+    internal void BackwardGathered(ReadOnlySpan<float> data, ReadOnlySpan<int> rowIndex, ReadOnlySpan<float> dz,
         Span<float> parameterGradients, int rows, ExecutionContext context)
     {
         int n = OutputSize;
         if (!Gemm.TryMultiplyGatheredTransposed(InputSize, n, rows, data, rowIndex, dz, parameterGradients[..WeightCount], context.Pool))
-            return false;
+            throw new InvalidOperationException("The weight gradient cannot read the batch in place: TryForwardGathered should have refused it.");
         ColumnSums.Compute(dz, rows, n, parameterGradients.Slice(WeightCount, n), context.Pool);
-        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -256,29 +256,18 @@ internal sealed class Workspace : IDisposable
             else if (!(i == last && fused) && layer.Activation != Activation.Linear)
                 ActivationFunctions.Backward(layer.Activation, _z[i].AsSpan(0, size), _y[i].AsSpan(0, size), dz, dz, layer.OutputSize);
             StepProfile.Stop(StepPhase.Activations, phase);
-            if (i == 0 && _gatheredData is not null && BackwardGathered((DenseLayer)layer, dz, rows)) continue;
+            if (i == 0 && _gatheredData is not null)
+            {
+                // The rows the forward pass read in place, read there again.
+                ((DenseLayer)layer).BackwardGathered(_gatheredData, _gatheredOrder.AsSpan(_gatheredStart, rows), dz,
+                    Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), rows, Context);
+                continue;
+            }
             ReadOnlySpan<float> x = i == 0 ? inputs : _y[i - 1].AsSpan(0, rows * layer.InputSize);
             Span<float> dx = i == 0 ? Span<float>.Empty : _gradient[i - 1].AsSpan(0, rows * layer.InputSize);
             layer.Backward(parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), x, dz,
                 Gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount), dx, rows, _scratch[i], Context);
         }
-    }
-
-    /// <summary>
-    /// The first layer's gradients from the rows the forward pass read in place, read there again. When that product
-    /// is too small for the gathered route, the rows are copied into <see cref="Inputs"/> and false is returned: the
-    /// plain backward then reads them there.
-    /// </summary>
-    private bool BackwardGathered(DenseLayer first, ReadOnlySpan<float> dz, int rows)
-    {
-        float[] data = _gatheredData!;
-        if (first.TryBackwardGathered(data, _gatheredOrder.AsSpan(_gatheredStart, rows), dz,
-                Gradients.AsSpan(first.ParameterOffset, first.ParameterCount), rows, Context))
-            return true;
-        int width = first.InputSize;
-        for (int r = 0; r < rows; r++)
-            data.AsSpan(_gatheredOrder[_gatheredStart + r] * width, width).CopyTo(Inputs.AsSpan(r * width, width));
-        return false;
     }
 
     // ReLU derivatives of at least this many floats are split across the pool (a share of the elements each).

@@ -153,6 +153,24 @@ public class GatheredGemmTests
         Assert.Equal(expected, ws.Gradients);
     }
 
+    /// <summary>
+    /// One input column: the forward product is large enough to read the rows in place, its weight gradient (one row
+    /// of C) is not; the workspace then reads neither in place, and the batch is copied as before.
+    /// </summary>
+    [Fact]
+    public void BothPassesReadTheRowsInPlaceOrNeither()
+    {
+        const int rows = 2048;
+        Assert.True(Gemm.TakesGathered(GemmPaths.Selected, GemmForm.NN, rows, 300, 1));
+        Assert.False(Gemm.TakesGathered(GemmPaths.Selected, GemmForm.TN, 1, 300, rows));
+        var net = new Network(1, "one input", seed: 1);
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(300, Activation.Relu));
+        net.Add(new NeuralPS.Core.Layers.DenseLayer(1, Activation.Linear));
+        float[] x = Enumerable.Range(0, rows).Select(i => i / (float)rows).ToArray();
+        int[] order = Enumerable.Range(0, rows).Reverse().ToArray();
+        Assert.False(net.GetWorkspace(rows).TryForwardGathered(x, order, 0, rows));
+    }
+
     /// <summary>784 → 128 ReLU (fused in the product) → 64 tanh (a separate pass) → 10 softmax.</summary>
     private static Network W1Network(int threads, int seed)
     {
