@@ -44,8 +44,8 @@ public static class ActivationFunctions
         switch (kind)
         {
             case Activation.Linear: if (!z.Overlaps(y)) z.CopyTo(y); break;
-            case Activation.Sigmoid: TensorPrimitives.Sigmoid(z, y); break;
-            case Activation.Tanh: TensorPrimitives.Tanh(z, y); break;
+            case Activation.Sigmoid: VectorActivations.Sigmoid(z, y); break;
+            case Activation.Tanh: VectorActivations.Tanh(z, y); break;
             case Activation.Relu: TensorPrimitives.Max(z, 0f, y); break;
             case Activation.LeakyRelu:
                 for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : LeakySlope * v; }

@@ -33,8 +33,9 @@ internal static class VectorExp
         tail[..(values.Length - i)].CopyTo(values[i..]);
     }
 
+    /// <summary>e^x in every lane (the tanh and the sigmoid of <see cref="VectorActivations"/> build on it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Exp(Vector<float> x)
+    internal static Vector<float> Exp(Vector<float> x)
     {
         Vector<float> clamped = Vector.Min(Vector.Max(x, new Vector<float>(Lowest)), new Vector<float>(Highest));
         Vector<float> n = Vector.Floor(clamped * new Vector<float>(Log2E) + new Vector<float>(0.5f));

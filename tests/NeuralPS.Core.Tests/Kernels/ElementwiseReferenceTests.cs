@@ -128,6 +128,110 @@ public class ElementwiseReferenceTests
         Assert.True(worst >= 1, "no input was off by an ulp: the inputs do not exercise the bound");
     }
 
+    /// <summary>
+    /// The inputs tanh and the sigmoid are held to: every 65,537th float bit pattern (the whole range, both signs,
+    /// subnormals, infinities and NaNs), a fine sweep of where they bend and saturate, and the edges of their branches.
+    /// </summary>
+    private static float[] ActivationInputs()
+    {
+        var values = new List<float>();
+        for (long bits = 0; bits <= uint.MaxValue; bits += 65_537) values.Add(BitConverter.Int32BitsToSingle((int)(uint)bits));
+        for (float v = -110f; v <= 110f; v += 0.0071f) values.Add(v);
+        var random = new Random(17);
+        for (int i = 0; i < 20_000; i++) values.Add((float)(random.NextDouble() * 20 - 10));
+        foreach (float edge in new[] { VectorActivations.TanhPolynomialBelow, VectorActivations.ExpSubnormalAbove, 43.7f, 103.9f, 174.7f })
+            foreach (float v in new[] { edge, MathF.BitDecrement(edge), MathF.BitIncrement(edge) })
+                values.AddRange(new[] { v, -v });
+        values.AddRange(new[]
+        {
+            0f, -0f, float.Epsilon, -float.Epsilon, 1e-30f, -1e-30f, 1e-4f, -1e-4f, 1f, -1f, 9f, -9f,
+            float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN,
+        });
+        return values.ToArray();
+    }
+
+    [Fact]
+    public void VectorTanhAndSigmoidAreTheReferenceBitsInEveryLaneAndTail()
+    {
+        float[] x = ActivationInputs();
+        foreach ((string name, Action<float[], float[]> vector, Func<float, float> reference) in new (string, Action<float[], float[]>, Func<float, float>)[]
+        {
+            ("tanh", (a, b) => VectorActivations.Tanh(a, b), VectorActivationsReference.Tanh),
+            ("sigmoid", (a, b) => VectorActivations.Sigmoid(a, b), VectorActivationsReference.Sigmoid),
+        })
+        {
+            float[] expected = x.Select(reference).ToArray();
+            var actual = new float[x.Length];
+            vector(x, actual);
+            AssertBits(expected, actual, name);
+            float[] inPlace = (float[])x.Clone();
+            vector(inPlace, inPlace);
+            AssertBits(expected, inPlace, $"{name} in place");
+            // Every offset and tail length: a value's lane and whether it is in the padded tail do not change its bits.
+            for (int start = 0; start < 17; start++)
+                for (int length = 0; length <= 40; length++)
+                {
+                    float[] part = x.AsSpan(start * 101, length).ToArray();
+                    vector(part, part);
+                    AssertBits(expected.AsSpan(start * 101, length), part, $"{name} of {length} values from {start * 101}");
+                }
+        }
+    }
+
+    [Fact]
+    public void ActivationForwardRunsOurTanhAndSigmoid()
+    {
+        float[] z = ActivationInputs();
+        var y = new float[z.Length];
+        var expected = new float[z.Length];
+        ActivationFunctions.Forward(Activation.Tanh, z, y, 1);
+        VectorActivationsReference.Tanh(z, expected);
+        AssertBits(expected, y, "Activation.Tanh");
+        ActivationFunctions.Forward(Activation.Sigmoid, z, y, 1);
+        VectorActivationsReference.Sigmoid(z, expected);
+        AssertBits(expected, y, "Activation.Sigmoid");
+    }
+
+    /// <summary>Ulps between two floats of the same sign, or 0 and a float (the distance in the ordered bit patterns).</summary>
+    private static long UlpsApart(float a, float b)
+    {
+        static long Ordered(float v) { int bits = BitConverter.SingleToInt32Bits(v); return bits < 0 ? (long)int.MinValue - bits : bits; }
+        return Math.Abs(Ordered(a) - Ordered(b));
+    }
+
+    /// <summary>
+    /// The twins against the truth in double, over the whole range: within 2 ulp (a search over all 2^32 floats found
+    /// 2 the worst for both), subnormal sigmoids included; NaN in, NaN out; tanh keeps −0 and saturates at ±1.
+    /// </summary>
+    [Fact]
+    public void TanhAndSigmoidReferencesAreWithinTwoUlpOfTheTruth()
+    {
+        int worstTanh = 0, worstSigmoid = 0;
+        foreach (float x in ActivationInputs())
+        {
+            float tanh = VectorActivationsReference.Tanh(x), sigmoid = VectorActivationsReference.Sigmoid(x);
+            if (float.IsNaN(x))
+            {
+                Assert.True(float.IsNaN(tanh) && float.IsNaN(sigmoid), "a NaN input must give NaN");
+                continue;
+            }
+            long t = UlpsApart(tanh, (float)Math.Tanh(x)), s = UlpsApart(sigmoid, (float)(1 / (1 + Math.Exp(-(double)x))));
+            Assert.True(t <= 2, $"tanh({x:R}) = {tanh:R}, Math.Tanh gives {(float)Math.Tanh(x):R}: {t} ulp apart");
+            Assert.True(s <= 2, $"sigmoid({x:R}) = {sigmoid:R}, the truth is {(float)(1 / (1 + Math.Exp(-(double)x))):R}: {s} ulp apart");
+            worstTanh = Math.Max(worstTanh, (int)t);
+            worstSigmoid = Math.Max(worstSigmoid, (int)s);
+        }
+        Assert.True(worstTanh >= 1 && worstSigmoid >= 1, "no input was off by an ulp: the inputs do not exercise the bound");
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(VectorActivationsReference.Tanh(-0f)));
+        Assert.Equal(-float.Epsilon, VectorActivationsReference.Tanh(-float.Epsilon));
+        Assert.Equal(1f, VectorActivationsReference.Tanh(float.PositiveInfinity));
+        Assert.Equal(-1f, VectorActivationsReference.Tanh(-50f));
+        Assert.Equal(0.5f, VectorActivationsReference.Sigmoid(-0f));
+        Assert.Equal(1f, VectorActivationsReference.Sigmoid(float.PositiveInfinity));
+        Assert.Equal(0f, VectorActivationsReference.Sigmoid(float.NegativeInfinity));
+        Assert.True(VectorActivationsReference.Sigmoid(-100f) > 0, "sigmoid(-100) is a subnormal float, not 0");
+    }
+
     [Fact]
     public void SoftmaxIsTheReferenceBitsForEveryWidth()
     {
