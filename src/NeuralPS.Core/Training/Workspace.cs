@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
@@ -119,16 +120,8 @@ internal sealed class Workspace : IDisposable
                     {
                         int row = order[Start + i];
                         if ((ulong)row >= (ulong)dataRows) throw new InvalidOperationException($"Row {row} is not in the data.");
-                        float* from, to;
-                        if (CopyFeatures)
-                        {
-                            from = features + (long)row * inputs;
-                            to = px + (long)i * inputs;
-                            for (int j = 0; j < inputs; j++) to[j] = from[j];
-                        }
-                        from = targets + (long)row * targetWidth;
-                        to = pt + (long)i * targetWidth;
-                        for (int j = 0; j < targetWidth; j++) to[j] = from[j];
+                        if (CopyFeatures) CopyShort(features + (long)row * inputs, px + (long)i * inputs, inputs);
+                        CopyShort(targets + (long)row * targetWidth, pt + (long)i * targetWidth, targetWidth);
                         if (RowWeights is not null) W[i] = RowWeights[row];
                     }
                 return;
@@ -144,6 +137,29 @@ internal sealed class Workspace : IDisposable
                 Targets.AsSpan(row * targetWidth, targetWidth).CopyTo(t.Slice(i * targetWidth, targetWidth));
                 if (RowWeights is not null) W[i] = RowWeights[row];
             }
+        }
+
+        /// <summary>
+        /// Copies a row of at most <see cref="ShortRow"/> floats: from 4 floats on, as two vectors that overlap in the
+        /// middle (the first and the last 4 or 8 floats), not float by float; neither reads or writes past the row.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyShort(float* from, float* to, int n)
+        {
+            if (n >= 8)
+            {
+                Vector256<float> head = Vector256.Load(from), last = Vector256.Load(from + n - 8);
+                head.Store(to);
+                last.Store(to + n - 8);
+            }
+            else if (n >= 4)
+            {
+                Vector128<float> head = Vector128.Load(from), last = Vector128.Load(from + n - 4);
+                head.Store(to);
+                last.Store(to + n - 4);
+            }
+            else
+                for (int j = 0; j < n; j++) to[j] = from[j];
         }
 
         /// <summary>

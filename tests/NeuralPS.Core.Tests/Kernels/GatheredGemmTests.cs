@@ -171,6 +171,36 @@ public class GatheredGemmTests
         Assert.False(net.GetWorkspace(rows).TryForwardGathered(x, order, 0, rows));
     }
 
+    /// <summary>
+    /// Short rows (a tiny network's) are copied as two overlapping vectors: every width up to 16 features and targets,
+    /// and 17 (the long-row loop), gives exactly the shuffled rows, and writes nothing past the batch.
+    /// </summary>
+    [Fact]
+    public void GatherCopiesTheShuffledRowsOfEveryShortWidth()
+    {
+        const int rows = 40, batch = 13;
+        var random = new Random(8);
+        for (int inputs = 1; inputs <= 17; inputs++)
+            foreach (int targetWidth in new[] { 1, 2, 5, 10, 16 })
+            {
+                var net = new Network(inputs, "short rows", seed: 1);
+                net.Add(new NeuralPS.Core.Layers.DenseLayer(targetWidth, Activation.Linear));
+                float[] x = Fill(random, rows * inputs), t = Fill(random, rows * targetWidth);
+                int[] order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
+                var ws = net.GetWorkspace(batch + 2);
+                Array.Fill(ws.Inputs, float.NaN);
+                Array.Fill(ws.Targets, float.NaN);
+                ws.Gather(x, inputs, t, targetWidth, order, 5, batch);
+                for (int i = 0; i < batch; i++)
+                {
+                    Assert.Equal(x.AsSpan(order[5 + i] * inputs, inputs).ToArray(), ws.Inputs.AsSpan(i * inputs, inputs).ToArray());
+                    Assert.Equal(t.AsSpan(order[5 + i] * targetWidth, targetWidth).ToArray(), ws.Targets.AsSpan(i * targetWidth, targetWidth).ToArray());
+                }
+                Assert.All(ws.Inputs.AsSpan(batch * inputs).ToArray(), v => Assert.True(float.IsNaN(v), $"{inputs} inputs: written past the batch"));
+                Assert.All(ws.Targets.AsSpan(batch * targetWidth).ToArray(), v => Assert.True(float.IsNaN(v), $"{targetWidth} targets: written past the batch"));
+            }
+    }
+
     /// <summary>784 → 128 ReLU (fused in the product) → 64 tanh (a separate pass) → 10 softmax.</summary>
     private static Network W1Network(int threads, int seed)
     {
