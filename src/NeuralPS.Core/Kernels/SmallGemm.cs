@@ -210,13 +210,11 @@ internal static unsafe class SmallGemm
             c6 = S.MulAdd(x, S.Splat(bp + 6), c6);
             c7 = S.MulAdd(x, S.Splat(bp + 7), c7);
             c8 = S.MulAdd(x, S.Splat(bp + 8), c8);
-            c9 = S.MulAdd(x, S.Splat(bp + 9), c9);
-            c10 = S.MulAdd(x, S.Splat(bp + 10), c10);
-            c11 = S.MulAdd(x, S.Splat(bp + 11), c11);
-            c12 = S.MulAdd(x, S.Splat(bp + 12), c12);
-            c13 = S.MulAdd(x, S.Splat(bp + 13), c13);
-            c14 = S.MulAdd(x, S.Splat(bp + 14), c14);
-            c15 = S.MulAdd(x, S.Splat(bp + 15), c15);
+            // The columns past n in pairs only when needed: the products, not their latency, bound this loop.
+            if (n > 9) c9 = S.MulAdd(x, S.Splat(bp + 9), c9);
+            if (n > 10) { c10 = S.MulAdd(x, S.Splat(bp + 10), c10); c11 = S.MulAdd(x, S.Splat(bp + 11), c11); }
+            if (n > 12) { c12 = S.MulAdd(x, S.Splat(bp + 12), c12); c13 = S.MulAdd(x, S.Splat(bp + 13), c13); }
+            if (n > 14) { c14 = S.MulAdd(x, S.Splat(bp + 14), c14); c15 = S.MulAdd(x, S.Splat(bp + 15), c15); }
             ap += m;
             bp += n;
         }
