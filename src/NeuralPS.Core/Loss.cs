@@ -83,12 +83,7 @@ public static class LossFunctions
         switch (loss)
         {
             case LossKind.MeanSquaredError:
-                for (int i = 0; i < rows * width; i++)
-                {
-                    float d = y[i] - targets[i];
-                    total += d * d;
-                    if (wantGrad) grad[i] = 2f * d * scale;
-                }
+                total = SquaredErrors(y[..(rows * width)], targets[..(rows * width)], wantGrad ? grad[..(rows * width)] : default, scale);
                 break;
             case LossKind.MeanAbsoluteError:
                 for (int i = 0; i < rows * width; i++)
@@ -160,6 +155,39 @@ public static class LossFunctions
             if (wantGrad) TensorPrimitives.Multiply(g, w / rows, g);
         }
         return total / rows;
+    }
+
+    /// <summary>
+    /// Σ (y − t)² in double, element after element, and grad = 2·(y − t)·scale: the scalar loop's operations in its
+    /// order (the differences, squares and gradients in vectors, the sum still one chain), so the same bits, at a
+    /// fraction of the cost of a branch and three bounds checks an element (a tiny regression's loss is a step's tenth).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double SquaredErrors(ReadOnlySpan<float> y, ReadOnlySpan<float> targets, Span<float> grad, float scale)
+    {
+        double total = 0;
+        int n = y.Length, i = 0;
+        if (targets.Length < n || (!grad.IsEmpty && grad.Length < n)) throw new ArgumentException("Buffers too small for the outputs.");
+        if (!grad.IsEmpty && System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            var two = new System.Numerics.Vector<float>(2f);
+            var s = new System.Numerics.Vector<float>(scale);
+            for (; i <= n - w; i += w)
+            {
+                System.Numerics.Vector<float> d = new System.Numerics.Vector<float>(y[i..]) - new System.Numerics.Vector<float>(targets[i..]);
+                (two * d * s).CopyTo(grad[i..]);
+                System.Numerics.Vector<float> squares = d * d;
+                for (int j = 0; j < w; j++) total += squares[j];
+            }
+        }
+        for (; i < n; i++)
+        {
+            float d = y[i] - targets[i];
+            total += d * d;
+            if (!grad.IsEmpty) grad[i] = 2f * d * scale;
+        }
+        return total;
     }
 
     private static float TargetAt(ReadOnlySpan<float> targets, int targetWidth, int row, int column) =>

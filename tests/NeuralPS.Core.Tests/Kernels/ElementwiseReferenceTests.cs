@@ -232,6 +232,38 @@ public class ElementwiseReferenceTests
         Assert.True(VectorActivationsReference.Sigmoid(-100f) > 0, "sigmoid(-100) is a subnormal float, not 0");
     }
 
+    /// <summary>
+    /// The mean squared error's vector loop against its plain formula, bit for bit, for every tail length: the loss
+    /// (Σ (y − t)² in double, in order, over rows·width) and the gradient 2·(y − t)/(rows·width), and the loss alone.
+    /// </summary>
+    [Fact]
+    public void MeanSquaredErrorIsThePlainLoopsBitsForEveryTail()
+    {
+        var random = new Random(13);
+        for (int n = 1; n <= 70; n++)
+        {
+            float[] y = Fill(random, n, 3f), t = Fill(random, n, 3f);
+            y[0] = 1e5f;   // a large term early: the order of the sum shows in the low bits
+            int rows = n % 2 == 0 ? n / 2 : n, width = n / rows;
+            float scale = 1f / (rows * width);
+            double expected = 0;
+            var expectedGrad = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                float d = y[i] - t[i];
+                expected += d * d;
+                expectedGrad[i] = 2f * d * scale;
+            }
+            expected /= rows * width;
+            var grad = new float[n];
+            double loss = LossFunctions.Compute(LossKind.MeanSquaredError, Activation.Linear, y, y, t, width, rows, width, grad);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(loss));
+            AssertBits(expectedGrad, grad, $"MSE gradient of {n}");
+            double alone = LossFunctions.Compute(LossKind.MeanSquaredError, Activation.Linear, y, y, t, width, rows, width, Span<float>.Empty);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(alone));
+        }
+    }
+
     [Fact]
     public void SoftmaxIsTheReferenceBitsForEveryWidth()
     {
