@@ -203,56 +203,70 @@ public static class LossFunctions
     private static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> targets,
         int targetWidth, int rows, int width, Span<float> grad, bool wantGrad)
     {
-        if (wantGrad)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                ReadOnlySpan<float> zr = z.Slice(r * width, width);
-                Span<float> er = grad.Slice(r * width, width);
-                float max = ActivationFunctions.RowMax(zr);
-                for (int j = 0; j < width; j++) er[j] = zr[j] - max;
-            }
-            VectorExp.Exp(grad[..(rows * width)]);
-        }
+        // Rows go in chunks whose maxima stay on the stack: each row's max is found once, for e^(z − max) and for
+        // log-sum-exp. The exponentials are one vector pass over the chunk, the same bits as over the whole batch.
+        const int Chunk = 256;
+        Span<float> maxima = stackalloc float[Chunk];
         double total = 0;
         float invRows = 1f / rows;
-        for (int r = 0; r < rows; r++)
+        for (int r0 = 0; r0 < rows; r0 += Chunk)
         {
-            var zr = z.Slice(r * width, width);
-            float max = ActivationFunctions.RowMax(zr);
-            double sum = 0;
-            if (wantGrad)
+            int count = Math.Min(Chunk, rows - r0);
+            for (int r = r0; r < r0 + count; r++)
             {
-                ReadOnlySpan<float> er = grad.Slice(r * width, width);
-                for (int j = 0; j < width; j++) sum += er[j];
+                ReadOnlySpan<float> zr = z.Slice(r * width, width);
+                float max = maxima[r - r0] = ActivationFunctions.RowMax(zr);
+                if (!wantGrad) continue;
+                Span<float> er = grad.Slice(r * width, width);
+                for (int j = 0; j < width; j++) er[j] = zr[j] - max;
             }
-            else
-                for (int j = 0; j < width; j++) sum += Math.Exp(zr[j] - max);
-            double logSumExp = max + Math.Log(sum);
-            if (targetWidth == 1)
-            {
-                int label = (int)targets[r];
-                total += logSumExp - zr[label];
-                if (wantGrad)
-                {
-                    var gr = grad.Slice(r * width, width);
-                    for (int j = 0; j < width; j++) gr[j] = y[r * width + j] * invRows;
-                    gr[label] -= invRows;
-                }
-            }
-            else
-            {
-                var tr = targets.Slice(r * targetWidth, width);
-                float tSum = TensorPrimitives.Sum(tr);
-                for (int j = 0; j < width; j++) if (tr[j] != 0) total += tr[j] * (logSumExp - zr[j]);
-                if (wantGrad)
-                {
-                    var gr = grad.Slice(r * width, width);
-                    for (int j = 0; j < width; j++) gr[j] = (y[r * width + j] * tSum - tr[j]) * invRows;
-                }
-            }
+            if (wantGrad) VectorExp.Exp(grad.Slice(r0 * width, count * width));
+            for (int r = r0; r < r0 + count; r++)
+                AddRow(ref total, z, y, targets, targetWidth, r, width, maxima[r - r0], invRows, grad, wantGrad);
         }
         return total / rows;
+    }
+
+    /// <summary>
+    /// Adds one row's log Σ e^z − z·t to the total (term by term, as the sum always went), and with a gradient writes
+    /// the row's gradient over the e^(z − max) already in its buffer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(ref double total, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> targets,
+        int targetWidth, int r, int width, float max, float invRows, Span<float> grad, bool wantGrad)
+    {
+        ReadOnlySpan<float> zr = z.Slice(r * width, width);
+        double sum = 0;
+        if (wantGrad)
+        {
+            ReadOnlySpan<float> er = grad.Slice(r * width, width);
+            for (int j = 0; j < width; j++) sum += er[j];
+        }
+        else
+            for (int j = 0; j < width; j++) sum += Math.Exp(zr[j] - max);
+        double logSumExp = max + Math.Log(sum);
+        if (targetWidth == 1)
+        {
+            int label = (int)targets[r];
+            total += logSumExp - zr[label];
+            if (wantGrad)
+            {
+                var gr = grad.Slice(r * width, width);
+                for (int j = 0; j < width; j++) gr[j] = y[r * width + j] * invRows;
+                gr[label] -= invRows;
+            }
+        }
+        else
+        {
+            var tr = targets.Slice(r * targetWidth, width);
+            float tSum = TensorPrimitives.Sum(tr);
+            for (int j = 0; j < width; j++) if (tr[j] != 0) total += tr[j] * (logSumExp - zr[j]);
+            if (wantGrad)
+            {
+                var gr = grad.Slice(r * width, width);
+                for (int j = 0; j < width; j++) gr[j] = (y[r * width + j] * tSum - tr[j]) * invRows;
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
