@@ -65,7 +65,12 @@ internal static unsafe class SmallGemm
         // stack panel. B (NN, TN) is read in place, row p at b + p·n, for the rows whose whole vectors stay inside B;
         // its last rows (at most padded/n + 1) are copied into a zero-padded tail, read after them.
         bool transpose = form == GemmForm.NT;
-        float* panel = stackalloc float[transpose ? k * padded : 1];
+        float* panel = null;
+        if (transpose)
+        {
+            float* room = stackalloc float[k * padded]; // only here: a stack allocation of variable size is not free
+            panel = room;
+        }
         float* tail = stackalloc float[4 * 16]; // fewer than padded floats copied, then padded zeros (padded ≤ 2·16)
         float* bp = b, bt = tail;
         nint ldb = n;
@@ -87,7 +92,8 @@ internal static unsafe class SmallGemm
             kb = total >= padded ? (int)Math.Min(k, (total - padded) / n + 1) : 0;
             int copied = (k - kb) * n;
             for (int i = 0; i < copied; i++) tail[i] = b[(nint)kb * n + i];
-            for (int i = copied; i < copied + padded; i++) tail[i] = 0f;
+            S.Store(tail + copied, S.Zero);             // the padding, a vector or two of zeros
+            if (two) S.Store(tail + copied + w, S.Zero);
         }
         float* biasPanel = stackalloc float[2 * 16];
         if (bias != null)
@@ -130,7 +136,7 @@ internal static unsafe class SmallGemm
         float* tail = stackalloc float[2 * 16];
         int copied = (k - ka) * m;   // fewer than w floats
         for (int i = 0; i < copied; i++) tail[i] = a[(nint)ka * m + i];
-        for (int i = copied; i < copied + w; i++) tail[i] = 0f;
+        S.Store(tail + copied, S.Zero);
         // B's rows are read 8 floats wide: in place while that stays inside B, then from a zero-padded copy.
         const int cols = 8;
         long totalB = (long)k * n;
@@ -138,7 +144,7 @@ internal static unsafe class SmallGemm
         float* tailB = stackalloc float[2 * cols];
         int copiedB = (k - kb) * n;   // fewer than cols floats
         for (int i = 0; i < copiedB; i++) tailB[i] = b[(nint)kb * n + i];
-        for (int i = copiedB; i < copiedB + cols; i++) tailB[i] = 0f;
+        ZeroPad<S, TV>(tailB + copiedB, cols);
         TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
         float* ap = a, bp = b;
         for (int p = 0; p < k; p++)
@@ -184,7 +190,7 @@ internal static unsafe class SmallGemm
         float* tail = stackalloc float[2 * 16];
         int copied = (k - ka) * m;   // fewer than w floats
         for (int i = 0; i < copied; i++) tail[i] = a[(nint)ka * m + i];
-        for (int i = copied; i < copied + w; i++) tail[i] = 0f;
+        S.Store(tail + copied, S.Zero);
         // B's rows are read 16 floats wide: in place while that stays inside B, then from a zero-padded copy.
         const int cols = 16;
         long totalB = (long)k * n;
@@ -192,7 +198,7 @@ internal static unsafe class SmallGemm
         float* tailB = stackalloc float[2 * cols];
         int copiedB = (k - kb) * n;   // fewer than cols floats
         for (int i = 0; i < copiedB; i++) tailB[i] = b[(nint)kb * n + i];
-        for (int i = copiedB; i < copiedB + cols; i++) tailB[i] = 0f;
+        ZeroPad<S, TV>(tailB + copiedB, cols);
         TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
         TV c8 = S.Zero, c9 = S.Zero, c10 = S.Zero, c11 = S.Zero, c12 = S.Zero, c13 = S.Zero, c14 = S.Zero, c15 = S.Zero;
         float* ap = a, bp = b;
@@ -231,6 +237,15 @@ internal static unsafe class SmallGemm
         if (n > 13) Column<S, TV>(c13, column, c, m, n, 13);
         if (n > 14) Column<S, TV>(c14, column, c, m, n, 14);
         if (n > 15) Column<S, TV>(c15, column, c, m, n, 15);
+    }
+
+    /// <summary>Zeroes <paramref name="count"/> (8 or 16) floats at p in whole vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroPad<S, TV>(float* p, int count) where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        if (count == 16 && S.Width == 16) S.Store(p, S.Zero);
+        else if (count == 8) Vector256.Store(Vector256<float>.Zero, p);
+        else for (int i = 0; i < count; i++) p[i] = 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
