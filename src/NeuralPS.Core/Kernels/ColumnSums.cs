@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NeuralPS.Core.Kernels;
 
@@ -49,6 +50,7 @@ public static class ColumnSums
     internal static void Strip(ReadOnlySpan<float> x, int rows, int cols, int first, int end, Span<float> sums)
     {
         if (x.Length < (long)rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small for the shape.");
+        if (first < 0 || first > end || end > cols) throw new ArgumentOutOfRangeException(nameof(end), $"Columns [{first}, {end}) are not inside [0, {cols}).");
         int j = first;
         if (Vector.IsHardwareAccelerated)
         {
@@ -61,10 +63,14 @@ public static class ColumnSums
                 // in the same order, to the same bits, and no column is left to a scalar loop.
                 int j0 = Math.Min(j, end - w), j1 = Math.Min(j + w, end - w);
                 Vector<double> low0 = Vector<double>.Zero, high0 = Vector<double>.Zero, low1 = Vector<double>.Zero, high1 = Vector<double>.Zero;
+                // Rows read through a reference, without a slice and its checks a row: the shape was checked above
+                // (j1 + w ≤ cols, so every read stays inside row r).
+                ref float row = ref MemoryMarshal.GetReference(x);
                 for (int r = 0; r < rows; r++)
                 {
-                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j0, w)), out Vector<double> a0, out Vector<double> b0);
-                    Vector.Widen(new Vector<float>(x.Slice(r * cols + j1, w)), out Vector<double> a1, out Vector<double> b1);
+                    nuint at = (nuint)r * (nuint)cols;
+                    Vector.Widen(Vector.LoadUnsafe(ref row, at + (nuint)j0), out Vector<double> a0, out Vector<double> b0);
+                    Vector.Widen(Vector.LoadUnsafe(ref row, at + (nuint)j1), out Vector<double> a1, out Vector<double> b1);
                     low0 += a0;
                     high0 += b0;
                     low1 += a1;
