@@ -2,7 +2,7 @@
 """NeuralPS against its peers, side by side, on this machine, in one run.
 
   /usr/bin/python3 bench/compare.py [--peers torchsharp] [--reps 3] [--threads 1,2]
-      [--only w1b32,w1b128,w1b512,w1acc,w2,w3,w5,w5k,w6] [--json results.jsonl] [--summary summary.json]
+      [--only w1b32,w1b128,w1b512,w1ps,w1acc,w2,w3,w5,w5k,w6] [--json results.jsonl] [--summary summary.json]
 
 It builds the repository's tests/NeuralPS.Benchmarks in Release once, makes sure the peers are
 built (bench/peers/setup.sh), then runs every workload for NeuralPS and each peer back to back,
@@ -31,6 +31,9 @@ FMA_PEAK = os.path.join(PEERS_DIR, "fma_peak")
 WORKS = {  # key: (work, batch, epochs)
     "w1b32": ("w1", 32, 4), "w1b128": ("w1", 128, 4), "w1b512": ("w1", 512, 4),
     "w1acc": ("w1acc", 128, 10), "w2": ("w2", 0, 0), "w3": ("w3", 0, 0),
+    # W1 at batch 128 through the cmdlets (New-Network | ... | Invoke-Training in a hosted runspace), NeuralPS only;
+    # six epochs, so that the median is past the JIT work of the first two (see PowerShellWorkload.cs).
+    "w1ps": ("w1ps", 128, 6),
     # W5: the CNN of the images issue on the first 10,000 Fashion-MNIST images, batch 64;
     # W6: LSTM(64) -> Dense 1 on 8,192 windows of 48 steps x 8 features, batch 64.
     "w5": ("w5", 64, 3), "w6": ("w6", 64, 3),
@@ -55,6 +58,10 @@ def build_neuralps():
     out = os.path.join(tempfile.gettempdir(), "neuralps-bench-build")
     r = subprocess.run(["dotnet", "build", os.path.join(ROOT, "tests", "NeuralPS.Benchmarks"), "-c", "Release",
                         "-o", out, "-nologo", "-v", "q"], capture_output=True, text=True)
+    if r.returncode == 0 and "w1ps" in args.only.split(","):
+        # w1ps imports the module from the repository's NeuralPS.psd1, which loads module/bin: build that too.
+        r = subprocess.run(["dotnet", "build", os.path.join(ROOT, "src", "NeuralPS"), "-c", "Release", "-nologo", "-v", "q"],
+                           capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("building tests/NeuralPS.Benchmarks failed:\n" + r.stdout[-3000:] + r.stderr[-2000:])
     return ["dotnet", os.path.join(out, "NeuralPS.Benchmarks.dll")]
@@ -111,6 +118,7 @@ METRICS = [
     ("W1 epoch s, batch 32", "w1_summary", {"batch": 32}, "median_epoch_s", False),
     ("W1 epoch s, batch 128", "w1_summary", {"batch": 128}, "median_epoch_s", False),
     ("W1 epoch s, batch 512", "w1_summary", {"batch": 512}, "median_epoch_s", False),
+    ("W1 epoch s via Invoke-Training, b128", "w1_summary", {"batch": 128, "via": "Invoke-Training"}, "median_epoch_s", False),
     ("W1 test accuracy, 10 epochs b128", "w1_accuracy", {}, "test_accuracy", True),
     ("W2 XOR 5,000 steps, s", "w2_xor", {}, "seconds", False),
     ("W2 regression 3,200 steps, s", "w2_reg", {}, "seconds", False),
@@ -127,6 +135,7 @@ METRICS = [
 def median_of(rows, system, threads, work, match, field):
     vals = [r[field] for r in rows if r.get("system") == system and r.get("threads") == threads
             and r.get("work") == work and all(r.get(k) == v for k, v in match.items())
+            and r.get("via") == match.get("via")   # W1 through the cmdlets only where asked for
             and r.get("impl") not in ("onednn_linear", "numpy.matmul[float64]") and field in r]
     return statistics.median(vals) if vals else None
 
@@ -191,6 +200,19 @@ def print_floor(rows, threads_list, summary):
             print(line)
 
 
+def print_cmdlet_overhead(rows, threads_list, summary):
+    """W1 at batch 128 through Invoke-Training against the engine alone, from the same run (needs w1b128 and w1ps)."""
+    cells = []
+    for t in threads_list:
+        engine = median_of(rows, "neuralps", t, "w1_summary", {"batch": 128}, "median_epoch_s")
+        cmdlets = median_of(rows, "neuralps", t, "w1_summary", {"batch": 128, "via": "Invoke-Training"}, "median_epoch_s")
+        if engine and cmdlets:
+            cells.append(f"{t}T {cmdlets:.4g} s / {engine:.4g} s = {100 * (cmdlets / engine - 1):+.1f} %")
+            summary.append({"metric": "W1 via Invoke-Training / engine", "batch": 128, "threads": t, "ratio": cmdlets / engine})
+    if cells:
+        print("\nW1 batch 128 through Invoke-Training against the engine alone: " + "; ".join(cells))
+
+
 def fmt(x):
     if x is None:
         return "—"
@@ -213,6 +235,8 @@ if __name__ == "__main__":
             for key in keys:
                 k = (rep - 1) % len(systems)
                 for system in systems[k:] + systems[:k]:
+                    if key == "w1ps" and system != "neuralps":
+                        continue   # the peers have no cmdlets
                     rows += run(system, threads, key, rep)
     if args.json:
         with open(args.json, "a") as f:
@@ -249,6 +273,7 @@ if __name__ == "__main__":
             summary.append({"metric": "FMA peak GFLOP/s", "threads": threads, "avx512": peak[0], "avx2": peak[1],
                             "neuralps_gemm_1024_share": gemm / best if gemm else None})
     print_floor(rows, threads_list, summary)
+    print_cmdlet_overhead(rows, threads_list, summary)
     if args.profile:
         print_profile(rows, threads_list)
     if args.summary:

@@ -86,7 +86,7 @@ public sealed class WorkerPool : IDisposable
     {
         float[]? buffer = _scratch[part];
         if (buffer is null || buffer.Length < floats)
-            _scratch[part] = buffer = GC.AllocateUninitializedArray<float>(Math.Max(floats, 4096), pinned: true);
+            _scratch[part] = buffer = CacheAligned.Uninitialized(Math.Max(floats, 4096));
         return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref buffer[0]);
     }
 

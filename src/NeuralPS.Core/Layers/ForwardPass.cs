@@ -26,11 +26,12 @@ internal sealed class ForwardPass : IDisposable
         {
             Layer layer = _layers[i];
             int size = BatchSize * layer.OutputSize;
-            Z[i] = new float[size];
-            Y[i] = layer.Activation == Activation.Linear || layer.FusesActivation ? Z[i] : new float[size];
+            // On a cache line: threads write column halves of these (see CacheAligned).
+            Z[i] = CacheAligned.Floats(size);
+            Y[i] = layer.Activation == Activation.Linear || layer.FusesActivation ? Z[i] : CacheAligned.Floats(size);
         }
         Pool = new WorkerPool(threadCount);
-        for (int i = 0; i < count; i++) Scratch[i] = new float[_layers[i].ScratchLength(BatchSize, Pool.ThreadCount)];
+        for (int i = 0; i < count; i++) Scratch[i] = CacheAligned.Floats(_layers[i].ScratchLength(BatchSize, Pool.ThreadCount));
         Context = new ExecutionContext(Pool, new RandomSource(0));
     }
 

@@ -27,7 +27,8 @@ internal sealed class Workspace : IDisposable
         (_z, _y, _scratch) = (_pass.Z, _pass.Y, _pass.Scratch);
         int count = network.Layers.Count;
         _gradient = new float[count][];
-        for (int i = 0; i < count; i++) _gradient[i] = new float[BatchSize * network.Layers[i].OutputSize];
+        // On cache lines, as the forward pass's buffers: threads write column halves of them (see CacheAligned).
+        for (int i = 0; i < count; i++) _gradient[i] = CacheAligned.Floats(BatchSize * network.Layers[i].OutputSize);
         Inputs = new float[BatchSize * network.InputSize];
         Targets = new float[BatchSize * Math.Max(1, network.OutputSize)];
         Weights = new float[BatchSize];
