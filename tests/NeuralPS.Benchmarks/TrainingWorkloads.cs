@@ -153,7 +153,60 @@ internal static class TrainingWorkloads
             NeuralPS.Core.Serialization.ModelFile.Write(net, path, overwrite: true);
         }
         net.ThreadCount = options.Threads;
-        W4(net, Load("test"));
+        Dataset test = Load("test");
+        W4(net, test);
+        W4Parts(net, test);
+    }
+
+    /// <summary>
+    /// Where a single prediction's time goes (µs each, best of 5 passes over the test set, one thread): the first
+    /// layer's product alone, then with each further layer's product, then the whole Network.Predict (activations, the
+    /// softmax and the call path on top), and the first product with one image over and over (the same rows of W
+    /// each time: what the skipped rows' varying pattern costs).
+    /// </summary>
+    private static void W4Parts(Network net, Dataset test)
+    {
+        DenseLayer[] dense = net.Layers.OfType<DenseLayer>().ToArray();
+        if (dense.Length != net.Layers.Count) return;
+        int n = test.Rows, inputs = net.InputSize;
+        float[] x = test.Features, outputs = new float[net.OutputSize];
+        float[][] y = dense.Select(l => new float[l.OutputSize]).ToArray();
+        void Products(int image, int layers)
+        {
+            ReadOnlySpan<float> input = x.AsSpan(image * inputs, inputs);
+            for (int i = 0; i < layers; i++)
+            {
+                DenseLayer layer = dense[i];
+                Span<float> p = net.ParametersOf(layer);
+                NeuralPS.Core.Kernels.Gemm.MultiplyBias(NeuralPS.Core.Kernels.GemmForm.NN, 1, layer.OutputSize, layer.InputSize, input,
+                    p[..layer.WeightCount], p.Slice(layer.WeightCount, layer.OutputSize), y[i], layer.Activation == Activation.Relu);
+                input = y[i];
+            }
+        }
+        double Best(Action<int> predict)
+        {
+            for (int i = 0; i < 500; i++) predict(i);
+            double best = double.MaxValue;
+            for (int rep = 0; rep < 5; rep++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < n; i++) predict(i);
+                best = Math.Min(best, clock.Elapsed.TotalSeconds / n * 1e6);
+            }
+            return best;
+        }
+        var fields = new List<(string, object?)> { ("work", "w4parts"), ("batch", 1) };
+        for (int layers = 1; layers <= dense.Length; layers++)
+        {
+            int count = layers;
+            fields.Add(($"us_products_1_to_{layers}", Best(i => Products(i, count))));
+        }
+        fields.Add(("us_predict", Best(i => net.Predict(x.AsSpan(i * inputs, inputs), 1, outputs))));
+        fields.Add(("us_product_1_same_image", Best(_ => Products(0, 1))));
+        double live = 0;
+        for (int i = 0; i < x.Length; i++) if (x[i] != 0) live++;
+        fields.Add(("live_inputs", live / n));
+        Output.Emit(fields.ToArray());
     }
 
     /// <summary>W4: one call on the whole test set, then one call per image, as torch_bench.py's w4.</summary>
