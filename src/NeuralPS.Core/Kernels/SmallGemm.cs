@@ -130,21 +130,9 @@ internal static unsafe class SmallGemm
     private static void ColumnsTN<S, TV>(int m, int n, int k, float* a, float* b, float* c)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
-        int w = S.Width;
-        long total = (long)k * m;
-        int ka = total >= w ? (int)Math.Min(k, (total - w) / m + 1) : 0; // A's rows read in place
-        float* tail = stackalloc float[2 * 16];
-        int copied = (k - ka) * m;   // fewer than w floats
-        for (int i = 0; i < copied; i++) tail[i] = a[(nint)ka * m + i];
-        S.Store(tail + copied, S.Zero);
-        // B's rows are read 8 floats wide: in place while that stays inside B, then from a zero-padded copy.
-        const int cols = 8;
-        long totalB = (long)k * n;
-        int kb = totalB >= cols ? (int)Math.Min(k, (totalB - cols) / n + 1) : 0;
-        float* tailB = stackalloc float[2 * cols];
-        int copiedB = (k - kb) * n;   // fewer than cols floats
-        for (int i = 0; i < copiedB; i++) tailB[i] = b[(nint)kb * n + i];
-        ZeroPad<S, TV>(tailB + copiedB, cols);
+        // B's rows are read 8 floats wide.
+        float* tail = stackalloc float[2 * 16], tailB = stackalloc float[2 * 8];
+        (int ka, int kb) = Tails<S, TV>(m, n, k, a, b, 8, tail, tailB);
         TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
         float* ap = a, bp = b;
         for (int p = 0; p < k; p++)
@@ -176,6 +164,29 @@ internal static unsafe class SmallGemm
     }
 
     /// <summary>
+    /// The column kernels' reads past the ends of A and B: A's rows are read a whole vector wide and B's
+    /// <paramref name="cols"/> floats wide, in place while that stays inside them, then from zero-padded copies of their
+    /// last rows (tail: 2·16 floats, tailB: 2·cols). Returns the first row of each read from its copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Ka, int Kb) Tails<S, TV>(int m, int n, int k, float* a, float* b, int cols, float* tail, float* tailB)
+        where S : struct, ISimd<TV> where TV : unmanaged
+    {
+        int w = S.Width;
+        long total = (long)k * m;
+        int ka = total >= w ? (int)Math.Min(k, (total - w) / m + 1) : 0;
+        int copied = (k - ka) * m;   // fewer than w floats
+        for (int i = 0; i < copied; i++) tail[i] = a[(nint)ka * m + i];
+        S.Store(tail + copied, S.Zero);
+        long totalB = (long)k * n;
+        int kb = totalB >= cols ? (int)Math.Min(k, (totalB - cols) / n + 1) : 0;
+        int copiedB = (k - kb) * n;   // fewer than cols floats
+        for (int i = 0; i < copiedB; i++) tailB[i] = b[(nint)kb * n + i];
+        ZeroPad<S, TV>(tailB + copiedB, cols);
+        return (ka, kb);
+    }
+
+    /// <summary>
     /// <see cref="ColumnsTN"/> for 8 &lt; n ≤ 16 (the weight gradient of a 10-unit layer over a batch, 10×32×10): sixteen
     /// chains instead of two calls of the row kernel, whose eight chains run k steps for 8 rows of C and again for the
     /// rest. The same chain per element, the same bits.
@@ -184,21 +195,9 @@ internal static unsafe class SmallGemm
     private static void ColumnsTN16<S, TV>(int m, int n, int k, float* a, float* b, float* c)
         where S : struct, ISimd<TV> where TV : unmanaged
     {
-        int w = S.Width;
-        long total = (long)k * m;
-        int ka = total >= w ? (int)Math.Min(k, (total - w) / m + 1) : 0; // A's rows read in place
-        float* tail = stackalloc float[2 * 16];
-        int copied = (k - ka) * m;   // fewer than w floats
-        for (int i = 0; i < copied; i++) tail[i] = a[(nint)ka * m + i];
-        S.Store(tail + copied, S.Zero);
-        // B's rows are read 16 floats wide: in place while that stays inside B, then from a zero-padded copy.
-        const int cols = 16;
-        long totalB = (long)k * n;
-        int kb = totalB >= cols ? (int)Math.Min(k, (totalB - cols) / n + 1) : 0;
-        float* tailB = stackalloc float[2 * cols];
-        int copiedB = (k - kb) * n;   // fewer than cols floats
-        for (int i = 0; i < copiedB; i++) tailB[i] = b[(nint)kb * n + i];
-        ZeroPad<S, TV>(tailB + copiedB, cols);
+        // B's rows are read 16 floats wide.
+        float* tail = stackalloc float[2 * 16], tailB = stackalloc float[2 * 16];
+        (int ka, int kb) = Tails<S, TV>(m, n, k, a, b, 16, tail, tailB);
         TV c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
         TV c8 = S.Zero, c9 = S.Zero, c10 = S.Zero, c11 = S.Zero, c12 = S.Zero, c13 = S.Zero, c14 = S.Zero, c15 = S.Zero;
         float* ap = a, bp = b;
