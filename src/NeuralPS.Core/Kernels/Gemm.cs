@@ -174,6 +174,7 @@ public static unsafe class Gemm
         {
             GemmJob job = pool!.GemmJob;
             job.Plan = plan;
+            job.ResetRowsDone();
             pool.Run(job, plan.Parts);
         }
     }
@@ -193,9 +194,14 @@ internal sealed unsafe class GemmJob : IPoolWork
 {
     private readonly WorkerPool _pool;
     public GemmPlan Plan;
+    // A k-split plan's hand-over counter (GemmPlan.RunKHalves), pinned, alone on its cache line.
+    private readonly int[] _rowsDone = GC.AllocateArray<int>(32, pinned: true);
 
     public GemmJob(WorkerPool pool) => _pool = pool;
 
+    public void ResetRowsDone() => Volatile.Write(ref _rowsDone[16], 0);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Execute(int part, int parts) => Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats));
+    public void Execute(int part, int parts) =>
+        Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats), (int*)Unsafe.AsPointer(ref _rowsDone[16]));
 }

@@ -21,7 +21,10 @@ internal readonly unsafe struct GemmPlan
     private readonly float* _a, _b, _c, _bias;
     private readonly int* _rows;                // gathered A (null: in place): its row r (NN: r < m; TN: r < k) is row _rows[r] of the matrix at _a
     private readonly nint _rs, _ks;             // A[i, p] is at a[i·rs + p·ks]
-    private readonly bool _accumulate, _relu, _packB, _splitM;
+    private readonly bool _accumulate, _relu, _packB, _splitM, _splitK;
+
+    /// <summary>Whether two threads split this product by k (<see cref="RunKHalves"/>).</summary>
+    internal bool SplitsK => _splitK;
     public readonly int Parts, ScratchFloats;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -35,8 +38,7 @@ internal readonly unsafe struct GemmPlan
         _a = a; _b = b; _c = c; _bias = bias;
         _accumulate = accumulate; _relu = relu;
         (_rs, _ks) = form == GemmForm.TN ? ((nint)1, (nint)m) : ((nint)k, (nint)1);
-        _kBlocks = Math.Max(1, (k + KcMax - 1) / KcMax);
-        _kc = (k + _kBlocks - 1) / _kBlocks;
+        (_kBlocks, _kc) = KBlocks(k);
 
         // Bᵀ must be packed; B itself is read in place (its rows are the kernel's vectors) unless C is large
         // in both directions, where rows a page apart thrash the cache and packing pays for itself.
@@ -50,33 +52,96 @@ internal readonly unsafe struct GemmPlan
         long workM = (long)((unitsM + Parts - 1) / Parts) * mr * n;
         long workN = (long)m * ((unitsN + Parts - 1) / Parts) * nr;
         _splitM = Parts > 1 && (_packB ? workM < workN : m > 256 || workM <= workN);
+        // A first layer's forward product on two threads (gathered rows: the training step) that would split C by
+        // columns splits by k instead: see RunKHalves. Each element keeps its one chain over p = 0..k-1, so the
+        // bits are the same. Split by rows (more than 256 of them), it stays so: there the partial C crossing
+        // between the cores cost more than the split saved (batch 512: forward 363 -> 410-437 µs a step).
+        _splitK = rows != null && form == GemmForm.NN && threads == 2 && !_splitM && _kBlocks >= 2 && unitsM >= 2;
         int ncMax = Math.Min(Nc, ((n + nr - 1) / nr) * nr);
         // A (and Aᵀ) is read in place: packing a deep Aᵀ into k-major panels measured slower here (784×128×512:
         // 78 GFLOP/s packed, 90 in place), the micro-kernel's six broadcasts a step hide the strided rows.
         ScratchFloats = _packB ? _kc * ncMax : (n % nr != 0 ? _kc * nr : 0);
     }
 
+    /// <summary>
+    /// The first k row of the second half of k's blocks (0 when k is one block): where a two-thread first layer
+    /// divides its weights' rows between the threads (see RunKHalves).
+    /// </summary>
+    internal static int SecondHalfOfK(int k)
+    {
+        (int blocks, int kc) = KBlocks(k);
+        return blocks < 2 ? 0 : blocks / 2 * kc;
+    }
+
+    /// <summary>k cut into equal blocks of at most KcMax: how many, and how long (the last may be shorter).</summary>
+    private static (int Blocks, int Kc) KBlocks(int k)
+    {
+        int blocks = Math.Max(1, (k + KcMax - 1) / KcMax);
+        return (blocks, (k + blocks - 1) / blocks);
+    }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of the product. A k-split plan needs <paramref name="rowsDone"/>: a zeroed
+    /// counter both parts see.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void RunPart(int part, int parts, float* scratch)
+    public void RunPart(int part, int parts, float* scratch, int* rowsDone = null)
     {
         int mr = _kernel.MR, nr = _kernel.NR;
-        if (_splitM)
+        if (_splitK) RunKHalves(part, scratch, rowsDone);
+        else if (_splitM)
         {
             int units = (_m + mr - 1) / mr;
             int i0 = part * units / parts * mr, i1 = Math.Min(_m, (part + 1) * units / parts * mr);
-            if (i0 < i1) Block(i0, i1, 0, _n, scratch);
+            if (i0 < i1) Block(i0, i1, 0, _n, scratch, 0, _kBlocks);
         }
         else
         {
             int units = (_n + nr - 1) / nr;
             int j0 = part * units / parts * nr, j1 = Math.Min(_n, (part + 1) * units / parts * nr);
-            if (j0 < j1) Block(0, _m, j0, j1, scratch);
+            if (j0 < j1) Block(0, _m, j0, j1, scratch, 0, _kBlocks);
         }
     }
 
-    /// <summary>C[i0..i1, j0..j1] on this thread.</summary>
+    /// <summary>
+    /// Two threads, split by k: part 0 runs the first half of k's blocks on a chunk of C's rows, publishes it, and
+    /// goes on to the next chunk; part 1 runs the second half on each published chunk, continuing the same chains
+    /// (a later k block always starts from C). So part 0 reads only the first rows of B (the weights) and the
+    /// first columns of A, part 1 the rest, and each element is the chain it is on one thread.
+    /// Why: in a training step the weight gradient is split by the weights' rows and the optimizer follows it
+    /// (Optimizer.SplitPoint), so each core then only ever touches its own lines of the first layer. With C split
+    /// by columns, the optimizer's stores waited on lines of W that the other core's forward product had read:
+    /// Adam took 57 µs a batch-32 step on two threads against 45 on one (bench/probes/first_layer_lines.c).
+    /// Part 1 waits only for part 0, and part 0 for no one, so the parts also finish when one thread runs both in
+    /// order (the pool's inline spell).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Block(int i0, int i1, int j0, int j1, float* scratch)
+    private void RunKHalves(int part, float* scratch, int* rowsDone)
+    {
+        int mr = _kernel.MR, half = _kBlocks / 2;
+        // About eight chunks (part 1 idles through the first, part 0 through the last); each hand-over is one
+        // cache line. Chunks of one or two tiles measured no better at 128 rows.
+        int chunk = mr * Math.Max(1, (_m + mr - 1) / mr / 8);
+        for (int i0 = 0; i0 < _m; i0 += chunk)
+        {
+            int i1 = Math.Min(_m, i0 + chunk);
+            if (part == 0)
+            {
+                Block(i0, i1, 0, _n, scratch, 0, half);
+                Volatile.Write(ref *rowsDone, i1);
+            }
+            else
+            {
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref *rowsDone) < i1) spinner.SpinOnce(sleep1Threshold: -1);
+                Block(i0, i1, 0, _n, scratch, half, _kBlocks);
+            }
+        }
+    }
+
+    /// <summary>C[i0..i1, j0..j1] on this thread, over k's blocks [kb0, kb1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Block(int i0, int i1, int j0, int j1, float* scratch, int kb0, int kb1)
     {
         int mr = _kernel.MR, nr = _kernel.NR, n = _n;
         float** ra = stackalloc float*[mr]; // NN, gathered: a tile's rows
@@ -90,7 +155,7 @@ internal readonly unsafe struct GemmPlan
         for (int jc = j0; jc < j1; jc += Nc)
         {
             int nc = Math.Min(Nc, j1 - jc);
-            for (int kb = 0; kb < _kBlocks; kb++)
+            for (int kb = kb0; kb < kb1; kb++)
             {
                 int p0 = kb * _kc, kc = Math.Max(0, Math.Min(_kc, _k - p0));
                 bool load = _accumulate || kb > 0, last = kb == _kBlocks - 1;

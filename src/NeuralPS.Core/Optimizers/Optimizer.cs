@@ -115,9 +115,21 @@ public abstract class Optimizer
         else pool.Run(update, pool.ThreadCount);
     }
 
-    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, length), cut at multiples of 64 floats (cache lines).</summary>
-    private protected static (int Start, int End) PartOf(int part, int parts, int length)
+    /// <summary>
+    /// Where two threads divide the update (0: in halves): the parameters before it are part 0's, the rest part 1's.
+    /// The trainer sets it where a two-thread step divides the first layer's weight rows (GemmPlan.RunKHalves), so
+    /// that each thread updates the lines its own products touched. Which thread updates a parameter never changes
+    /// its value.
+    /// </summary>
+    internal int SplitPoint { get; set; }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of [0, length): at <see cref="SplitPoint"/> for two
+    /// parts when it lies inside, else cut at multiples of 64 floats (cache lines).
+    /// </summary>
+    private protected (int Start, int End) PartOf(int part, int parts, int length)
     {
+        if (parts == 2 && SplitPoint > 0 && SplitPoint < length) return part == 0 ? (0, SplitPoint) : (SplitPoint, length);
         int blocks = (length + 63) / 64;
         return (Math.Min(length, part * blocks / parts * 64), Math.Min(length, (part + 1) * blocks / parts * 64));
     }

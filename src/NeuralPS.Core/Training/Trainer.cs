@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using NeuralPS.Core.Data;
 using NeuralPS.Core.Distributed;
+using NeuralPS.Core.Kernels;
 using NeuralPS.Core.Layers;
 using NeuralPS.Core.Optimizers;
 
@@ -130,6 +131,18 @@ public sealed partial class Trainer
     }
 
     /// <summary>
+    /// Where a two-thread optimizer step divides the parameters: at the first layer's weight rows that the second
+    /// thread's products read and write (GemmPlan.RunKHalves; the weight gradient splits by the same rows), so that
+    /// neither core stores into lines the other has in its cache. 0 (halves) otherwise.
+    /// </summary>
+    private static int TwoThreadSplitPoint(Network net, WorkerPool pool)
+    {
+        if (pool.ThreadCount != 2 || net.Layers.Count == 0 || net.Layers[0] is not DenseLayer first) return 0;
+        int row = GemmPlan.SecondHalfOfK(first.InputSize);
+        return row == 0 ? 0 : first.ParameterOffset + row * first.OutputSize;
+    }
+
+    /// <summary>
     /// The workspace for this run: large enough for the validation passes too, which take up to Evaluator.Chunk rows
     /// at a time from the training state's workspace; a larger request would replace (and dispose, with its worker
     /// pool) the workspace the run goes on using (2 threads, validation rows > batch size: ObjectDisposedException).
@@ -201,6 +214,7 @@ public sealed partial class Trainer
         Optimizer optimizer = _state.EnsureOptimizer();
         OptimizerSettings settings = optimizer.Settings;
         optimizer.Pool = ws.Pool; // a large update splits across the same threads as the products
+        optimizer.SplitPoint = TwoThreadSplitPoint(net, ws.Pool);
         (float[] targets, int targetWidth) = Evaluator.TargetsFor(net, data);
         bool hasAccuracy = Evaluator.HasAccuracy(net, data);
         int inputs = net.InputSize, width = net.OutputSize;

@@ -51,6 +51,83 @@ public class GatheredGemmTests
         }
     }
 
+    /// <summary>
+    /// On two threads a first layer's forward product splits by k (GemmPlan.RunKHalves): part 1 continues the rows
+    /// part 0 has published. Run one after the other on one thread, as the pool's inline spell does, the two parts
+    /// give the bits of the copied product too, and part 0 publishes every row before it returns.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 784, 128)]
+    [InlineData(129, 784, 128)]
+    [InlineData(200, 1100, 128)]
+    public unsafe void TwoThreadsSplitTheForwardProductByKAndOneThreadCanRunBothParts(int m, int k, int n)
+    {
+        GemmPath path = GemmPaths.Selected;
+        if (path == GemmPath.Reference) return;
+        var random = new Random(m + k + n);
+        int dataRows = 2 * m + 5;
+        float[] data = Fill(random, dataRows * k), w = Fill(random, k * n), bias = Fill(random, n);
+        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(m).ToArray();
+        float[] copied = new float[m * k];
+        for (int i = 0; i < m; i++) data.AsSpan(order[i] * k, k).CopyTo(copied.AsSpan(i * k, k));
+        var expected = new float[m * n];
+        Gemm.Multiply(path, GemmForm.NN, m, n, k, copied, w, expected, false, bias, true, null, small: false);
+
+        var c = new float[m * n];
+        Array.Fill(c, float.NaN);
+        fixed (float* pa = data, pw = w, pc = c, pbias = bias)
+        fixed (int* rows = order)
+        {
+            var plan = new GemmPlan(path, GemmForm.NN, m, n, k, pa, pw, pc, false, pbias, true, 2, rows);
+            Assert.True(plan.SplitsK, $"{m}x{k}x{n} on two threads should split by k");
+            Assert.Equal(2, plan.Parts);
+            float[] scratch = new float[Math.Max(1, plan.ScratchFloats)];
+            int rowsDone = 0;
+            fixed (float* ps = scratch)
+            {
+                plan.RunPart(0, 2, ps, &rowsDone);
+                Assert.Equal(m, rowsDone);
+                plan.RunPart(1, 2, ps, &rowsDone);
+            }
+        }
+        Assert.Equal(expected, c);
+        using var pool2 = new WorkerPool(2);
+        Array.Fill(c, float.NaN);
+        Assert.True(Gemm.TryMultiplyBiasGathered(path, m, n, k, data, order, w, bias, c, true, pool2));
+        Assert.Equal(expected, c);
+    }
+
+    /// <summary>
+    /// Only a product that would split C by columns splits by k: with more than 256 rows C is split by rows (at
+    /// batch 512 the partial C crossing between the cores cost more than the split saved), and three threads
+    /// keep the usual split.
+    /// </summary>
+    [Theory]
+    [InlineData(512, 2, false)]
+    [InlineData(32, 3, false)]
+    [InlineData(32, 1, false)]
+    [InlineData(32, 2, true)]
+    public unsafe void OnlyTwoThreadsOnAColumnSplitTakeTheKSplit(int m, int threads, bool splits)
+    {
+        int k = 784, n = 128;
+        var data = new float[m * k];
+        var w = new float[k * n];
+        var c = new float[m * n];
+        int[] order = Enumerable.Range(0, m).ToArray();
+        fixed (float* pa = data, pw = w, pc = c)
+        fixed (int* rows = order)
+            Assert.Equal(splits, new GemmPlan(GemmPath.Avx2, GemmForm.NN, m, n, k, pa, pw, pc, false, null, false, threads, rows).SplitsK);
+    }
+
+    /// <summary>Where two threads divide a first layer's weight rows: the start of k's second half of blocks.</summary>
+    [Theory]
+    [InlineData(784, 392)]
+    [InlineData(1100, 367)]
+    [InlineData(2048, 1024)]
+    [InlineData(512, 0)]
+    [InlineData(10, 0)]
+    public void TheSecondHalfOfKStartsAtABlockBoundary(int k, int expected) => Assert.Equal(expected, GemmPlan.SecondHalfOfK(k));
+
     /// <summary>The first layer's weight gradient xᵀ·dz with x's rows read in place: m = the data's width, k = the batch.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
