@@ -16,7 +16,9 @@ public enum GemmForm
 
 /// <summary>
 /// The one matrix product of the engine. Every operand is row-major and contiguous.
-/// Work is split over output tiles only, never over k, so results do not depend on the thread count.
+/// Work is split over output tiles, never into partial sums over k, so results do not depend on the thread count.
+/// (A two-thread first layer runs k's two halves as a pipeline instead, each element's one chain continued from C
+/// by the second thread: see GemmPlan.RunKHalves.)
 /// </summary>
 public static unsafe class Gemm
 {
