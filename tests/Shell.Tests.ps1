@@ -51,7 +51,10 @@ Describe 'Stopping training (Ctrl+C)' {
         $clock.Stop()
         $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         $output.Count | Should -BeGreaterOrEqual 1
-        $net.History.Count | Should -Be $output.Count
+        # Training runs on its own thread and hands each whole epoch over to the pipeline one at a time: the stop may
+        # land between an epoch's entry in the history and its output, so the history may hold that one epoch more.
+        $net.History.Count - $output.Count | Should -BeIn @(0, 1)
+        @($output.Epoch) | Should -Be @($net.History[0..($output.Count - 1)].Epoch)
         $clock.Elapsed | Should -BeLessThan ($output[0].Duration / 2 + [timespan]::FromMilliseconds(200))
         $ps.Dispose()
 
