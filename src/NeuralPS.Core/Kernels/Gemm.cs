@@ -196,14 +196,16 @@ internal sealed unsafe class GemmJob : IPoolWork
 {
     private readonly WorkerPool _pool;
     public GemmPlan Plan;
-    // A k-split plan's hand-over counter (GemmPlan.RunKHalves), pinned, alone on its cache line.
-    private readonly int[] _rowsDone = GC.AllocateArray<int>(32, pinned: true);
+    // A k-split plan's hand-over counter (GemmPlan.RunKHalves), pinned, at the middle of 128 bytes: alone on its
+    // cache line wherever the array starts.
+    private const int Counter = 16;
+    private readonly int[] _rowsDone = GC.AllocateArray<int>(2 * Counter, pinned: true);
 
     public GemmJob(WorkerPool pool) => _pool = pool;
 
-    public void ResetRowsDone() => Volatile.Write(ref _rowsDone[16], 0);
+    public void ResetRowsDone() => Volatile.Write(ref _rowsDone[Counter], 0);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int part, int parts) =>
-        Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats), (int*)Unsafe.AsPointer(ref _rowsDone[16]));
+        Plan.RunPart(part, parts, _pool.Scratch(part, Plan.ScratchFloats), (int*)Unsafe.AsPointer(ref _rowsDone[Counter]));
 }

@@ -31,9 +31,7 @@ public class GatheredGemmTests
         var random = new Random(m * 7 + k * 3 + n);
         int dataRows = 3 * m + 11;
         float[] data = Fill(random, dataRows * k), w = Fill(random, k * n), bias = Fill(random, n);
-        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(m).ToArray();
-        float[] copied = new float[m * k];
-        for (int i = 0; i < m; i++) data.AsSpan(order[i] * k, k).CopyTo(copied.AsSpan(i * k, k));
+        (int[] order, float[] copied) = PickRows(random, data, k, m);
 
         using var pool2 = new WorkerPool(2);
         using var pool3 = new WorkerPool(3);
@@ -67,9 +65,7 @@ public class GatheredGemmTests
         var random = new Random(m + k + n);
         int dataRows = 2 * m + 5;
         float[] data = Fill(random, dataRows * k), w = Fill(random, k * n), bias = Fill(random, n);
-        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(m).ToArray();
-        float[] copied = new float[m * k];
-        for (int i = 0; i < m; i++) data.AsSpan(order[i] * k, k).CopyTo(copied.AsSpan(i * k, k));
+        (int[] order, float[] copied) = PickRows(random, data, k, m);
         var expected = new float[m * n];
         Gemm.Multiply(path, GemmForm.NN, m, n, k, copied, w, expected, false, bias, true, null, small: false);
 
@@ -137,9 +133,7 @@ public class GatheredGemmTests
         var random = new Random(m * 5 + k * 11 + n);
         int dataRows = 2 * k + 7;
         float[] data = Fill(random, dataRows * m), dz = Fill(random, k * n);
-        int[] order = Enumerable.Range(0, dataRows).OrderBy(_ => random.Next()).Take(k).ToArray();
-        float[] copied = new float[k * m];
-        for (int p = 0; p < k; p++) data.AsSpan(order[p] * m, m).CopyTo(copied.AsSpan(p * m, m));
+        (int[] order, float[] copied) = PickRows(random, data, m, k);
 
         var expected = new float[m * n];
         Gemm.Multiply(path, GemmForm.TN, m, n, k, copied, dz, expected, false, default, false, null, small: false);
@@ -286,6 +280,15 @@ public class GatheredGemmTests
         net.Add(new NeuralPS.Core.Layers.DenseLayer(64, Activation.Tanh));
         net.Add(new NeuralPS.Core.Layers.DenseLayer(10, Activation.Softmax));
         return net;
+    }
+
+    /// <summary><paramref name="rows"/> distinct rows of <paramref name="data"/> (rows of <paramref name="width"/>) in a shuffled order, and their copy.</summary>
+    private static (int[] Order, float[] Copied) PickRows(Random random, float[] data, int width, int rows)
+    {
+        int[] order = Enumerable.Range(0, data.Length / width).OrderBy(_ => random.Next()).Take(rows).ToArray();
+        float[] copied = new float[rows * width];
+        for (int i = 0; i < rows; i++) data.AsSpan(order[i] * width, width).CopyTo(copied.AsSpan(i * width, width));
+        return (order, copied);
     }
 
     private static float[] Fill(Random random, int count)
